@@ -1,0 +1,65 @@
+"""Boids that follow a leader: Reynolds (1987) plus an attraction to the leader.
+
+Each follower blends three local rules over neighbours within its vision radius — separation
+(move away from those too close), alignment (match their mean velocity) and cohesion (move
+toward their centroid) — and a fourth, attraction toward the leader, which is what lets an
+explicit leader steer the flock along the route. The result is a desired velocity; the model's
+kinematics clip it to the speed and acceleration limits.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.kinematics import arrival_velocity
+from sim.neighbours import pair_sum as neighbour_sum
+
+SEPARATION_WEIGHT = 0.6  # m/step of push per m of intrusion
+ALIGNMENT_WEIGHT = 0.3  # fraction of the velocity difference closed per step
+COHESION_WEIGHT = 0.02  # 1/step
+LEADER_WEIGHT = 0.08  # 1/step, gain of the arrival law toward the leader
+
+
+def flock_velocity(
+    pos: np.ndarray,
+    vel: np.ndarray,
+    pairs: np.ndarray,
+    leader_pos: np.ndarray | None,
+    *,
+    separation_radius: float,
+    max_accel: float,
+) -> np.ndarray:
+    """Desired velocities (n, 2) of boids given neighbour pairs within the vision radius.
+
+    Args:
+        pos: positions (n, 2) of the active agents (m).
+        vel: velocities (n, 2) (m/step).
+        pairs: index pairs (m, 2), i < j, of agents that see each other.
+        leader_pos: position of the leader (2,), or None when there is none.
+        separation_radius: neighbours closer than this push each other apart (m).
+        max_accel: acceleration limit, used to brake the approach to the leader (m/step²).
+    """
+    n = len(pos)
+    i, j = pairs[:, 0], pairs[:, 1]
+    d = pos[j] - pos[i]
+    dist = np.hypot(d[:, 0], d[:, 1])
+    count = np.bincount(i, minlength=n) + np.bincount(j, minlength=n)
+    has = count > 0
+    denom = np.maximum(count, 1)[:, None]
+
+    def pair_sum(values_ij: np.ndarray, values_ji: np.ndarray) -> np.ndarray:
+        return neighbour_sum(n, pairs, values_ij, values_ji)
+
+    # Separation: push away in proportion to intrusion into the separation radius.
+    intrusion = np.clip(separation_radius - dist, 0.0, None) / np.maximum(dist, 1e-9)
+    push = d * (SEPARATION_WEIGHT * intrusion)[:, None]
+    separation = -pair_sum(push, -push)
+    # Alignment and cohesion over all neighbours in view.
+    mean_vel = pair_sum(vel[j], vel[i]) / denom
+    centroid = pair_sum(pos[j], pos[i]) / denom
+    alignment = np.where(has[:, None], ALIGNMENT_WEIGHT * (mean_vel - vel), 0.0)
+    cohesion = np.where(has[:, None], COHESION_WEIGHT * (centroid - pos), 0.0)
+    desired = vel + separation + alignment + cohesion
+    if leader_pos is not None:
+        desired += arrival_velocity(leader_pos - pos, LEADER_WEIGHT, max_accel)
+    return desired

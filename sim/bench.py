@@ -1,0 +1,99 @@
+"""``swarm-sim bench``: per-step timings, with Mesa's own boid_flockers measured in the same run.
+
+Timings on shared machines are noisy, so every figure is the median over repeated timed blocks,
+and the claims are ratios against a reference measured in the same process moments apart.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import statistics
+import time
+from collections.abc import Callable
+
+SIZES = (10, 100, 1_000, 10_000)
+BOID_SIZES = (100, 1_000)
+
+
+def time_steps(step: Callable[[], None], n: int, repeats: int) -> float:
+    """Median milliseconds per call of `step` over `repeats` blocks, after a warm-up."""
+    block = max(3, min(200, int(20_000 / max(n, 1))))
+    for _ in range(min(block, 20)):
+        step()
+    samples = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        for _ in range(block):
+            step()
+        samples.append((time.perf_counter() - t0) / block * 1e3)
+    return statistics.median(samples)
+
+
+def swarm_case(coordination: str, n: int, repeats: int, **extra) -> float:
+    """Median ms/step of SwarmModel (data collection included) at size n."""
+    from sim import SwarmModel
+
+    model = SwarmModel(
+        n_agents=n, coordination=coordination, rng=0, max_steps=10**7, formation="grid", **extra
+    )
+    return time_steps(model.step, n, repeats)
+
+
+def boids_case(n: int, repeats: int) -> float:
+    """Median ms/step of Mesa's boid_flockers example (100×100 torus, vision 10)."""
+    from mesa.examples.basic.boid_flockers.model import BoidFlockers, BoidsScenario
+
+    model = BoidFlockers(scenario=BoidsScenario(population_size=n, rng=0))
+    return time_steps(model.step, n, repeats)
+
+
+def preset_rate(name: str, steps: int, repeats: int) -> float:
+    """Median steps/s of a preset run from its start, data collection included."""
+    from sim import SwarmModel
+
+    rates = []
+    for _ in range(repeats):
+        model = SwarmModel(preset=name, max_steps=10**7)
+        t0 = time.perf_counter()
+        for _ in range(steps):
+            model.step()
+        rates.append(steps / (time.perf_counter() - t0))
+    return statistics.median(rates)
+
+
+def main(args: argparse.Namespace) -> int:
+    """Print the benchmark table and the ratios the project's targets are stated in."""
+    from sim.presets import DEFAULT_PRESET
+
+    repeats = max(1, args.repeats if not args.quick else 3)
+    sizes = SIZES if not args.quick else (10, 100, 1_000)
+    print(f"swarm-sim bench: median of {repeats} timed blocks per case (ms/step)")
+    rows: dict[tuple[str, int], float] = {}
+    for coordination in ("formation", "flock"):
+        for n in sizes:
+            rows[(coordination, n)] = swarm_case(coordination, n, repeats)
+            print(f"  {coordination:<10} N={n:>6}: {rows[(coordination, n)]:9.3f} ms/step")
+    for n in BOID_SIZES:
+        rows[("boid_flockers", n)] = boids_case(n, repeats)
+        print(f"  {'mesa boids':<10} N={n:>6}: {rows[('boid_flockers', n)]:9.3f} ms/step")
+    print("ratios")
+    for n in BOID_SIZES:
+        ratio = rows[("boid_flockers", n)] / rows[("flock", n)]
+        print(
+            f"  flock vs Mesa boid_flockers at N={n}: {ratio:6.1f}x faster (target >= 20 at 1000)"
+        )
+    if 10_000 in sizes:
+        for coordination in ("formation", "flock"):
+            growth = rows[(coordination, 10_000)] / rows[(coordination, 1_000)]
+            nlogn = 10 * math.log(10_000) / math.log(1_000)
+            print(
+                f"  {coordination}: time(10,000)/time(1,000) = {growth:5.1f} "
+                f"(N log N predicts {nlogn:.1f})"
+            )
+    rate = preset_rate(DEFAULT_PRESET, 1000, repeats)
+    print(
+        f"  default preset '{DEFAULT_PRESET}': {rate:7.0f} steps/s with data collection "
+        "(target >= 3000)"
+    )
+    return 0

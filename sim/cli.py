@@ -1,0 +1,179 @@
+"""The ``swarm-sim`` command: ui | run | sweep | plot | bench.
+
+Every user error (unknown parameter, value out of range, missing file) ends with one clear line on
+stderr and exit status 2 — never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from typing import Any
+
+
+class UserError(Exception):
+    """A mistake in the command line or an input file: reported as one line, exit status 2."""
+
+
+def parse_assignments(items: list[str]) -> dict[str, Any]:
+    """Turn ``key=value`` strings into a dict; values are validated later by SwarmParams."""
+    from sim.params import field_names, unknown_message
+
+    out: dict[str, Any] = {}
+    for item in items:
+        if "=" not in item:
+            raise UserError(f"--set expects key=value; got {item!r}")
+        key, value = item.split("=", 1)
+        key = key.strip()
+        if key not in field_names():
+            raise UserError(unknown_message(key))
+        out[key] = value
+    return out
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None if math.isnan(value) else str(value)
+    if hasattr(value, "item"):
+        return _jsonable(value.item())
+    return value
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run one simulation and print its summary as JSON."""
+    from sim import SwarmModel, __version__
+
+    params = parse_assignments(args.set or [])
+    if args.steps is not None:
+        if args.steps < 1:
+            raise UserError(f"--steps must be a positive integer; got {args.steps}")
+        params["max_steps"] = args.steps
+    model = SwarmModel(preset=args.preset, rng=args.seed, **params)
+    summary = model.run()
+    out = {
+        "preset": args.preset,
+        "seed": model.seed,
+        "version": __version__,
+        **{k: _jsonable(v) for k, v in summary.items()},
+    }
+    if args.out:
+        _write_table(model, args.out)
+        out["out"] = args.out
+    print(json.dumps(out, indent=2))
+    return 0
+
+
+def _write_table(model, path: str) -> None:
+    """Write the run's time series (one row per step) with its parameters and seed."""
+    from sim import __version__
+
+    df = model.datacollector.get_model_vars_dataframe().reset_index(names="time")
+    for key, value in model.params.as_dict().items():
+        df[key] = json.dumps(value) if isinstance(value, list) else value
+    df["seed"] = model.seed
+    df["version"] = __version__
+    if path.endswith(".parquet"):
+        try:
+            df.to_parquet(path, index=False)
+        except ImportError as exc:
+            raise UserError(f"writing Parquet needs pyarrow ({exc}); use a .csv file") from None
+    elif path.endswith(".csv"):
+        df.to_csv(path, index=False)
+    else:
+        raise UserError(f"--out must end in .csv or .parquet; got {path!r}")
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    """Print per-step timings against Mesa's own boid_flockers example."""
+    from sim.bench import main as bench_main
+
+    return bench_main(args)
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    """Run an experiment file (a grid of parameters × seeds)."""
+    from sim.batch import sweep_command
+
+    return sweep_command(args)
+
+
+def cmd_plot(args: argparse.Namespace) -> int:
+    """Draw figures and a Markdown table from a sweep's results."""
+    from sim.plots import plot_command
+
+    return plot_command(args)
+
+
+def cmd_ui(args: argparse.Namespace) -> int:
+    """Serve the browser UI."""
+    from sim.ui.serve import serve
+
+    return serve(host=args.host, port=args.port, open_browser=not args.no_browser)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``swarm-sim``."""
+    from sim.presets import DEFAULT_PRESET, PRESETS
+
+    parser = argparse.ArgumentParser(
+        prog="swarm-sim", description="Leader–follower swarm coordination simulator."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run one simulation and print its summary as JSON")
+    run.add_argument(
+        "--preset",
+        choices=list(PRESETS),
+        default=None,
+        help=f"start from a preset (e.g. {DEFAULT_PRESET})",
+    )
+    run.add_argument("--set", action="append", metavar="KEY=VALUE", help="set a parameter")
+    run.add_argument("--steps", type=int, help="maximum number of steps (sets max_steps)")
+    run.add_argument("--seed", type=int, help="random seed (default: the preset's, else random)")
+    run.add_argument("--out", help="write the time series to FILE.csv or FILE.parquet")
+    run.set_defaults(func=cmd_run)
+
+    bench = sub.add_parser("bench", help="per-step timings vs Mesa's boid_flockers")
+    bench.add_argument("--quick", action="store_true", help="fewer sizes and repeats")
+    bench.add_argument("--repeats", type=int, default=5, help="timed repeats per case")
+    bench.set_defaults(func=cmd_bench)
+
+    sweep = sub.add_parser("sweep", help="run an experiment file (grid × seeds)")
+    sweep.add_argument("file", help="experiment TOML file")
+    sweep.add_argument("--workers", type=int, default=None, help="parallel processes")
+    sweep.add_argument("--out", default=None, help="results folder (default results/NAME)")
+    sweep.add_argument("--resume", action="store_true", help="skip runs already finished")
+    sweep.add_argument("--executor", choices=["local", "dask"], default="local")
+    sweep.add_argument("--scheduler", default=None, help="Dask scheduler address")
+    sweep.set_defaults(func=cmd_sweep)
+
+    plot = sub.add_parser("plot", help="figures and a Markdown table from sweep results")
+    plot.add_argument("dir", help="results folder written by `swarm-sim sweep`")
+    plot.set_defaults(func=cmd_plot)
+
+    ui = sub.add_parser("ui", help="serve the browser UI")
+    ui.add_argument("--host", default="127.0.0.1")
+    ui.add_argument("--port", type=int, default=8765)
+    ui.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    ui.set_defaults(func=cmd_ui)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``swarm-sim`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except (UserError, ValueError, FileNotFoundError) as exc:
+        print(f"swarm-sim {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"swarm-sim {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

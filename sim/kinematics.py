@@ -1,0 +1,48 @@
+"""Point-agent kinematics: bounded acceleration, bounded speed, arrival steering.
+
+Agents are double integrators with Δt = 1 step: v ← v + u, p ← p + v, with |u| ≤ max_accel and
+|v| ≤ max_speed. Controllers produce a *desired velocity*; the acceleration that chases it is
+clipped, which is how the limits hold by construction.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def clip_norm(vectors: np.ndarray, limit: float) -> np.ndarray:
+    """Scale rows of `vectors` (n, 2) down so that none is longer than `limit`."""
+    norm = np.hypot(vectors[:, 0], vectors[:, 1])
+    scale = np.minimum(1.0, limit / np.maximum(norm, 1e-12))
+    return vectors * scale[:, None]
+
+
+def arrival_velocity(error: np.ndarray, gain: float, max_accel: float) -> np.ndarray:
+    """Velocity correction (n, 2) toward a target `error` = target − position away.
+
+    Proportional near the target (gain per step) and capped at √(2·a·d), the fastest speed from
+    which the agent can still stop in distance d: the time-optimal "arrive" law, so followers
+    close a gap quickly without overshooting.
+    """
+    dist = np.hypot(error[:, 0], error[:, 1])
+    speed = np.minimum(gain * dist, np.sqrt(2.0 * max_accel * dist))
+    return error * (speed / np.maximum(dist, 1e-12))[:, None]
+
+
+def steer(
+    vel: np.ndarray, desired: np.ndarray, max_speed: float, max_accel: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Chase a desired velocity under both limits; returns (new velocity, acceleration used)."""
+    accel = clip_norm(clip_norm(desired, max_speed) - vel, max_accel)
+    return clip_norm(vel + accel, max_speed), accel
+
+
+def turn_toward(heading: float, desired: float, max_turn: float) -> float:
+    """Rotate `heading` toward `desired` (rad) by at most `max_turn` rad."""
+    diff = (desired - heading + np.pi) % (2 * np.pi) - np.pi
+    return heading + float(np.clip(diff, -max_turn, max_turn))
+
+
+def headings(vel: np.ndarray) -> np.ndarray:
+    """Heading angles (rad) of velocity rows."""
+    return np.arctan2(vel[:, 1], vel[:, 0])

@@ -1,0 +1,66 @@
+"""Neighbour queries: which pairs of agents lie within a radius.
+
+A dense distance matrix is fastest for a handful of agents; beyond that a k-d tree
+(`scipy.spatial.cKDTree`) finds the pairs in O(N log N) instead of comparing all N² pairs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+DENSE_MAX_N = 48  # below this, an N×N distance matrix beats building a tree
+
+
+def dense_d2(pos: np.ndarray, box: float | None = None) -> np.ndarray:
+    """Squared distances (n, n) between all rows of `pos` (minimum image if periodic)."""
+    diff = pos[:, None, :] - pos[None, :, :]
+    if box is not None:
+        diff -= box * np.round(diff / box)
+    return np.einsum("ijk,ijk->ij", diff, diff)
+
+
+def close_pairs(pos: np.ndarray, radius: float, box: float | None = None) -> np.ndarray:
+    """Index pairs (m, 2), i < j, of rows of `pos` closer than `radius` (periodic if `box`)."""
+    n = len(pos)
+    if n < 2 or radius <= 0:
+        return np.zeros((0, 2), dtype=np.intp)
+    if n <= DENSE_MAX_N:
+        i, j = np.nonzero(dense_d2(pos, box) < radius * radius)
+        keep = i < j
+        return np.column_stack([i[keep], j[keep]])
+    tree = cKDTree(pos % box if box is not None else pos, boxsize=box)
+    return tree.query_pairs(radius, output_type="ndarray")
+
+
+def pair_vectors(pos: np.ndarray, pairs: np.ndarray, box: float | None = None) -> np.ndarray:
+    """Displacements pos[j] − pos[i] (m, 2) for each pair, minimum-image if periodic."""
+    d = pos[pairs[:, 1]] - pos[pairs[:, 0]]
+    if box is not None:
+        d -= box * np.round(d / box)
+    return d
+
+
+def min_distance(pos: np.ndarray, box: float | None = None) -> float:
+    """Smallest distance between any two rows of `pos` (inf for fewer than two)."""
+    n = len(pos)
+    if n < 2:
+        return float("inf")
+    if n <= DENSE_MAX_N:
+        d2 = dense_d2(pos, box)
+        d2[np.diag_indices(n)] = np.inf
+        return float(np.sqrt(d2.min()))
+    tree = cKDTree(pos % box if box is not None else pos, boxsize=box)
+    dist, _ = tree.query(pos % box if box is not None else pos, k=2)
+    return float(dist[:, 1].min())
+
+
+def pair_sum(n: int, pairs: np.ndarray, to_i: np.ndarray, to_j: np.ndarray) -> np.ndarray:
+    """Per-agent sums (n, 2): row to_i[k] is added to agent pairs[k, 0], to_j[k] to pairs[k, 1].
+
+    `np.bincount` with weights is several times faster than `np.add.at` for this scatter.
+    """
+    i, j = pairs[:, 0], pairs[:, 1]
+    return np.column_stack(
+        [np.bincount(i, to_i[:, c], n) + np.bincount(j, to_j[:, c], n) for c in (0, 1)]
+    )

@@ -1,0 +1,442 @@
+"""Every parameter of the swarm model, in one place.
+
+`SwarmParams` is the single source of truth: each field carries its plain-language doc, unit,
+default, allowed range (or choices) and the UI group it belongs to. The model constructor, the
+CLI's ``--set key=value``, experiment files and the UI controls are all derived from it, so a bad
+value gets the same clear error everywhere.
+
+Units: lengths in metres (m), time in steps, speeds in m/step, accelerations in m/step².
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+COORDINATIONS = ("formation", "flock", "couzin", "vicsek")
+FORMATIONS = ("wedge", "line", "column", "circle", "grid")
+ROUTES = ("square", "zigzag", "straight", "loop")
+ELECTIONS = ("lowest_id", "raft", "succession", "none")
+SLOT_ASSIGNMENTS = ("optimal", "shift", "fixed")
+
+GROUPS = (
+    "swarm",
+    "formation",
+    "communication",
+    "positioning",
+    "failures",
+    "election",
+    "collective",
+)
+
+
+def _spec(
+    default: Any,
+    doc: str,
+    *,
+    group: str,
+    unit: str = "",
+    lo: float | None = None,
+    hi: float | None = None,
+    choices: tuple[str, ...] | None = None,
+    kind: type | None = None,
+    optional: bool = False,
+    step: float | None = None,
+) -> Any:
+    """Declare a parameter field with its metadata."""
+    kind = kind or type(default)
+    meta = dict(
+        doc=doc,
+        group=group,
+        unit=unit,
+        lo=lo,
+        hi=hi,
+        choices=choices,
+        kind=kind,
+        optional=optional,
+        step=step,
+    )
+    return field(default=default, metadata=meta)
+
+
+@dataclass(frozen=True)
+class SwarmParams:
+    """All parameters of a swarm run; constructing one validates every field.
+
+    Raises:
+        ValueError: naming the field and its allowed range when a value is out of range, of the
+            wrong type, or when two fields contradict each other.
+    """
+
+    # --- swarm -------------------------------------------------------------------------------
+    n_agents: int = _spec(10, "Number of agents in the swarm.", group="swarm", lo=1, hi=10_000)
+    coordination: str = _spec(
+        "formation",
+        "How the group coordinates: explicit leader + slots (formation), boids following the "
+        "leader (flock), an informed minority (couzin), or pure alignment with noise (vicsek).",
+        group="swarm",
+        choices=COORDINATIONS,
+    )
+    max_speed: float = _spec(
+        1.0, "Top speed of any agent.", group="swarm", unit="m/step", lo=0.01, hi=20.0
+    )
+    max_accel: float = _spec(
+        0.2,
+        "Largest change of velocity per step.",
+        group="swarm",
+        unit="m/step²",
+        lo=0.001,
+        hi=10.0,
+    )
+    cruise_fraction: float = _spec(
+        0.5,
+        "Leader's cruising speed as a fraction of max_speed (the rest is slack for followers).",
+        group="swarm",
+        lo=0.05,
+        hi=1.0,
+    )
+    arena_size: float = _spec(
+        None,
+        "Side of the square arena; empty = grows with √n_agents so density stays constant.",
+        group="swarm",
+        unit="m",
+        lo=1.0,
+        hi=1e6,
+        kind=float,
+        optional=True,
+    )
+    route: str = _spec(
+        "square",
+        "Shape of the default route of waypoints the leader flies.",
+        group="swarm",
+        choices=ROUTES,
+    )
+    waypoints: tuple = _spec(
+        None,
+        "Explicit route as a list of (x, y) points; overrides `route`.",
+        group="swarm",
+        unit="m",
+        kind=tuple,
+        optional=True,
+    )
+    waypoint_radius: float = _spec(
+        3.0,
+        "A waypoint counts as reached within this distance.",
+        group="swarm",
+        unit="m",
+        lo=0.1,
+        hi=1000.0,
+    )
+    collision_radius: float = _spec(
+        0.5,
+        "Two agents closer than this count as a collision.",
+        group="swarm",
+        unit="m",
+        lo=0.0,
+        hi=100.0,
+    )
+    max_steps: int = _spec(
+        3000, "Mission time limit.", group="swarm", unit="steps", lo=1, hi=10_000_000
+    )
+    # --- formation ---------------------------------------------------------------------------
+    formation: str = _spec(
+        "wedge",
+        "Shape of the formation the followers hold.",
+        group="formation",
+        choices=FORMATIONS,
+    )
+    spacing: float = _spec(
+        4.0, "Distance between neighbouring slots.", group="formation", unit="m", lo=0.5, hi=100.0
+    )
+    slot_assignment: str = _spec(
+        "optimal",
+        "How slots are refilled after a loss: minimum total distance (optimal), next in rank "
+        "moves up (shift), or the gap stays (fixed).",
+        group="formation",
+        choices=SLOT_ASSIGNMENTS,
+    )
+    # --- communication -----------------------------------------------------------------------
+    comm_range: float = _spec(
+        30.0,
+        "Agents can exchange messages only within this distance.",
+        group="communication",
+        unit="m",
+        lo=0.1,
+        hi=1e6,
+    )
+    message_loss: float = _spec(
+        0.0,
+        "Probability that any one message is lost (jamming intensity).",
+        group="communication",
+        lo=0.0,
+        hi=1.0,
+    )
+    comm_delay: int = _spec(
+        0, "Steps a message takes to arrive.", group="communication", unit="steps", lo=0, hi=100
+    )
+    # --- positioning -------------------------------------------------------------------------
+    position_noise: float = _spec(
+        0.0,
+        "Std. dev. of each agent's estimate of its own position.",
+        group="positioning",
+        unit="m",
+        lo=0.0,
+        hi=100.0,
+    )
+    # --- failures ----------------------------------------------------------------------------
+    dropout_rate: float = _spec(
+        0.0,
+        "Chance per agent per step of dropping out.",
+        group="failures",
+        unit="1/step",
+        lo=0.0,
+        hi=0.1,
+    )
+    leader_dropout_at: int = _spec(
+        -1,
+        "Step at which the current leader drops out (-1 = never).",
+        group="failures",
+        unit="step",
+        lo=-1,
+        hi=10_000_000,
+    )
+    # --- election ----------------------------------------------------------------------------
+    election: str = _spec(
+        "lowest_id",
+        "How a new leader is chosen: lowest reachable id, Raft vote, pre-agreed succession, "
+        "or nobody (none).",
+        group="election",
+        choices=ELECTIONS,
+    )
+    heartbeat_period: int = _spec(
+        5,
+        "The leader says 'I am here' every this many steps.",
+        group="election",
+        unit="steps",
+        lo=1,
+        hi=1000,
+    )
+    election_timeout_min: int = _spec(
+        15,
+        "Shortest silence after which a follower suspects the leader is gone.",
+        group="election",
+        unit="steps",
+        lo=1,
+        hi=10_000,
+    )
+    election_timeout_max: int = _spec(
+        30,
+        "Longest such silence (timeouts are drawn at random in between).",
+        group="election",
+        unit="steps",
+        lo=1,
+        hi=10_000,
+    )
+    # --- collective (couzin / vicsek) ---------------------------------------------------------
+    informed_fraction: float = _spec(
+        0.1,
+        "Share of agents that know the preferred direction (couzin).",
+        group="collective",
+        lo=0.0,
+        hi=1.0,
+    )
+    informed_weight: float = _spec(
+        0.5,
+        "How strongly informed agents pull toward their preferred direction (ω, couzin).",
+        group="collective",
+        lo=0.0,
+        hi=10.0,
+    )
+    noise: float = _spec(
+        None,
+        "Heading noise: width of the uniform noise (vicsek) or std. dev. (couzin); "
+        "empty = the mode's published default.",
+        group="collective",
+        unit="rad",
+        lo=0.0,
+        hi=2 * math.pi,
+        kind=float,
+        optional=True,
+    )
+    interaction_radius: float = _spec(
+        None,
+        "Neighbours within this distance are aligned with; empty = the mode's default.",
+        group="collective",
+        unit="m",
+        lo=0.01,
+        hi=1000.0,
+        kind=float,
+        optional=True,
+    )
+    repulsion_radius: float = _spec(
+        1.0,
+        "Neighbours closer than this are avoided first (couzin).",
+        group="collective",
+        unit="m",
+        lo=0.0,
+        hi=100.0,
+    )
+    speed: float = _spec(
+        None,
+        "Constant speed in couzin / vicsek; empty = the mode's published default.",
+        group="collective",
+        unit="m/step",
+        lo=0.0001,
+        hi=20.0,
+        kind=float,
+        optional=True,
+    )
+    max_turn: float = _spec(
+        None,
+        "Largest turn per step (couzin); empty = the mode's default.",
+        group="collective",
+        unit="rad/step",
+        lo=0.0,
+        hi=math.pi,
+        kind=float,
+        optional=True,
+    )
+    torus: bool = _spec(
+        None,
+        "Wrap the arena's edges (periodic box); empty = on for vicsek only.",
+        group="collective",
+        kind=bool,
+        optional=True,
+    )
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            object.__setattr__(self, f.name, _check(f, getattr(self, f.name)))
+        if self.election_timeout_min > self.election_timeout_max:
+            raise ValueError(
+                f"election_timeout_min ({self.election_timeout_min}) must be <= "
+                f"election_timeout_max ({self.election_timeout_max})"
+            )
+
+    @classmethod
+    def build(cls, **kwargs: Any) -> SwarmParams:
+        """Build from keywords, rejecting unknown names with a suggestion."""
+        known = field_names()
+        for name in kwargs:
+            if name not in known:
+                raise ValueError(unknown_message(name))
+        return cls(**kwargs)
+
+    def replace(self, **changes: Any) -> SwarmParams:
+        """Return a copy with some fields changed (validated)."""
+        for name in changes:
+            if name not in field_names():
+                raise ValueError(unknown_message(name))
+        return dataclasses.replace(self, **changes)
+
+    def as_dict(self) -> dict[str, Any]:
+        """All fields as a plain dict (waypoints as a list of lists)."""
+        d = dataclasses.asdict(self)
+        if d["waypoints"] is not None:
+            d["waypoints"] = [list(p) for p in d["waypoints"]]
+        return d
+
+
+def field_names() -> tuple[str, ...]:
+    """Names of every parameter, in declaration order."""
+    return tuple(f.name for f in dataclasses.fields(SwarmParams))
+
+
+def specs() -> dict[str, dict[str, Any]]:
+    """Metadata of every parameter: doc, unit, default, lo, hi, choices, kind, group."""
+    return {
+        f.name: {**f.metadata, "default": f.default, "name": f.name}
+        for f in dataclasses.fields(SwarmParams)
+    }
+
+
+def unknown_message(name: str) -> str:
+    """Error text for an unknown parameter name, with the closest known names."""
+    close = difflib.get_close_matches(name, field_names(), n=3)
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    return f"unknown parameter {name!r}{hint} (known: {', '.join(field_names())})"
+
+
+def allowed(name: str) -> str:
+    """Plain-language allowed range of a parameter, e.g. 'an integer in [1, 10000]'."""
+    m = specs()[name]
+    opt = " or empty (None)" if m["optional"] else ""
+    if m["choices"]:
+        return "one of " + ", ".join(repr(c) for c in m["choices"]) + opt
+    if m["kind"] is bool:
+        return "true or false" + opt
+    if m["kind"] is tuple:
+        return "a list of at least one [x, y] point" + opt
+    what = "an integer" if m["kind"] is int else "a number"
+    return f"{what} in [{_fmt(m['lo'])}, {_fmt(m['hi'])}]{opt}"
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}" if isinstance(x, float) else str(x)
+
+
+def _check(f: dataclasses.Field, value: Any) -> Any:
+    """Validate and normalise one field value; raise ValueError naming the field."""
+    m = f.metadata
+    blank = isinstance(value, str) and value.strip().lower() in ("", "none") and not m["choices"]
+    if value is None or blank:
+        if m["optional"]:
+            return None
+        raise ValueError(f"{f.name} must be {allowed(f.name)}; got {value!r}")
+    try:
+        value = _coerce(m["kind"], value)
+    except (TypeError, ValueError, IndexError, KeyError):
+        raise ValueError(f"{f.name} must be {allowed(f.name)}; got {value!r}") from None
+    if m["choices"] and value not in m["choices"]:
+        raise ValueError(f"{f.name} must be {allowed(f.name)}; got {value!r}")
+    if m["kind"] in (int, float) and not (m["lo"] <= value <= m["hi"]):
+        raise ValueError(f"{f.name} must be {allowed(f.name)}; got {value!r}")
+    return value
+
+
+def _coerce(kind: type, value: Any) -> Any:
+    """Convert a value to the field's kind, accepting the spellings the CLI and UI produce."""
+    if kind is bool:
+        if isinstance(value, str):
+            low = value.strip().lower()
+            if low in ("true", "1", "yes", "on"):
+                return True
+            if low in ("false", "0", "no", "off"):
+                return False
+            raise ValueError(value)
+        if isinstance(value, (bool, int)) and value in (0, 1):
+            return bool(value)
+        raise TypeError(value)
+    if kind is int:
+        if isinstance(value, bool):
+            raise TypeError(value)
+        number = float(value) if isinstance(value, str) else value
+        if float(number) != int(number):
+            raise ValueError(value)
+        return int(number)
+    if kind is float:
+        if isinstance(value, bool):
+            raise TypeError(value)
+        number = float(value)
+        if not math.isfinite(number):
+            raise ValueError(value)
+        return number
+    if kind is str:
+        if not isinstance(value, str):
+            raise TypeError(value)
+        return value.strip()
+    if kind is tuple:
+        if isinstance(value, str):
+            import json
+
+            value = json.loads(value)
+        if not len(value) or any(len(p) != 2 for p in value):
+            raise ValueError(value)
+        points = tuple((float(p[0]), float(p[1])) for p in value)
+        if not all(math.isfinite(c) for p in points for c in p):
+            raise ValueError(value)
+        return points
+    raise TypeError(kind)

@@ -1,0 +1,26 @@
+"""Shared fixtures and helpers for the test suite."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim import SwarmModel
+
+
+def run_recording(model: SwarmModel, steps: int | None = None):
+    """Run a model to its end (or `steps`), returning per-step position and velocity arrays."""
+    pos, vel, active = [model.pos.copy()], [model.vel.copy()], [model.active.copy()]
+    limit = model.params.max_steps if steps is None else steps
+    while model.running and model.time < limit:
+        model.step()
+        pos.append(model.pos.copy())
+        vel.append(model.vel.copy())
+        active.append(model.active.copy())
+    return np.array(pos), np.array(vel), np.array(active)
+
+
+@pytest.fixture
+def default_model() -> SwarmModel:
+    """The default 10-agent wedge on seed 1."""
+    return SwarmModel(rng=1)

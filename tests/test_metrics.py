@@ -1,0 +1,72 @@
+"""Metrics against exact values (algebraic connectivity of known graphs, order, cohesion)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from sim import metrics
+
+
+def path(n):
+    return np.array([[i, i + 1] for i in range(n - 1)])
+
+
+def cycle(n):
+    return np.vstack([path(n), [[n - 1, 0]]])
+
+
+def complete(n):
+    i, j = np.triu_indices(n, 1)
+    return np.column_stack([i, j])
+
+
+def star(n):
+    return np.array([[0, i] for i in range(1, n)])
+
+
+def dense(n, edges):
+    adj = np.zeros((n, n), dtype=bool)
+    adj[edges[:, 0], edges[:, 1]] = adj[edges[:, 1], edges[:, 0]] = True
+    return adj
+
+
+@pytest.mark.parametrize("n", [3, 7, 30, 120])
+@pytest.mark.parametrize(
+    "graph,exact",
+    [
+        (path, lambda n: 2 - 2 * math.cos(math.pi / n)),
+        (cycle, lambda n: 2 - 2 * math.cos(2 * math.pi / n)),
+        (complete, lambda n: n),
+        (star, lambda n: 1.0),
+    ],
+)
+def test_algebraic_connectivity_exact(graph, exact, n):
+    """λ₂ matches the closed form for path, cycle, complete and star graphs (both code paths)."""
+    edges = graph(n)
+    assert metrics.algebraic_connectivity(n, edges) == pytest.approx(exact(n), abs=1e-9)
+    if n <= 48:
+        largest, lam2 = metrics.graph_metrics(dense(n, edges))
+        assert (largest, lam2) == (1.0, pytest.approx(exact(n), abs=1e-9))
+
+
+def test_disconnected_graph_has_zero_connectivity():
+    """Two separate paths: λ₂ = 0 and the largest component holds the bigger part."""
+    edges = np.vstack([path(4), path(6) + 4])
+    assert metrics.algebraic_connectivity(10, edges) == 0.0
+    assert metrics.largest_component(10, edges) == pytest.approx(0.6)
+    assert metrics.graph_metrics(dense(10, edges)) == (pytest.approx(0.6), 0.0)
+
+
+def test_order_extremes():
+    """Order is 1 for a polarised group and 0 for opposite headings."""
+    assert metrics.order(np.array([[1.0, 0.0], [2.0, 0.0]])) == pytest.approx(1.0)
+    assert metrics.order(np.array([[1.0, 0.0], [-1.0, 0.0]])) == pytest.approx(0.0)
+
+
+def test_cohesion_is_mean_distance_to_centroid():
+    """Four corners of a square of side 2: every agent is √2 from the centroid."""
+    pos = np.array([[0, 0], [2, 0], [0, 2], [2, 2]], dtype=float)
+    assert metrics.cohesion(pos) == pytest.approx(math.sqrt(2))

@@ -1,0 +1,186 @@
+"""SwarmModel behaviour: formation flight, limits, faults, reproducibility, Mesa integration."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import subprocess
+import sys
+
+import mesa
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sim import PRESETS, SwarmModel
+from sim.model import REPORTERS
+from tests.conftest import run_recording
+
+
+def test_formation_converges_and_holds_through_turns():
+    """After settling, formation error stays well under the spacing, through every turn."""
+    model = SwarmModel(n_agents=10, formation="wedge", route="square", rng=3)
+    model.run()
+    err = model.datacollector.get_model_vars_dataframe()["formation_error"].to_numpy()
+    assert model.summary()["waypoints_reached"] == 4  # four 90° turns flown
+    settled = err[100:]
+    assert np.nanmax(settled) < 0.5 * model.params.spacing
+    assert np.nanmean(settled) < 0.15 * model.params.spacing
+
+
+@pytest.mark.parametrize("shape", ["wedge", "line", "column", "circle", "grid"])
+def test_every_formation_shape_completes(shape):
+    """Each formation shape flies the default route to the end without collisions."""
+    summary = SwarmModel(n_agents=12, formation=shape, rng=4).run()
+    assert summary["mission_success"]
+    assert summary["collisions"] == 0
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_default_presets_keep_agents_apart(name):
+    """No two agents come closer than the collision radius in any preset."""
+    model = SwarmModel(preset=name)
+    model.run()
+    series = model.datacollector.get_model_vars_dataframe()["min_separation"]
+    assert model.summary()["collisions"] == 0
+    assert series.min() >= model.params.collision_radius
+
+
+@pytest.mark.parametrize("coordination", ["formation", "flock"])
+def test_speed_and_acceleration_limits_hold(coordination):
+    """|v| ≤ max_speed and |Δv| ≤ max_accel at every step, for every agent."""
+    model = SwarmModel(
+        n_agents=15, coordination=coordination, rng=5, leader_dropout_at=150, max_steps=600
+    )
+    _, vel, active = run_recording(model)
+    speed = np.hypot(vel[..., 0], vel[..., 1])
+    accel = np.hypot(*np.diff(vel, axis=0).transpose(2, 0, 1))
+    assert speed.max() <= model.params.max_speed + 1e-9
+    assert accel[active[1:]].max() <= model.params.max_accel + 1e-9  # dropped agents just stop
+
+
+def test_leader_dropout_yields_one_new_leader_and_mission_completes():
+    """Dropping the leader mid-route: exactly one new leader, and the route still completes."""
+    model = SwarmModel(n_agents=10, leader_dropout_at=200, rng=6)
+    old = model.leader_id
+    model.run()
+    frame = model.datacollector.get_model_vars_dataframe()
+    assert model.summary()["mission_success"]
+    assert model.summary()["leader_changes"] == 1
+    assert (frame["n_leaders"].iloc[1:] <= 1).all()
+    assert model.leader_id not in (old, -1)
+    kinds = [e[1] for e in model.events]
+    assert kinds.index("dropout") < kinds.index("leader_elected") < kinds.index("slot_reassigned")
+
+
+def test_drop_agent_api():
+    """drop_agent removes the Mesa handle, logs the event and rejects unknown ids."""
+    model = SwarmModel(n_agents=5, rng=0)
+    model.drop_agent(3)
+    assert len(model.agents) == 4 and not model.active[2]
+    assert model.events[-1][1:3] == ("slot_reassigned", 1) or model.events[-2][1] == "dropout"
+    with pytest.raises(ValueError, match="unique_id"):
+        model.drop_agent(99)
+
+
+def test_dropped_agents_never_move():
+    """An agent that drops out keeps its position for the rest of the run."""
+    model = SwarmModel(n_agents=12, dropout_rate=0.004, rng=7, max_steps=800)
+    pos, _, active = run_recording(model)
+    for row in range(pos.shape[1]):
+        gone = np.flatnonzero(~active[:, row])
+        if len(gone):
+            assert np.all(pos[gone[0] :, row] == pos[gone[0], row])
+
+
+def test_no_replacement_fails_the_mission():
+    """With election='none' the group stays leaderless and the mission fails."""
+    summary = SwarmModel(n_agents=10, election="none", leader_dropout_at=100, rng=1).run()
+    assert not summary["mission_success"]
+    assert summary["leader_changes"] == 0
+
+
+def _fingerprint(seed: int) -> str:
+    model = SwarmModel(n_agents=12, dropout_rate=0.002, position_noise=0.3, rng=seed, max_steps=300)
+    model.run()
+    frame = model.datacollector.get_model_vars_dataframe()
+    return hashlib.sha256(frame.to_csv().encode() + model.pos.tobytes()).hexdigest()
+
+
+def test_same_seed_same_run_and_different_seeds_differ():
+    """Same seed → identical data; another seed → different data."""
+    assert _fingerprint(11) == _fingerprint(11)
+    assert _fingerprint(11) != _fingerprint(12)
+
+
+def test_same_seed_same_run_across_processes():
+    """A run in a fresh interpreter gives bit-identical data to one in this process."""
+    code = "from tests.test_model import _fingerprint; print(_fingerprint(11))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == _fingerprint(11)
+
+
+def test_model_import_is_light():
+    """`import sim.model` loads neither solara nor matplotlib."""
+    code = "import sys, sim.model; print([m for m in ('solara', 'matplotlib') if m in sys.modules])"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_reporters_and_summary_fields():
+    """Every DESIGN.md reporter is collected each step; summary has every outcome field."""
+    model = SwarmModel(rng=0, max_steps=20)
+    model.run()
+    frame = model.datacollector.get_model_vars_dataframe()
+    assert list(frame.columns) == list(REPORTERS)
+    assert len(frame) == 21
+    fields = """mission_success completion_time waypoints_reached leader_changes leaderless_steps
+        max_recovery_steps mean_formation_error collisions final_active""".split()
+    assert set(fields) <= set(model.summary())
+    assert not model.running and model.outcome == "mission_failed"  # out of time
+
+
+def test_batch_run_over_a_small_grid():
+    """mesa.batch_run runs SwarmModel over a grid of parameters and seeds."""
+    results = mesa.batch_run(
+        SwarmModel,
+        parameters={"n_agents": [4, 6], "formation": ["line", "wedge"], "max_steps": 30},
+        rng=[1, 2],
+        max_steps=30,
+        number_processes=1,
+        data_collection_period=-1,
+        display_progress=False,
+    )
+    assert len(results) == 8
+    assert {r["n_agents"] for r in results} == {4, 6}
+    assert all(r["n_active"] == r["n_agents"] for r in results)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    n=st.integers(1, 25),
+    coordination=st.sampled_from(["formation", "flock"]),
+    formation=st.sampled_from(["wedge", "line", "column", "circle", "grid"]),
+    dropout=st.floats(0, 0.02),
+    noise=st.floats(0, 2),
+    seed=st.integers(0, 2**31),
+)
+def test_invariants_under_random_parameters(n, coordination, formation, dropout, noise, seed):
+    """No NaN positions, limits hold, at most one leader, dropped agents never come back."""
+    model = SwarmModel(
+        n_agents=n,
+        coordination=coordination,
+        formation=formation,
+        dropout_rate=dropout,
+        position_noise=noise,
+        rng=seed,
+        max_steps=120,
+    )
+    pos, vel, active = run_recording(model)
+    assert np.isfinite(pos).all() and np.isfinite(vel).all()
+    assert np.hypot(vel[..., 0], vel[..., 1]).max() <= model.params.max_speed + 1e-9
+    assert not np.any(active[1:] & ~active[:-1])  # nobody is revived
+    frame = model.datacollector.get_model_vars_dataframe()
+    assert frame["n_leaders"].max() <= 1
+    assert math.isfinite(frame["order"].iloc[-1]) or model.n_active == 0

@@ -1,0 +1,107 @@
+"""SwarmParams: every parameter validated, with errors naming the field and its range."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sim import PRESETS, SwarmModel, SwarmParams
+from sim.params import allowed, field_names, specs
+
+
+def test_defaults_are_valid_and_documented():
+    """Every field has a doc, a group and a default that passes its own validation."""
+    params = SwarmParams()
+    for name, meta in specs().items():
+        assert meta["doc"] and meta["group"], name
+        assert getattr(params, name) == meta["default"] or meta["default"] is None
+
+
+@pytest.mark.parametrize(
+    "name,value",
+    [
+        ("n_agents", 0),
+        ("n_agents", 10_001),
+        ("n_agents", 2.5),
+        ("message_loss", 1.5),
+        ("spacing", -1.0),
+        ("formation", "triangle"),
+        ("election", "vote"),
+        ("max_speed", float("nan")),
+        ("torus", "maybe"),
+        ("waypoints", [[1.0]]),
+    ],
+)
+def test_out_of_range_names_field_and_range(name, value):
+    """A bad value raises ValueError whose text names the field and its allowed range."""
+    with pytest.raises(ValueError) as err:
+        SwarmModel(**{name: value})
+    assert name in str(err.value)
+    assert allowed(name) in str(err.value)
+
+
+def test_unknown_name_rejected_with_suggestion():
+    """An unknown keyword is rejected and the closest known name is suggested."""
+    with pytest.raises(ValueError, match="did you mean n_agents"):
+        SwarmModel(n_agent=5)
+
+
+def test_timeouts_must_be_ordered():
+    """election_timeout_min larger than election_timeout_max is an error naming both."""
+    with pytest.raises(ValueError, match="election_timeout_min.*election_timeout_max"):
+        SwarmParams(election_timeout_min=40, election_timeout_max=20)
+
+
+def test_strings_from_cli_and_ui_are_coerced():
+    """Values typed as text (CLI --set, UI fields) are converted to the field's type."""
+    p = SwarmParams.build(n_agents="12", message_loss="0.25", torus="true", arena_size="")
+    assert (p.n_agents, p.message_loss, p.torus, p.arena_size) == (12, 0.25, True, None)
+
+
+def test_preset_applied_then_keywords_override():
+    """preset= applies its overrides and seed; explicit keywords win over the preset."""
+    name, preset = next(iter(PRESETS.items()))
+    model = SwarmModel(preset=name, n_agents=7)
+    assert model.params.n_agents == 7
+    for key, value in preset.overrides.items():
+        if key != "n_agents":
+            assert getattr(model.params, key) == value
+    assert model.seed == preset.seed
+
+
+def test_unknown_preset_rejected():
+    """An unknown preset name raises ValueError listing the known presets."""
+    with pytest.raises(ValueError, match="preset must be one of"):
+        SwarmModel(preset="nope")
+
+
+numeric = [n for n, m in specs().items() if m["kind"] in (int, float) and m["lo"] is not None]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(numeric), st.floats(0, 1))
+def test_every_in_range_value_accepted(name, fraction):
+    """Any value inside a numeric field's range is accepted unchanged (ints rounded)."""
+    meta = specs()[name]
+    lo, hi = meta["lo"], meta["hi"]
+    value = lo + fraction * (hi - lo)
+    if meta["kind"] is int:
+        value = int(round(value))
+    kwargs = {name: value}
+    if name.startswith("election_timeout"):
+        kwargs = {"election_timeout_min": 1, "election_timeout_max": 10_000, name: value}
+    params = SwarmParams.build(**kwargs)
+    assert getattr(params, name) == pytest.approx(value)
+
+
+def test_field_names_cover_design_table():
+    """The parameter names fixed by DESIGN.md all exist."""
+    design = """n_agents coordination formation spacing max_speed max_accel arena_size comm_range
+    message_loss comm_delay position_noise dropout_rate leader_dropout_at election
+    heartbeat_period election_timeout_min election_timeout_max slot_assignment
+    informed_fraction noise interaction_radius torus max_steps""".split()
+    assert set(design) <= set(field_names())
+    assert len({f.name for f in dataclasses.fields(SwarmParams)}) == len(field_names())
