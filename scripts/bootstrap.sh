@@ -34,16 +34,17 @@ if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import sys; sys.exit(
     echo "Creating $venv with $py ($("$py" --version))"
     rm -rf "$venv"
     "$py" -m venv "$venv"
-    "$venv/bin/python" -m pip install --quiet --upgrade pip
+    "$venv/bin/python" -m pip install --quiet --upgrade pip 2>&1 | { grep -v "^WARNING: Location" || true; }
 fi
 
 stamp="$venv/.installed-$extras"
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     echo "Installing swarm-sim[$extras] into $venv ..."
-    "$venv/bin/python" -m pip install --quiet -e ".[$extras]"
+    # (this machine's pip config lists local mirrors that may not exist: hide that noise)
+    "$venv/bin/python" -m pip install --quiet -e ".[$extras]" 2>&1 | { grep -v "^WARNING: Location" || true; }
     touch "$stamp"
 fi
 
-case ",$extras," in
-    *,ui,*) [ -f scripts/offline_assets.py ] && "$venv/bin/python" scripts/offline_assets.py ;;
-esac
+if [[ ",$extras," == *,ui,* && -f scripts/offline_assets.py ]]; then
+    "$venv/bin/python" scripts/offline_assets.py
+fi
