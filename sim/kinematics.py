@@ -7,6 +7,8 @@ clipped, which is how the limits hold by construction.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 
@@ -39,8 +41,8 @@ def steer(
 
 def turn_toward(heading: float, desired: float, max_turn: float) -> float:
     """Rotate `heading` toward `desired` (rad) by at most `max_turn` rad."""
-    diff = (desired - heading + np.pi) % (2 * np.pi) - np.pi
-    return heading + float(np.clip(diff, -max_turn, max_turn))
+    diff = (desired - heading + math.pi) % (2 * math.pi) - math.pi
+    return heading + min(max(diff, -max_turn), max_turn)
 
 
 def headings(vel: np.ndarray) -> np.ndarray:

@@ -39,8 +39,8 @@ def cohesion(pos: np.ndarray) -> float:
     """Mean distance of agents to their centroid (m)."""
     if len(pos) == 0:
         return math.nan
-    d = pos - pos.mean(axis=0)
-    return float(np.hypot(d[:, 0], d[:, 1]).mean())
+    d = pos - pos.sum(axis=0) / len(pos)
+    return float(np.hypot(d[:, 0], d[:, 1]).sum() / len(pos))
 
 
 def formation_error(pos: np.ndarray, slots: np.ndarray) -> float:

@@ -1,8 +1,11 @@
 """SwarmModel: a leader–follower swarm that travels a route and replaces agents that drop out.
 
 State lives in numpy arrays (one row per agent, rows never move); Mesa `Agent` objects are thin
-handles so Mesa's AgentSet, DataCollector, batch_run and SolaraViz work. `step()` reads as the
-recipe of one time step: faults → sense → elect → assign slots → move → measure.
+handles so Mesa's AgentSet, DataCollector, batch_run and SolaraViz work. Agents act on what they
+*know*: their own position estimate and the heartbeats and election messages that reached them.
+`step()` reads as the recipe of one time step:
+
+    faults → sense → communicate → detect → elect → move → mission → measure
 """
 
 from __future__ import annotations
@@ -13,12 +16,15 @@ from typing import Any
 import mesa
 import numpy as np
 
+from sim import comms, faults, formations, kinematics, positioning
 from sim import election as election_mod
-from sim import faults, formations, kinematics, metrics
 from sim.agents import SwarmAgent
 from sim.behaviours import load as load_behaviour
 from sim.behaviours.flock import flock_velocity
-from sim.neighbours import DENSE_MAX_N, close_pairs, dense_d2, min_distance, pair_sum, pair_vectors
+from sim.control import LeaderState, leader_velocity, slot_velocity
+from sim.heartbeat import Beacon, beacon_key, dominance, key_row, key_term, key_time
+from sim.measure import Measurements
+from sim.neighbours import close_pairs, pair_sum
 from sim.params import SwarmParams
 from sim.route import default_route, start_point
 from sim.slots import assign_slots
@@ -37,16 +43,14 @@ REPORTERS = (
     "direction_error",
 )
 
-FOLLOW_GAIN = 0.2  # 1/step: how fast a follower closes the gap to its slot
 SEPARATION_FRACTION = 0.6  # separation acts within this fraction of `spacing`
 SEPARATION_GAIN = 0.5  # m/step of push per m of intrusion
 FLOCK_VISION = 3.0  # flock neighbours are seen within this many `spacing`s
-GRAPH_EVERY_N = 200  # above this many active agents, graph metrics every GRAPH_PERIOD steps
-GRAPH_PERIOD = 10  # steps
-SUCCESS_FRACTION = 0.5  # share of the initial agents that must finish with the leader
+COLLECTIVE = ("couzin", "vicsek")
+SUCCESS_FRACTION = 0.5  # share of the initial agents that must arrive with the leader
 
 
-class SwarmModel(mesa.Model):
+class SwarmModel(Measurements, mesa.Model):
     """A swarm of point agents with one leader, travelling a route of waypoints.
 
     Args:
@@ -75,93 +79,130 @@ class SwarmModel(mesa.Model):
         self.preset = preset
         self.seed = rng
         self.events: list[tuple[float, str, int, str]] = []
-        self._setup_state()
+        self.elections: list[tuple[float, int, int]] = []  # (time, unique_id, term) of each win
+        self._setup_geometry()
         self._setup_agents()
-        self.election = election_mod.create(self)
+        self._setup_knowledge()
+        self._setup_measurements()
         self.datacollector = mesa.DataCollector(model_reporters={r: r for r in REPORTERS})
         self._measure(force_graph=True)
         self.datacollector.collect(self)
 
     # ------------------------------------------------------------------ setup
-    def _setup_state(self) -> None:
+    def _setup_geometry(self) -> None:
         p = self.params
-        n = p.n_agents
+        self.n = n = p.n_agents
+        self.rows = np.arange(n)
+        self.ids = self.rows + 1  # Mesa's unique_id of row i is i + 1
         self.arena_size = p.arena_size or 60.0 * math.sqrt(n)
         if p.coordination == "vicsek" and p.arena_size is None:
             from sim.behaviours.vicsek import DEFAULT_DENSITY
 
             self.arena_size = math.sqrt(n / DEFAULT_DENSITY)
         self.torus = p.torus if p.torus is not None else p.coordination == "vicsek"
-        self.route = (
-            np.asarray(p.waypoints, dtype=float)
-            if p.waypoints is not None
-            else default_route(p.route, self.arena_size)
-        )
-        self.waypoint_index = 0
+        explicit = p.waypoints is not None
+        route = np.asarray(p.waypoints) if explicit else default_route(p.route, self.arena_size)
+        start = route[0] if explicit else start_point(p.route, self.arena_size)
+        if explicit and len(route) > 1:
+            route = route[1:]  # an explicit route starts where the swarm starts
+        self.routes = {0: route}  # route versions: only leaders know the newest
         self.cruise_speed = p.cruise_fraction * p.max_speed
         self.offsets = formations.slot_offsets(p.formation, n - 1, p.spacing)
-        # The leader turns at most a/v per step (its acceleration limit). The formation's frame
-        # follows the leader's heading more slowly: a slot at radius R swings at R·ω when the
-        # frame turns at ω, so ω is capped to keep that within half the followers' speed slack.
+        # The leader turns at most a/v per step. The slot frame follows more slowly: a slot at
+        # radius R swings at R·ω when the frame turns at ω, so ω keeps that within half the
+        # followers' speed slack.
         slack = max(p.max_speed - self.cruise_speed, 0.05 * p.max_speed)
         radius = max(formations.formation_radius(self.offsets), p.spacing)
         self.max_turn = p.max_accel / max(self.cruise_speed, 1e-9)
         self.frame_turn = min(self.max_turn, 0.5 * slack / radius)
-        start = start_point(p.route, self.arena_size) if p.waypoints is None else self.route[0]
-        target = self.route[0] if p.waypoints is None else self.route[min(1, len(self.route) - 1)]
-        if p.waypoints is not None and len(self.route) > 1:
-            self.waypoint_index = 1
-        heading = math.atan2(*(target - start)[::-1]) if np.any(target != start) else 0.0
-        self.heading = heading  # leader's heading (rad)
-        self.frame_heading = heading  # heading of the formation's slot frame (rad)
-        self.leader = 0
-        self.slot_of = np.full(n, -1, dtype=np.intp)
-        self.slot_of[1:] = np.arange(n - 1)
+        to_wp = route[0] - start
+        self.start_heading = math.atan2(to_wp[1], to_wp[0]) if np.any(to_wp) else 0.0
         self.active = np.ones(n, dtype=bool)
-        self.ids = np.arange(1, n + 1)  # Mesa's unique_id of row i is i + 1
-        if p.coordination in ("couzin", "vicsek"):
-            self.pos = self.rng.random((n, 2)) * self.arena_size
-            angle = self.rng.uniform(-math.pi, math.pi, n)
-            self.vel = np.column_stack([np.cos(angle), np.sin(angle)])
+        self.dropped_at = np.full(n, -1, dtype=np.int64)
+        self.behaviour = None
+        if p.coordination in COLLECTIVE:
+            cls = load_behaviour(p.coordination)
+            if hasattr(cls, "place"):
+                self.pos, self.vel = cls.place(self)
+            else:
+                self.pos = self.rng.random((n, 2)) * self.arena_size
+                angle = self.rng.uniform(-math.pi, math.pi, n)
+                self.vel = np.column_stack([np.cos(angle), np.sin(angle)])
+            self.behaviour = cls(self)
         else:
             jitter = self.rng.uniform(-0.25, 0.25, (n, 2)) * p.spacing
-            self.pos = start + np.vstack([[0.0, 0.0], formations.rotate(self.offsets, heading)])
-            self.pos = self.pos + jitter * (np.arange(n) > 0)[:, None]
+            self.pos = start + np.vstack([[0.0, 0.0], formations.rotate(self.offsets, 0.0)])
+            self.pos = start + np.vstack(
+                [[0.0, 0.0], formations.rotate(self.offsets, self.start_heading)]
+            )
+            self.pos = self.pos + jitter * (self.rows > 0)[:, None]
             self.vel = np.zeros((n, 2))
         self.estimate = self.pos.copy()
-        self.slots = self.pos.copy()
-        self.dropped_at = np.full(n, -1, dtype=np.int64)
-        self._adj: np.ndarray | None = None  # last small-N adjacency (graph metrics cached on it)
-        self._d2: np.ndarray | None = None  # last small-N squared-distance matrix ...
-        self._d2_rows: np.ndarray | None = None  # ... and the rows it covers
-        self._contacts: set[tuple[int, int]] = set()
-        self._collisions = 0
-        self._leader_changes = 0
-        self._leaderless_steps = 0
-        self._leader_lost_at: float | None = None
-        self._recoveries: list[float] = []
-        self._formation_errors: list[float] = []
-        self.completion_time: float | None = None
-        self.outcome: str | None = None
-        self.behaviour = None
 
     def _setup_agents(self) -> None:
-        self.handles = SwarmAgent.create_agents(self, self.params.n_agents)
-        self.handles = list(self.handles)
+        self.handles = list(SwarmAgent.create_agents(self, self.n))
         for row, agent in enumerate(self.handles):
             agent.row = row
-        if self.params.coordination in ("couzin", "vicsek"):
-            self.behaviour = load_behaviour(self.params.coordination)(self)
-            if self.params.coordination == "vicsek" or self.params.election == "none":
-                self.leader = -1
-            self.slot_of[:] = -1
+
+    def _setup_knowledge(self) -> None:
+        """The initial leader (id 1, term 1) and its first heartbeat, known to all."""
+        p = self.params
+        n = self.n
+        self.is_leader = np.zeros(n, dtype=bool)
+        self.term = np.zeros(n, dtype=np.int64)
+        self.belief = np.full(n, -1, dtype=np.int64)
+        # Last step each agent heard a fresher heartbeat (or reset its election timer): silence
+        # is measured from *receipt*, so relay latency along a long chain is not mistaken for loss.
+        self.timer = np.zeros(n, dtype=np.int64)
+        # Timers start with the first heartbeat an agent hears after the start (at the far end
+        # of a long chain that takes many steps).
+        self.armed = np.zeros(n, dtype=bool)
+        self.timeout = self.draw_timeout(n)
+        self.suspecting = np.zeros(n, dtype=bool)
+        self.hb_dirty = np.zeros(n, dtype=bool)
+        self.leaders: dict[int, LeaderState] = {}
+        self.beacons: dict[tuple[int, int], Beacon] = {}
+        self.slot_maps: dict[int, np.ndarray] = {}
+        self.heartbeats = comms.Channel(n, p.comm_delay, self.rng)
+        self.blackout_until = -1
+        if p.blackout_at >= 0 and p.blackout_steps > 0:
+            self.blackout_from = p.blackout_at
+        else:
+            self.blackout_from = -1
+        self.positioning_lost = False
+        self.leader = -1
+        self.election = election_mod.create(self)
+        self._links = np.zeros((0, 2), dtype=np.intp)
+        self._directed = self._links
+        if p.coordination in COLLECTIVE:
+            return
+        slots = np.full(n, -1, dtype=np.int64)
+        slots[1:] = np.arange(n - 1)
+        self.slot_maps[0] = slots
+        self.leaders[0] = LeaderState(
+            term=1,
+            since=0,
+            route_version=0,
+            waypoint_index=0,
+            heading=self.start_heading,
+            frame_heading=self.start_heading,
+            slot_version=0,
+        )
+        self.is_leader[0] = True
+        self.leader = 0
+        self.term[:] = 1
+        self._emit_heartbeats(force=True)
+        self.belief[:] = self.belief[0]
+        self.hb_dirty[:] = False
 
     # ------------------------------------------------------------------ the step recipe
     def step(self) -> None:
-        """Advance the swarm by one step: faults → sense → elect → slots → move → measure."""
+        """Advance one step: faults → sense → communicate → detect → elect → move → measure."""
         self._inject_faults()
         self._sense()
-        self.election.step(self)
+        links, loss = self._communicate()
+        suspects = self._detect()
+        self.election.step(self, links, loss, suspects)
         self._move()
         self._advance_mission()
         self._measure()
@@ -169,19 +210,268 @@ class SwarmModel(mesa.Model):
 
     def _inject_faults(self) -> None:
         p = self.params
-        if p.leader_dropout_at >= 0 and self.time == p.leader_dropout_at and self.leader >= 0:
+        t = int(self.time)
+        if p.leader_dropout_at >= 0 and t == p.leader_dropout_at:
             self.drop_leader()
-        for row in faults.sample_dropouts(self.active, p.dropout_rate, self.rng):
+        if t == p.blackout_at and p.blackout_steps > 0:
+            self.jam_communications(p.blackout_steps)
+        if t == p.positioning_lost_at:
+            self.lose_positioning()
+        pool = self.active
+        if p.dropout_pool == "informed" and hasattr(self.behaviour, "informed"):
+            pool = self.active & self.behaviour.informed
+        for row in faults.sample_dropouts(pool, p.dropout_rate, self.rng):
             self.drop_agent(int(self.ids[row]))
 
     def _sense(self) -> None:
+        """Update each agent's own position estimate (fix with noise, or dead reckoning)."""
         p = self.params
-        noise = p.position_noise
-        # Without noise the estimate *is* the truth (an alias, no copy).
-        self.estimate = (
-            self.pos + self.rng.normal(0.0, noise, self.pos.shape) if noise else self.pos
+        if self.positioning_lost:
+            self.estimate = positioning.dead_reckon(
+                self.estimate, self.vel, p.drift_noise, self.rng
+            )
+            self.estimate[~self.active] = self.pos[~self.active]
+        elif p.position_noise > 0:
+            self.estimate = positioning.fix_estimates(self.pos, p.position_noise, self.rng)
+        else:
+            self.estimate = self.pos  # exact: an alias, no copy
+
+    @property
+    def blackout(self) -> bool:
+        """True while communication is jammed."""
+        return self.time < self.blackout_until
+
+    def _communicate(self) -> tuple[np.ndarray, Any]:
+        """Leaders emit heartbeats; beacons are relayed one hop; leaders that meet resolve."""
+        p = self.params
+        links = self._directed
+        if self.blackout:
+            loss: Any = 1.0
+        else:
+            loss = comms.link_loss(self.pos, links, p.message_loss, p.distance_loss, p.comm_range)
+        if self.behaviour is not None:
+            return links, loss
+        if p.information == "oracle":
+            self._tell_everyone()
+            return links, loss
+        self._emit_heartbeats()
+        t = int(self.time)
+        self.heartbeats.send(t, self.hb_dirty & self.active, self.belief, links, loss)
+        self.hb_dirty[:] = False
+        rows, keys = self.heartbeats.receive(t)
+        live = self.active[rows]
+        rows, keys = rows[live], keys[live]
+        fresh = keys > self.belief[rows]
+        rows, keys = rows[fresh], keys[fresh]
+        if len(rows):
+            self._adopt_beacons(rows, keys)
+        return links, loss
+
+    def _tell_everyone(self) -> None:
+        """Oracle: every agent knows the main leader's state of this very step."""
+        lead = self.leader
+        if lead < 0:
+            return
+        self._emit_heartbeats_for(lead, keep_since=True)
+        follow = self.active & ~self.is_leader
+        self.belief[follow] = self.belief[lead]
+        self.term[follow] = self.leaders[lead].term
+        self.hb_dirty[:] = False
+
+    def _adopt_beacons(self, rows: np.ndarray, keys: np.ndarray) -> None:
+        # A leader that hears a dominant leader (higher term, or same term and lower id) yields.
+        leading = self.is_leader[rows] & (dominance(keys) > dominance(self.belief[rows]))
+        for row, key in zip(rows[leading], keys[leading], strict=True):
+            winner = int(key_row(key))
+            self._step_down(int(row), f"yields to agent {winner + 1} (term {int(key_term(key))})")
+            self.log("merge", int(row), f"two leaders met: agent {winner + 1} remains")
+        follow = ~self.is_leader[rows]
+        rows, keys = rows[follow], keys[follow]
+        self.belief[rows] = keys
+        self.timer[rows] = int(self.time)
+        self.armed[rows] = True
+        self.hb_dirty[rows] = True
+        self.term[rows] = np.maximum(self.term[rows], key_term(keys))
+        self.suspecting[rows] = False
+        self.election.on_leader_heard(self, rows)
+
+    def _emit_heartbeats(self, force: bool = False) -> None:
+        t = int(self.time)
+        period = self.params.heartbeat_period
+        for row, state in self.leaders.items():
+            if not force and (t - state.since) % period != 0:
+                continue
+            self._notice_dropouts(row, state)
+            beacon = Beacon(
+                term=state.term,
+                row=row,
+                time=t,
+                pos=self.estimate[row].copy(),
+                vel=self.vel[row].copy(),
+                heading=state.heading,
+                frame_heading=state.frame_heading,
+                turn=state.turn,
+                frame_turn=state.frame_turn,
+                waypoint_index=state.waypoint_index,
+                route_version=state.route_version,
+                slot_version=state.slot_version,
+                group_size=int((self.slot_maps[state.slot_version] >= 0).sum()) + 1,
+            )
+            self.beacons[(row, t)] = beacon
+            self.belief[row] = beacon_key(state.term, row, t)
+            self.hb_dirty[row] = True
+        if t % 200 == 0:
+            self._forget_old_beacons()
+
+    def _forget_old_beacons(self) -> None:
+        known = self.belief[self.belief >= 0]
+        keep = set(zip(key_row(known).tolist(), key_time(known).tolist(), strict=True))
+        self.beacons = {k: b for k, b in self.beacons.items() if k in keep}
+
+    def _notice_dropouts(self, row: int, state: LeaderState) -> None:
+        """A leader notices members whose acknowledgements stopped election_timeout_min ago."""
+        slots = self.slot_maps[state.slot_version]
+        gone = (slots >= 0) & ~self.active
+        gone &= self.time - self.dropped_at >= self.params.election_timeout_min
+        if gone.any():
+            self._assign_slots(row, state, members=(slots >= 0) & ~gone)
+
+    def _detect(self) -> np.ndarray:
+        """Followers whose leader has been silent longer than their timeout suspect it is lost."""
+        if self.behaviour is not None:
+            return np.zeros(self.n, dtype=bool)
+        waiting = self.active & ~self.is_leader
+        if self.params.information == "oracle":
+            suspects = waiting & (self.leader < 0)
+        else:
+            suspects = waiting & self.armed & (self.silence() > self.timeout)
+        new = suspects & ~self.suspecting
+        if new.any():
+            lost = key_row(self.belief[new])
+            first = int(np.flatnonzero(new)[0])
+            for leader in np.unique(lost):
+                key = (int(leader), int(key_term(self.belief[first])))
+                if key not in self._detected:
+                    self._detected.add(key)
+                    quiet = int(self.silence()[first])
+                    detail = f"no heartbeat from agent {int(leader) + 1} for {quiet} steps"
+                    self.log("leader_lost_detected", first, detail)
+        self.suspecting = suspects
+        return suspects
+
+    def silence(self) -> np.ndarray:
+        """Steps since each agent last heard its leader (or reset its election timer)."""
+        return self.time - self.timer
+
+    # ------------------------------------------------------------------ roles (used by elections)
+    def become_leader(self, row: int, term: int, detail: str) -> None:
+        """Make `row` a leader of `term`: it takes the route it knows and reassigns slots."""
+        if not self.active[row]:
+            return
+        known = self.beacons.get((int(key_row(self.belief[row])), int(key_time(self.belief[row]))))
+        for other in [r for r, s in self.leaders.items() if r != row and self.active[r]]:
+            if self.leaders[other].term < term:
+                self._spurious += 1
+                self._step_down(other, f"deposed by agent {row + 1}'s election (term {term})")
+        speed = float(np.hypot(*self.vel[row]))
+        heading = (
+            math.atan2(self.vel[row, 1], self.vel[row, 0])
+            if speed > 1e-6
+            else (known.heading if known else self.start_heading)
+        )
+        state = LeaderState(
+            term=term,
+            since=int(self.time),
+            route_version=known.route_version if known else 0,
+            waypoint_index=known.waypoint_index if known else 0,
+            heading=heading,
+            frame_heading=heading,
+            slot_version=-1,
+        )
+        self.leaders[row] = state
+        self.is_leader[row] = True
+        self._update_leader()
+        self.term[row] = max(self.term[row], term)
+        self.suspecting[row] = False
+        self._leader_changes += 1
+        self.elections.append((float(self.time), row + 1, term))
+        self.log("leader_elected", row, detail)
+        self._assign_slots(row, state, members=self.reachable(row) & (self.rows != row))
+        self._emit_heartbeats_for(row)
+
+    def _emit_heartbeats_for(self, row: int, keep_since: bool = False) -> None:
+        state = self.leaders[row]
+        if not keep_since:
+            state.since = int(self.time)
+        saved = {r: s for r, s in self.leaders.items() if r != row}
+        self.leaders = {row: state}
+        self._emit_heartbeats(force=True)
+        self.leaders = {**saved, row: state}
+
+    def _step_down(self, row: int, detail: str) -> None:
+        self.is_leader[row] = False
+        self.leaders.pop(row, None)
+        self._update_leader()
+        self.log("leader_stepped_down", row, detail)
+
+    def hear_term(self, rows: np.ndarray, terms: np.ndarray, source: str) -> None:
+        """Agents learn of a newer term; a leader of an older term steps down (Raft's rule)."""
+        newer = terms > self.term[rows]
+        self.term[rows[newer]] = terms[newer]
+        for row in rows[newer & self.is_leader[rows]]:
+            self._spurious += 1
+            self._step_down(int(row), f"heard {source} for a newer term")
+
+    def reset_timer(self, rows: np.ndarray) -> None:
+        """Restart the election timers of `rows` (Raft: granting a vote resets the timer)."""
+        self.timer[rows] = int(self.time)
+        self.timeout[rows] = self.draw_timeout(len(rows))
+
+    def draw_timeout(self, k: int) -> np.ndarray:
+        """Draw k election timeouts uniformly in [election_timeout_min, election_timeout_max]."""
+        p = self.params
+        return self.rng.integers(p.election_timeout_min, p.election_timeout_max + 1, k)
+
+    def known_group_size(self, row: int) -> int:
+        """Size of the group as the last beacon `row` heard announced it."""
+        key = self.belief[row]
+        beacon = self.beacons.get((int(key_row(key)), int(key_time(key))))
+        return beacon.group_size if beacon else self.n
+
+    def reachable(self, row: int) -> np.ndarray:
+        """Active agents with a link path to `row` (those that answer a new leader)."""
+        from sim.metrics import components
+
+        labels = components(self.n, self._links)[1]
+        return self.active & (labels == labels[row])
+
+    def _assign_slots(self, row: int, state: LeaderState, members: np.ndarray) -> None:
+        """The leader refills its formation among `members` and announces a new slot table."""
+        old = self.slot_maps.get(state.slot_version, self.slot_maps.get(0))
+        rows = np.flatnonzero(members)
+        new = np.full(self.n, -1, dtype=np.int64)
+        if self.params.coordination == "formation" and len(rows):
+            new[rows] = assign_slots(
+                self.params.slot_assignment,
+                old[rows],
+                self.estimate[rows],
+                self.estimate[row],
+                state.frame_heading,
+                self.offsets,
+            )
+        else:
+            new[rows] = np.arange(len(rows))
+        version = max(self.slot_maps) + 1
+        self.slot_maps[version] = new
+        state.slot_version = version
+        moved = int(np.count_nonzero(new[rows] != old[rows]))
+        self.log(
+            "slot_reassigned",
+            row,
+            f"{moved} moved, {len(rows)} members ({self.params.slot_assignment})",
         )
 
+    # ------------------------------------------------------------------ move
     def _move(self) -> None:
         p = self.params
         act = np.flatnonzero(self.active)
@@ -197,39 +487,51 @@ class SwarmModel(mesa.Model):
             self.pos[act] %= self.arena_size
 
     def _desired_velocity(self, act: np.ndarray) -> np.ndarray:
-        """Desired velocities of the active rows `act` (leader flies the route)."""
+        """Desired velocities of the active rows `act` from what each agent knows."""
         p = self.params
-        pos = self.estimate[act]
-        vel = self.vel[act]
-        desired = np.zeros_like(pos)
-        leader = self.leader
-        lead_pos = self.estimate[leader] if leader >= 0 else None
+        desired = np.zeros((self.n, 2))
+        following = self.active & ~self.is_leader & ~self.suspecting & (self.belief >= 0)
+        lead_pos = np.full((self.n, 2), np.nan)
+        keys = self.belief[following]
+        for key in np.unique(keys) if len(keys) and keys.min() != keys.max() else keys[:1]:
+            beacon = self.beacons.get((int(key_row(key)), int(key_time(key))))
+            if beacon is None:
+                continue
+            group = np.flatnonzero(following & (self.belief == key))
+            pos, vel, frame = beacon.extrapolate(self.time)
+            lead_pos[group] = pos
+            if p.coordination == "formation":
+                slots = self.slot_maps[beacon.slot_version][group]
+                has = slots >= 0
+                group = group[has]
+                desired[group] = slot_velocity(
+                    self.estimate[group], slots[has], self.offsets, pos, vel, frame, p.max_accel
+                )
         if p.coordination == "flock":
             pairs = close_pairs(self.pos[act], FLOCK_VISION * p.spacing)
-            desired = flock_velocity(
-                pos, vel, pairs, lead_pos, separation_radius=p.spacing, max_accel=p.max_accel
+            has_lead = ~np.isnan(lead_pos[act, 0])
+            desired[act] = flock_velocity(
+                self.estimate[act],
+                self.vel[act],
+                pairs,
+                np.where(has_lead[:, None], lead_pos[act], self.estimate[act]),
+                separation_radius=p.spacing,
+                max_accel=p.max_accel,
             )
         else:
-            followers = self.slot_of[act] >= 0
-            if leader >= 0:
-                self.slots = self._slot_positions()
-                err = self.slots[act[followers]] - pos[followers]
-                desired[followers] = self.vel[leader] + kinematics.arrival_velocity(
-                    err, FOLLOW_GAIN, p.max_accel
+            desired[act] += self._separation(act)
+        for row, state in self.leaders.items():
+            if self.active[row]:
+                desired[row] = leader_velocity(
+                    state,
+                    self.estimate[row],
+                    self.routes[state.route_version],
+                    self.cruise_speed,
+                    p.max_accel,
+                    self.max_turn,
+                    self.frame_turn,
                 )
-            desired += self._separation(act)
-        if leader >= 0:
-            k = int(np.searchsorted(act, leader))
-            desired[k] = self._leader_velocity()
-        return desired
-
-    def _slot_positions(self) -> np.ndarray:
-        """World position of each row's slot (rows without a slot: their own position)."""
-        slots = self.pos.copy()
-        has = self.slot_of >= 0
-        world = formations.rotate(self.offsets[self.slot_of[has]], self.frame_heading)
-        slots[has] = self.estimate[self.leader] + world
-        return slots
+        return desired[act]
 
     def _separation(self, act: np.ndarray) -> np.ndarray:
         """Safety term: push apart agents closer than a fraction of the spacing.
@@ -237,6 +539,8 @@ class SwarmModel(mesa.Model):
         Relative sensing of neighbours is accurate, so this uses true relative positions.
         """
         radius = SEPARATION_FRACTION * self.params.spacing
+        if self.min_separation >= radius:  # measured on these same positions last step
+            return np.zeros((len(act), 2))
         pos = self.pos[act]
         if self._d2_rows is not None and np.array_equal(self._d2_rows, act):
             # Reuse the distances measured at the end of the last step (nobody moved since).
@@ -251,57 +555,64 @@ class SwarmModel(mesa.Model):
         f = d * (SEPARATION_GAIN * (radius - dist) / dist)[:, None]
         return pair_sum(len(pos), pairs, -f, f)
 
-    def _leader_velocity(self) -> np.ndarray:
-        """The leader turns toward its current waypoint at a bounded rate and cruises."""
-        if self.waypoint_index >= len(self.route):
-            return np.zeros(2)
-        to_wp = self.route[self.waypoint_index] - self.estimate[self.leader]
-        bearing = math.atan2(to_wp[1], to_wp[0])
-        self.heading = kinematics.turn_toward(self.heading, bearing, self.max_turn)
-        self.frame_heading = kinematics.turn_toward(
-            self.frame_heading, self.heading, self.frame_turn
-        )
-        # Slow down while facing away from the waypoint, so the turning circle shrinks.
-        off = abs((bearing - self.heading + math.pi) % (2 * math.pi) - math.pi)
-        speed = self.cruise_speed * max(math.cos(off), 0.25)
-        if self.waypoint_index == len(self.route) - 1:  # arrive at the last waypoint
-            speed = min(speed, math.sqrt(2 * self.params.max_accel * math.hypot(*to_wp)))
-        return speed * np.array([math.cos(self.heading), math.sin(self.heading)])
-
+    # ------------------------------------------------------------------ mission
     def _advance_mission(self) -> None:
         p = self.params
-        if self.leader >= 0 and self.waypoint_index < len(self.route):
-            dist = np.hypot(*(self.pos[self.leader] - self.route[self.waypoint_index]))
-            if dist <= p.waypoint_radius:
-                self.log("waypoint_reached", self.leader, f"waypoint {self.waypoint_index}")
-                self.waypoint_index += 1
-                if self.waypoint_index == len(self.route):
-                    self._finish()
+        if self.behaviour is not None:
+            self._advance_collective()
+        latest = max(self.routes)
+        for row, state in list(self.leaders.items()):
+            route = self.routes[state.route_version]
+            if not self.active[row]:
+                continue
+            if state.waypoint_index < len(route):
+                dist = math.hypot(*(self.estimate[row] - route[state.waypoint_index]))
+                if dist <= p.waypoint_radius:
+                    self.log("waypoint_reached", row, f"waypoint {state.waypoint_index}")
+                    state.waypoint_index += 1
+                    self._max_wp = max(self._max_wp, state.waypoint_index)
+            if state.waypoint_index == len(route) and state.route_version == latest:
+                self._check_arrival(row)
         if self.running and self.time >= p.max_steps:
             self._end("mission_failed", "out of time")
         elif self.running and not self.active.any():
             self._end("mission_failed", "no agents left")
-        elif self.running and self.leader < 0 and not self.election.can_recover(self):
+        elif self.running and self.behaviour is None and not self.election.can_recover(self):
             self._end("mission_failed", "leaderless with no way to choose a new leader")
 
-    def _finish(self) -> None:
-        """Route done: success if enough of the swarm arrived with the leader."""
-        edges = close_pairs(self.pos, self.params.comm_range)
-        _, labels = metrics.components(len(self.pos), edges)
-        with_leader = self.active & (labels == labels[self.leader])
-        need = SUCCESS_FRACTION * self.params.n_agents
-        if with_leader.sum() >= need:
+    def _advance_collective(self) -> None:
+        """Couzin / vicsek: a waypoint is reached when the group's centroid gets there."""
+        route = self.routes[max(self.routes)]
+        if self._collective_wp >= len(route) or not self.active.any():
+            return
+        centroid = self.pos[self.active].mean(axis=0)
+        if math.hypot(*(centroid - route[self._collective_wp])) <= self.params.waypoint_radius:
+            self.log("waypoint_reached", -1, f"waypoint {self._collective_wp} (group centroid)")
+            self._collective_wp += 1
+            self._max_wp = max(self._max_wp, self._collective_wp)
+            if self._collective_wp == len(route) and self.running:
+                self.completion_time = self.time
+                self._end("mission_complete", "the group's centroid reached the last waypoint")
+
+    def _check_arrival(self, row: int) -> None:
+        """At the last waypoint the leader holds, until enough of the group has arrived.
+
+        Success once SUCCESS_FRACTION of the initial agents are with it (in its communication
+        component); otherwise it waits for stragglers until max_steps.
+        """
+        if not self.running:
+            return
+        with_leader = int(self.reachable(row).sum())
+        if with_leader >= SUCCESS_FRACTION * self.n:
             self.completion_time = self.time
-            self._end("mission_complete", f"{int(with_leader.sum())} agents arrived together")
-        else:
-            self._end("mission_failed", f"only {int(with_leader.sum())} agents arrived together")
+            self._end("mission_complete", f"{with_leader} agents arrived together")
 
     def _end(self, kind: str, detail: str) -> None:
         self.outcome = kind
         self.running = False
         self.log(kind, self.leader, detail)
 
-    # ------------------------------------------------------------------ faults (public verbs)
+    # ------------------------------------------------------------------ public verbs
     def drop_agent(self, unique_id: int) -> None:
         """Make the agent with this unique_id drop out (it stops and never moves again).
 
@@ -311,61 +622,52 @@ class SwarmModel(mesa.Model):
         row = self._row(unique_id)
         if not self.active[row]:
             return
+        was_leader = bool(self.is_leader[row])
         self.active[row] = False
         self.vel[row] = 0.0
         self.dropped_at[row] = int(self.time)
-        was_leader = row == self.leader
         self.log("dropout", row, "leader" if was_leader else "follower")
         self.handles[row].remove()
-        self.slot_of[row] = -1
         if was_leader:
-            self.leader = -1
-            self._leader_lost_at = self.time
-        self.election.on_dropout(self, row, was_leader)
+            self.is_leader[row] = False
+            self.leaders.pop(row, None)
+            self._update_leader()
+            if self._lost_at is None:
+                self._lost_at = self.time
 
     def drop_leader(self) -> None:
-        """Make the current leader drop out (nothing happens when there is none)."""
+        """Make the current (main) leader drop out; nothing happens when there is none."""
         if self.leader >= 0:
             self.drop_agent(int(self.ids[self.leader]))
 
-    def elect_leader(self, row: int, detail: str) -> None:
-        """Make `row` the leader (called by the election protocol) and reassign slots."""
-        if self._leader_lost_at is not None:
-            self._recoveries.append(self.time - self._leader_lost_at)
-            self._leader_lost_at = None
-        self.leader = row
-        self._leader_changes += 1
-        speed = np.hypot(*self.vel[row])
-        if speed > 1e-6:
-            self.heading = math.atan2(self.vel[row, 1], self.vel[row, 0])
-            self.frame_heading = self.heading
-        self.log("leader_elected", row, detail)
-        self.reassign_slots()
+    def jam_communications(self, steps: int) -> None:
+        """Lose every message for the next `steps` steps (a blackout).
 
-    def reassign_slots(self) -> None:
-        """Refill the formation after a membership change, by `slot_assignment`."""
-        if self.params.coordination != "formation" or self.leader < 0:
-            return
-        self.slot_of[self.leader] = -1
-        followers = np.flatnonzero(self.active & (np.arange(len(self.active)) != self.leader))
-        new = assign_slots(
-            self.params.slot_assignment,
-            self.slot_of[followers],
-            self.estimate[followers],
-            self.estimate[self.leader],
-            self.frame_heading,
-            self.offsets,
-        )
-        moved = int(np.count_nonzero(new != self.slot_of[followers]))
-        self.slot_of[followers] = new
-        self.log(
-            "slot_reassigned",
-            self.leader,
-            f"{moved} followers moved ({self.params.slot_assignment})",
-        )
+        Raises:
+            ValueError: if steps is not a positive whole number.
+        """
+        if int(steps) != steps or steps < 1:
+            raise ValueError(f"steps must be a whole number >= 1; got {steps!r}")
+        self.blackout_until = max(self.blackout_until, int(self.time) + int(steps))
+        self.log("blackout", -1, f"all messages lost for {int(steps)} steps")
+
+    def lose_positioning(self) -> None:
+        """Positioning fixes stop: every agent dead-reckons from now on (its error drifts)."""
+        if not self.positioning_lost:
+            self.positioning_lost = True
+            self.estimate = self.estimate.copy()
+            self.log(
+                "positioning_lost", -1, f"dead reckoning, drift {self.params.drift_noise} m/step"
+            )
+
+    def restore_positioning(self) -> None:
+        """Positioning fixes return."""
+        if self.positioning_lost:
+            self.positioning_lost = False
+            self.log("positioning_restored", -1, "")
 
     def add_waypoint(self, point) -> None:
-        """Append a waypoint (x, y) in metres to the route (the UI's click on empty space).
+        """Append a waypoint (x, y) in metres: only the leader learns of it, others by relay.
 
         Raises:
             ValueError: if the point is not two finite numbers.
@@ -373,144 +675,87 @@ class SwarmModel(mesa.Model):
         xy = np.asarray(point, dtype=float).reshape(-1)
         if xy.shape != (2,) or not np.all(np.isfinite(xy)):
             raise ValueError(f"waypoint must be two finite numbers (x, y); got {point!r}")
-        self.route = np.vstack([self.route, xy])
+        version = max(self.routes) + 1
+        self.routes[version] = np.vstack([self.routes[version - 1], xy])
+        if self.leader >= 0:
+            self.leaders[self.leader].route_version = version
         if not self.running and self.outcome == "mission_complete":
             self.running, self.outcome, self.completion_time = True, None, None
-        self.log("waypoint_added", -1, f"({xy[0]:.1f}, {xy[1]:.1f})")
+        self.log("waypoint_added", self.leader, f"({xy[0]:.1f}, {xy[1]:.1f})")
+
+    # ------------------------------------------------------------------ queries
+    def _update_leader(self) -> None:
+        """Main leader: the live leader with the highest term, then the lowest id (-1: none)."""
+        live = [r for r in self.leaders if self.active[r]]
+        self.leader = min(live, key=lambda r: (-self.leaders[r].term, r)) if live else -1
+
+    @property
+    def route(self) -> np.ndarray:
+        """The newest route (k, 2) of waypoints (m)."""
+        return self.routes[max(self.routes)]
+
+    @property
+    def waypoint_index(self) -> int:
+        """Index of the main leader's current waypoint (the group's, in collective modes)."""
+        if self.behaviour is not None:
+            return self._collective_wp
+        lead = self.leader
+        return self.leaders[lead].waypoint_index if lead >= 0 else self._max_wp
+
+    @property
+    def heading(self) -> float:
+        """The main leader's heading (rad); the start heading when there is none."""
+        lead = self.leader
+        return self.leaders[lead].heading if lead >= 0 else self.start_heading
+
+    @property
+    def frame_heading(self) -> float:
+        """The main leader's slot-frame heading (rad)."""
+        lead = self.leader
+        return self.leaders[lead].frame_heading if lead >= 0 else self.start_heading
+
+    @property
+    def slot_of(self) -> np.ndarray:
+        """Each row's slot in the main leader's current table (-1: none)."""
+        lead = self.leader
+        if lead < 0 or self.params.coordination != "formation":
+            return np.full(self.n, -1, dtype=np.int64)
+        return self.slot_maps[self.leaders[lead].slot_version]
+
+    def slot_positions(self) -> np.ndarray:
+        """World position (N, 2) of each row's slot around the main leader (own if none)."""
+        out = self.pos.copy()
+        lead, slots = self.leader, self.slot_of
+        has = slots >= 0
+        if lead >= 0 and has.any():
+            out[has] = self.pos[lead] + formations.rotate(
+                self.offsets[slots[has]], self.frame_heading
+            )
+        return out
 
     def links(self) -> np.ndarray:
         """Rows (m, 2) of active agent pairs within communication range (for drawing)."""
-        act = np.flatnonzero(self.active)
-        box = self.arena_size if self.torus else None
-        return act[close_pairs(self.pos[act], self.params.comm_range, box)]
-
-    def slot_positions(self) -> np.ndarray:
-        """World position (N, 2) of each row's formation slot (own position if none)."""
-        if self.leader < 0:
-            return self.pos.copy()
-        return self._slot_positions_true()
-
-    # ------------------------------------------------------------------ measure
-    def _measure(self, force_graph: bool = False) -> None:
-        p = self.params
-        act = np.flatnonzero(self.active)
-        n = len(act)
-        box = self.arena_size if self.torus else None
-        self.n_active = n
-        self.n_leaders = int(self.leader >= 0)
-        self.leader_id = int(self.ids[self.leader]) if self.leader >= 0 else -1
-        pos, vel = self.pos[act], self.vel[act]
-        self.order = metrics.order(vel)
-        self.cohesion = metrics.cohesion(pos)
-        followers = act[self.slot_of[act] >= 0]
-        if p.coordination == "formation" and self.leader >= 0 and len(followers):
-            self.formation_error = metrics.formation_error(
-                self.pos[followers], self._slot_positions_true()[followers]
-            )
-        else:
-            self.formation_error = math.nan
-        if not math.isnan(self.formation_error):
-            self._formation_errors.append(self.formation_error)
-        self._d2_rows = None
-        if n <= DENSE_MAX_N:
-            d2 = dense_d2(pos, box)
-            self._d2, self._d2_rows = d2, act
-            adj = d2 < p.comm_range**2
-            np.fill_diagonal(adj, False)
-            if self._adj is None or not np.array_equal(adj, self._adj):
-                self.largest_component, self.algebraic_connectivity = metrics.graph_metrics(adj)
-                self._adj = adj
-            d2 = d2.copy()
-            np.fill_diagonal(d2, np.inf)
-            self.min_separation = float(np.sqrt(d2.min())) if n > 1 else math.nan
-            i, j = np.nonzero(d2 < p.collision_radius**2)
-            self._count_collisions(act[i[i < j]], act[j[i < j]])
-        else:
-            if force_graph or n <= GRAPH_EVERY_N or int(self.time) % GRAPH_PERIOD == 0:
-                edges = close_pairs(pos, p.comm_range, box)
-                self.largest_component = metrics.largest_component(n, edges)
-                self.algebraic_connectivity = metrics.algebraic_connectivity(n, edges)
-            # Pairs within one spacing give both the collisions and, when there are any, the
-            # closest pair; only an all-spread-out swarm needs the nearest-neighbour query.
-            close = close_pairs(pos, max(p.collision_radius, p.spacing), box)
-            dist = np.hypot(*pair_vectors(pos, close, box).T)
-            self.min_separation = float(dist.min()) if len(close) else min_distance(pos, box)
-            hit = close[dist < p.collision_radius]
-            self._count_collisions(act[hit[:, 0]], act[hit[:, 1]])
-        self.waypoints_reached = self.waypoint_index - (
-            1 if p.waypoints is not None and len(self.route) > 1 else 0
-        )
-        self.direction_error = self._direction_error(vel)
-        if self.leader < 0 and self.running:
-            self._leaderless_steps += 1 if self.time > 0 else 0
-
-    def _slot_positions_true(self) -> np.ndarray:
-        slots = self.pos.copy()
-        has = self.slot_of >= 0
-        slots[has] = self.pos[self.leader] + formations.rotate(
-            self.offsets[self.slot_of[has]], self.frame_heading
-        )
-        return slots
-
-    def _count_collisions(self, rows_a: np.ndarray, rows_b: np.ndarray) -> None:
-        """Count pairs that came closer than the collision radius since the last step."""
-        if not len(rows_a) and not self._contacts:
-            return
-        current = set(zip(rows_a.tolist(), rows_b.tolist(), strict=True))
-        self._collisions += len(current - self._contacts)
-        self._contacts = current
-
-    def _direction_error(self, vel: np.ndarray) -> float:
-        if self.params.coordination != "couzin" or len(vel) == 0:
-            return math.nan
-        goal = self.goal_direction()
-        if goal is None:
-            return math.nan
-        mean = vel.mean(axis=0)
-        if not np.any(mean):
-            return math.nan
-        cos = np.dot(mean, goal) / np.hypot(*mean)
-        return float(math.acos(max(-1.0, min(1.0, cos))))
+        return self._links.copy()
 
     def goal_direction(self) -> np.ndarray | None:
-        """Unit vector from the group's centroid toward the current waypoint (None when done)."""
+        """Preferred unit direction of informed agents (couzin); None where it does not apply."""
+        if self.behaviour is not None and hasattr(self.behaviour, "goal_direction"):
+            return self.behaviour.goal_direction(self)
         if self.waypoint_index >= len(self.route) or not self.active.any():
             return None
         d = self.route[self.waypoint_index] - self.pos[self.active].mean(axis=0)
         norm = math.hypot(*d)
         return d / norm if norm > 0 else None
 
-    # ------------------------------------------------------------------ queries
-    def summary(self) -> dict[str, Any]:
-        """Run-level outcome (see README, "Summary fields")."""
-        fe = self._formation_errors
-        recov = self._recoveries
-        return {
-            "mission_success": self.outcome == "mission_complete",
-            "completion_time": self.completion_time
-            if self.completion_time is not None
-            else math.nan,
-            "waypoints_reached": self.waypoints_reached,
-            "leader_changes": self._leader_changes,
-            "leaderless_steps": self._leaderless_steps,
-            "max_recovery_steps": max(recov)
-            if recov
-            else (math.nan if self._leader_lost_at is None else math.inf),
-            "mean_formation_error": float(np.mean(fe)) if fe else math.nan,
-            "collisions": self._collisions,
-            "final_active": self.n_active,
-            "steps": int(self.time),
-        }
-
-    def log(self, kind: str, row: int, detail: str = "") -> None:
+    def log(self, kind: str, row: int | None, detail: str = "") -> None:
         """Record an event (time, kind, agent unique_id or -1, detail)."""
         uid = int(self.ids[row]) if row is not None and row >= 0 else -1
         self.events.append((float(self.time), kind, uid, detail))
 
     def _row(self, unique_id: int) -> int:
         uid = int(unique_id)
-        if not 1 <= uid <= len(self.ids):
-            raise ValueError(f"unique_id must be in [1, {len(self.ids)}]; got {unique_id!r}")
+        if not 1 <= uid <= self.n:
+            raise ValueError(f"unique_id must be in [1, {self.n}]; got {unique_id!r}")
         return uid - 1
 
     def run(self, steps: int | None = None) -> dict[str, Any]:

@@ -20,6 +20,13 @@ def dense_d2(pos: np.ndarray, box: float | None = None) -> np.ndarray:
     return np.einsum("ijk,ijk->ij", diff, diff)
 
 
+def wrap(pos: np.ndarray, box: float) -> np.ndarray:
+    """Fold positions into [0, box); `x % box` can round to exactly `box`, which cKDTree rejects."""
+    folded = np.mod(pos, box)
+    folded[folded >= box] = 0.0
+    return folded
+
+
 def close_pairs(pos: np.ndarray, radius: float, box: float | None = None) -> np.ndarray:
     """Index pairs (m, 2), i < j, of rows of `pos` closer than `radius` (periodic if `box`)."""
     n = len(pos)
@@ -29,7 +36,7 @@ def close_pairs(pos: np.ndarray, radius: float, box: float | None = None) -> np.
         i, j = np.nonzero(dense_d2(pos, box) < radius * radius)
         keep = i < j
         return np.column_stack([i[keep], j[keep]])
-    tree = cKDTree(pos % box if box is not None else pos, boxsize=box)
+    tree = cKDTree(wrap(pos, box) if box is not None else pos, boxsize=box)
     return tree.query_pairs(radius, output_type="ndarray")
 
 
@@ -50,8 +57,8 @@ def min_distance(pos: np.ndarray, box: float | None = None) -> float:
         d2 = dense_d2(pos, box)
         d2[np.diag_indices(n)] = np.inf
         return float(np.sqrt(d2.min()))
-    tree = cKDTree(pos % box if box is not None else pos, boxsize=box)
-    dist, _ = tree.query(pos % box if box is not None else pos, k=2)
+    tree = cKDTree(wrap(pos, box) if box is not None else pos, boxsize=box)
+    dist, _ = tree.query(tree.data, k=2)
     return float(dist[:, 1].min())
 
 

@@ -160,12 +160,19 @@ class SwarmParams:
     )
     # --- communication -----------------------------------------------------------------------
     comm_range: float = _spec(
-        30.0,
+        20.0,
         "Agents can exchange messages only within this distance.",
         group="communication",
         unit="m",
         lo=0.1,
         hi=1e6,
+    )
+    information: str = _spec(
+        "messages",
+        "What agents know: only what messages told them (messages), or everyone's true state "
+        "at once (oracle: the idealised 'another instantly takes its place' baseline).",
+        group="communication",
+        choices=("messages", "oracle"),
     )
     message_loss: float = _spec(
         0.0,
@@ -173,6 +180,29 @@ class SwarmParams:
         group="communication",
         lo=0.0,
         hi=1.0,
+    )
+    distance_loss: float = _spec(
+        0.0,
+        "Extra loss that grows with distance: + distance_loss·(d / comm_range)² (robotsim).",
+        group="communication",
+        lo=0.0,
+        hi=1.0,
+    )
+    blackout_at: int = _spec(
+        -1,
+        "Step at which all communication is jammed (-1 = never).",
+        group="communication",
+        unit="step",
+        lo=-1,
+        hi=10_000_000,
+    )
+    blackout_steps: int = _spec(
+        0,
+        "How many steps the blackout lasts.",
+        group="communication",
+        unit="steps",
+        lo=0,
+        hi=10_000_000,
     )
     comm_delay: int = _spec(
         0, "Steps a message takes to arrive.", group="communication", unit="steps", lo=0, hi=100
@@ -185,6 +215,22 @@ class SwarmParams:
         unit="m",
         lo=0.0,
         hi=100.0,
+    )
+    positioning_lost_at: int = _spec(
+        -1,
+        "Step at which positioning fixes stop and agents dead-reckon (-1 = never).",
+        group="positioning",
+        unit="step",
+        lo=-1,
+        hi=10_000_000,
+    )
+    drift_noise: float = _spec(
+        0.05,
+        "Random-walk error added to each agent's estimate per step while dead-reckoning.",
+        group="positioning",
+        unit="m/step",
+        lo=0.0,
+        hi=10.0,
     )
     # --- failures ----------------------------------------------------------------------------
     dropout_rate: float = _spec(
@@ -203,6 +249,12 @@ class SwarmParams:
         lo=-1,
         hi=10_000_000,
     )
+    dropout_pool: str = _spec(
+        "any",
+        "Who random dropouts can hit: any agent, or only informed agents (couzin).",
+        group="failures",
+        choices=("any", "informed"),
+    )
     # --- election ----------------------------------------------------------------------------
     election: str = _spec(
         "lowest_id",
@@ -212,7 +264,7 @@ class SwarmParams:
         choices=ELECTIONS,
     )
     heartbeat_period: int = _spec(
-        5,
+        2,
         "The leader says 'I am here' every this many steps.",
         group="election",
         unit="steps",
@@ -220,7 +272,7 @@ class SwarmParams:
         hi=1000,
     )
     election_timeout_min: int = _spec(
-        15,
+        10,
         "Shortest silence after which a follower suspects the leader is gone.",
         group="election",
         unit="steps",
@@ -228,7 +280,7 @@ class SwarmParams:
         hi=10_000,
     )
     election_timeout_max: int = _spec(
-        30,
+        20,
         "Longest such silence (timeouts are drawn at random in between).",
         group="election",
         unit="steps",
@@ -310,6 +362,11 @@ class SwarmParams:
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
             object.__setattr__(self, f.name, _check(f, getattr(self, f.name)))
+        if self.heartbeat_period >= self.election_timeout_min:
+            raise ValueError(
+                f"heartbeat_period ({self.heartbeat_period}) must be < election_timeout_min "
+                f"({self.election_timeout_min}), or followers suspect a live leader every period"
+            )
         if self.election_timeout_min > self.election_timeout_max:
             raise ValueError(
                 f"election_timeout_min ({self.election_timeout_min}) must be <= "

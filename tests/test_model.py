@@ -79,7 +79,7 @@ def test_drop_agent_api():
     model = SwarmModel(n_agents=5, rng=0)
     model.drop_agent(3)
     assert len(model.agents) == 4 and not model.active[2]
-    assert model.events[-1][1:3] == ("slot_reassigned", 1) or model.events[-2][1] == "dropout"
+    assert model.events[-1][1:3] == ("dropout", 3)
     with pytest.raises(ValueError, match="unique_id"):
         model.drop_agent(99)
 

@@ -50,9 +50,11 @@ def test_unknown_name_rejected_with_suggestion():
 
 
 def test_timeouts_must_be_ordered():
-    """election_timeout_min larger than election_timeout_max is an error naming both."""
+    """Timing fields that contradict each other give an error naming both."""
     with pytest.raises(ValueError, match="election_timeout_min.*election_timeout_max"):
         SwarmParams(election_timeout_min=40, election_timeout_max=20)
+    with pytest.raises(ValueError, match="heartbeat_period.*election_timeout_min"):
+        SwarmParams(heartbeat_period=12, election_timeout_min=10)
 
 
 def test_strings_from_cli_and_ui_are_coerced():
@@ -91,8 +93,14 @@ def test_every_in_range_value_accepted(name, fraction):
     if meta["kind"] is int:
         value = int(round(value))
     kwargs = {name: value}
-    if name.startswith("election_timeout"):
-        kwargs = {"election_timeout_min": 1, "election_timeout_max": 10_000, name: value}
+    # the timing fields are also checked against each other: make room around `value`
+    if name == "heartbeat_period":
+        kwargs.update(election_timeout_min=value + 1, election_timeout_max=10_000)
+    elif name.startswith("election_timeout"):
+        value = kwargs[name] = max(value, 2)
+        kwargs.update(heartbeat_period=1)
+        kwargs.setdefault("election_timeout_min", 2)
+        kwargs.setdefault("election_timeout_max", 10_000)
     params = SwarmParams.build(**kwargs)
     assert getattr(params, name) == pytest.approx(value)
 

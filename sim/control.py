@@ -1,0 +1,82 @@
+"""Steering: what velocity each agent wants, from what it knows.
+
+- A **leader** flies its known route: it turns toward the current waypoint at most a/v rad per
+  step (its acceleration limit), slows while facing away, and arrives at the last waypoint. Its
+  slot frame turns more slowly (`frame_turn`), so that outer slots stay reachable in turns.
+- A **follower** in formation tracks its slot ``p_L + R(ψ) Δ_k`` (Desai–Ostrowski–Kumar l-ψ,
+  point-agent form), where the leader's state is dead-reckoned from the last heartbeat it heard:
+  desired velocity = v_L + a time-optimal arrival correction toward the slot.
+- A follower in a **flock** uses boids rules plus attraction to the believed leader.
+- A follower that suspects its leader is lost (or has none) holds its position while the group
+  elects a new one.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim import kinematics
+from sim.formations import rotate
+
+FOLLOW_GAIN = 0.2  # 1/step: how fast a follower closes the gap to its slot
+
+
+@dataclass
+class LeaderState:
+    """What one leader knows and steers by."""
+
+    term: int
+    since: int  # step it became leader
+    route_version: int
+    waypoint_index: int
+    heading: float
+    frame_heading: float
+    slot_version: int
+    turn: float = 0.0  # heading change in the last step (rad)
+    frame_turn: float = 0.0
+    done: bool = False  # reached the end of its known route
+    noticed: set[int] = field(default_factory=set)  # dropped members it has noticed
+
+
+def leader_velocity(
+    state: LeaderState,
+    position: np.ndarray,
+    route: np.ndarray,
+    cruise: float,
+    max_accel: float,
+    max_turn: float,
+    frame_turn: float,
+) -> np.ndarray:
+    """Desired velocity of a leader at `position` (its estimate) flying `route`."""
+    if state.waypoint_index >= len(route):
+        state.turn = state.frame_turn = 0.0
+        return np.zeros(2)
+    to_wp = route[state.waypoint_index] - position
+    bearing = math.atan2(to_wp[1], to_wp[0])
+    old, old_frame = state.heading, state.frame_heading
+    state.heading = kinematics.turn_toward(state.heading, bearing, max_turn)
+    state.frame_heading = kinematics.turn_toward(state.frame_heading, state.heading, frame_turn)
+    state.turn, state.frame_turn = state.heading - old, state.frame_heading - old_frame
+    # Slow down while facing away from the waypoint, so the turning circle shrinks.
+    off = abs((bearing - state.heading + math.pi) % (2 * math.pi) - math.pi)
+    speed = cruise * max(math.cos(off), 0.25)
+    if state.waypoint_index == len(route) - 1:  # arrive at the last waypoint
+        speed = min(speed, math.sqrt(2 * max_accel * math.hypot(*to_wp)))
+    return speed * np.array([math.cos(state.heading), math.sin(state.heading)])
+
+
+def slot_velocity(
+    estimate: np.ndarray,
+    slot_index: np.ndarray,
+    offsets: np.ndarray,
+    lead_pos: np.ndarray,
+    lead_vel: np.ndarray,
+    frame_heading: float,
+    max_accel: float,
+) -> np.ndarray:
+    """Desired velocities (k, 2) of followers tracking their slots behind a believed leader."""
+    target = lead_pos + rotate(offsets[slot_index], frame_heading)
+    return lead_vel + kinematics.arrival_velocity(target - estimate, FOLLOW_GAIN, max_accel)
