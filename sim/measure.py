@@ -20,7 +20,7 @@ from sim import comms, formations, metrics
 from sim.heartbeat import key_row, key_term
 from sim.neighbours import DENSE_MAX_N, close_pairs, dense_d2, min_distance, pair_vectors
 
-GRAPH_EVERY_N = 200  # above this many active agents, graph metrics every GRAPH_PERIOD steps
+GRAPH_EVERY_N = 100  # above this many active agents, graph metrics every GRAPH_PERIOD steps
 GRAPH_PERIOD = 10  # steps
 RECOVERY_THRESHOLD = 0.25  # formation has recovered when its error is under this × spacing
 
@@ -98,7 +98,7 @@ class Measurements:
             local = np.searchsorted(act, self._links)
             n_comp, labels = metrics.components(n, local)
             self.largest_component = float(np.bincount(labels).max() / n)
-            self.algebraic_connectivity = metrics.algebraic_connectivity(n, local)
+            self.algebraic_connectivity = metrics.algebraic_connectivity(n, local, n_comp)
             self._note_components(n_comp)
         # Pairs within one spacing give both the collisions and, when there are any, the
         # closest pair; only an all-spread-out swarm needs the nearest-neighbour query.
@@ -205,6 +205,10 @@ class Measurements:
             "final_active": self.n_active,
             "mean_order": float(self.datacollector.get_model_vars_dataframe()["order"].mean()),
             "mean_direction_error": float(frame.mean()) if frame is not None else math.nan,
+            # the group's heading error over the last tenth of the run (couzin)
+            "final_direction_error": float(frame.iloc[-max(1, len(frame) // 10) :].mean())
+            if frame is not None
+            else math.nan,
             "messages_sent": self.message_counts()[0],
             "messages_delivered": self.message_counts()[1],
             "steps": int(self.time),

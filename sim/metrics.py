@@ -17,7 +17,7 @@ import math
 import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 # λ₂ from a dense eigen-decomposition costs O(n³): exact up to this many nodes, NaN beyond
 # (unless the graph is disconnected, when λ₂ = 0 exactly).
@@ -112,16 +112,31 @@ def laplacian(n: int, edges: np.ndarray) -> np.ndarray:
     return lap
 
 
-def algebraic_connectivity(n: int, edges: np.ndarray) -> float:
-    """λ₂ of the Laplacian (Fiedler 1973): 0 iff disconnected; NaN if n > the exact-size cap."""
+_CONTROLLER: ThreadpoolController | None = None
+
+
+def _one_blas_thread():
+    """Context limiting BLAS to one thread (the controller is built once: it scans libraries)."""
+    global _CONTROLLER
+    if _CONTROLLER is None:
+        _CONTROLLER = ThreadpoolController()
+    return _CONTROLLER.limit(limits=1, user_api="blas")
+
+
+def algebraic_connectivity(n: int, edges: np.ndarray, n_comp: int | None = None) -> float:
+    """λ₂ of the Laplacian (Fiedler 1973): 0 iff disconnected; NaN if n > the exact-size cap.
+
+    Pass `n_comp` (number of components) when already known, to skip recomputing it.
+    """
     if n < 2:
         return 0.0
-    n_comp, _ = components(n, edges)
+    if n_comp is None:
+        n_comp, _ = components(n, edges)
     if n_comp > 1:
         return 0.0
     if n > ALGEBRAIC_CONNECTIVITY_MAX_N:
         return math.nan
     # Multi-threaded BLAS is 10-100x *slower* for these sizes on a busy 2-core machine.
-    with threadpool_limits(limits=1, user_api="blas"):
+    with _one_blas_thread():
         eig = np.linalg.eigvalsh(laplacian(n, edges))
     return float(max(eig[1], 0.0))

@@ -217,6 +217,9 @@ class SwarmModel(Measurements, mesa.Model):
             self.jam_communications(p.blackout_steps)
         if t == p.positioning_lost_at:
             self.lose_positioning()
+        for step, uid in p.scheduled_dropouts or ():
+            if int(step) == t:
+                self.drop_agent(int(uid))
         pool = self.active
         if p.dropout_pool == "informed" and hasattr(self.behaviour, "informed"):
             pool = self.active & self.behaviour.informed
@@ -227,11 +230,8 @@ class SwarmModel(Measurements, mesa.Model):
         """Update each agent's own position estimate (fix with noise, or dead reckoning)."""
         p = self.params
         if self.positioning_lost:
-            self.estimate = positioning.dead_reckon(
-                self.estimate, self.vel, p.drift_noise, self.rng
-            )
-            self.estimate[~self.active] = self.pos[~self.active]
-        elif p.position_noise > 0:
+            return  # dead reckoning advances the estimates as agents move (see _move)
+        if p.position_noise > 0:
             self.estimate = positioning.fix_estimates(self.pos, p.position_noise, self.rng)
         else:
             self.estimate = self.pos  # exact: an alias, no copy
@@ -483,6 +483,10 @@ class SwarmModel(Measurements, mesa.Model):
             desired = self._desired_velocity(act)
             self.vel[act], _ = kinematics.steer(self.vel[act], desired, p.max_speed, p.max_accel)
         self.pos[act] += self.vel[act]
+        if self.positioning_lost:
+            self.estimate[act] = positioning.dead_reckon(
+                self.estimate[act], self.vel[act], p.drift_noise, self.rng
+            )
         if self.torus:
             self.pos[act] %= self.arena_size
 
@@ -558,7 +562,7 @@ class SwarmModel(Measurements, mesa.Model):
     # ------------------------------------------------------------------ mission
     def _advance_mission(self) -> None:
         p = self.params
-        if self.behaviour is not None:
+        if p.coordination == "couzin":
             self._advance_collective()
         latest = max(self.routes)
         for row, state in list(self.leaders.items()):

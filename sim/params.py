@@ -249,6 +249,13 @@ class SwarmParams:
         lo=-1,
         hi=10_000_000,
     )
+    scheduled_dropouts: tuple = _spec(
+        None,
+        "Agents that drop out at given steps, as a list of [step, unique_id] pairs.",
+        group="failures",
+        kind=tuple,
+        optional=True,
+    )
     dropout_pool: str = _spec(
         "any",
         "Who random dropouts can hit: any agent, or only informed agents (couzin).",
@@ -367,6 +374,12 @@ class SwarmParams:
                 f"heartbeat_period ({self.heartbeat_period}) must be < election_timeout_min "
                 f"({self.election_timeout_min}), or followers suspect a live leader every period"
             )
+        for step, uid in self.scheduled_dropouts or ():
+            if step != int(step) or uid != int(uid) or step < 0 or not 1 <= uid <= self.n_agents:
+                raise ValueError(
+                    f"scheduled_dropouts must be [step >= 0, unique_id in [1, {self.n_agents}]] "
+                    f"pairs; got {[step, uid]}"
+                )
         if self.election_timeout_min > self.election_timeout_max:
             raise ValueError(
                 f"election_timeout_min ({self.election_timeout_min}) must be <= "

