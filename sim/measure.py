@@ -32,6 +32,7 @@ class Measurements:
         self._adj: np.ndarray | None = None  # last small-N adjacency (graph metrics cached on it)
         self._d2: np.ndarray | None = None  # last small-N squared-distance matrix ...
         self._d2_rows: np.ndarray | None = None  # ... and the rows it covers
+        self._near: tuple | None = None  # large N: (rows, pairs, distances) within reach
         self._contacts: set[tuple[int, int]] = set()
         self._collisions = 0
         self._leader_changes = 0
@@ -93,7 +94,15 @@ class Measurements:
             return
         periodic = force or n <= GRAPH_EVERY_N or int(self.time) % GRAPH_PERIOD == 0
         if self.behaviour is None or periodic:
-            self._set_links(act[close_pairs(pos, p.comm_range, box)])
+            # One neighbour query serves the links, the collisions and the next step's flock
+            # and separation terms (nobody moves between this measurement and the next move).
+            reach = max(p.comm_range, p.spacing, self.vision)
+            pairs = close_pairs(pos, reach, box)
+            dist = np.hypot(*pair_vectors(pos, pairs, box).T)
+            self._near = (act, pairs, dist)
+            self._set_links(act[pairs[dist < p.comm_range]])
+        else:
+            self._near = None
         if periodic:
             local = np.searchsorted(act, self._links)
             n_comp, labels = metrics.components(n, local)
@@ -102,8 +111,13 @@ class Measurements:
             self._note_components(n_comp)
         # Pairs within one spacing give both the collisions and, when there are any, the
         # closest pair; only an all-spread-out swarm needs the nearest-neighbour query.
-        close = close_pairs(pos, max(p.collision_radius, p.spacing), box)
-        dist = np.hypot(*pair_vectors(pos, close, box).T)
+        if self._near is not None:
+            _, pairs, dist = self._near
+            near = dist < max(p.collision_radius, p.spacing)
+            close, dist = pairs[near], dist[near]
+        else:
+            close = close_pairs(pos, max(p.collision_radius, p.spacing), box)
+            dist = np.hypot(*pair_vectors(pos, close, box).T)
         self.min_separation = float(dist.min()) if len(close) else min_distance(pos, box)
         hit = close[dist < p.collision_radius]
         self._count_collisions(act[hit[:, 0]], act[hit[:, 1]])

@@ -46,6 +46,7 @@ REPORTERS = (
 SEPARATION_FRACTION = 0.6  # separation acts within this fraction of `spacing`
 SEPARATION_GAIN = 0.5  # m/step of push per m of intrusion
 FLOCK_VISION = 3.0  # flock neighbours are seen within this many `spacing`s
+FLOCK_RADIUS = 0.5  # × spacing·√N: inside this distance of the leader there is no pull to it
 COLLECTIVE = ("couzin", "vicsek")
 SUCCESS_FRACTION = 0.5  # share of the initial agents that must arrive with the leader
 
@@ -107,6 +108,7 @@ class SwarmModel(Measurements, mesa.Model):
             route = route[1:]  # an explicit route starts where the swarm starts
         self.routes = {0: route}  # route versions: only leaders know the newest
         self.cruise_speed = p.cruise_fraction * p.max_speed
+        self.vision = FLOCK_VISION * p.spacing if p.coordination == "flock" else 0.0
         self.offsets = formations.slot_offsets(p.formation, n - 1, p.spacing)
         # The leader turns at most a/v per step. The slot frame follows more slowly: a slot at
         # radius R swings at R·ω when the frame turns at ω, so ω keeps that within half the
@@ -496,6 +498,7 @@ class SwarmModel(Measurements, mesa.Model):
         desired = np.zeros((self.n, 2))
         following = self.active & ~self.is_leader & ~self.suspecting & (self.belief >= 0)
         lead_pos = np.full((self.n, 2), np.nan)
+        lead_vel = np.zeros((self.n, 2))
         keys = self.belief[following]
         for key in np.unique(keys) if len(keys) and keys.min() != keys.max() else keys[:1]:
             beacon = self.beacons.get((int(key_row(key)), int(key_time(key))))
@@ -504,6 +507,7 @@ class SwarmModel(Measurements, mesa.Model):
             group = np.flatnonzero(following & (self.belief == key))
             pos, vel, frame = beacon.extrapolate(self.time)
             lead_pos[group] = pos
+            lead_vel[group] = vel
             if p.coordination == "formation":
                 slots = self.slot_maps[beacon.slot_version][group]
                 has = slots >= 0
@@ -512,7 +516,7 @@ class SwarmModel(Measurements, mesa.Model):
                     self.estimate[group], slots[has], self.offsets, pos, vel, frame, p.max_accel
                 )
         if p.coordination == "flock":
-            pairs = close_pairs(self.pos[act], FLOCK_VISION * p.spacing)
+            pairs = self._pairs_within(act, self.vision)
             has_lead = ~np.isnan(lead_pos[act, 0])
             desired[act] = flock_velocity(
                 self.estimate[act],
@@ -521,6 +525,8 @@ class SwarmModel(Measurements, mesa.Model):
                 np.where(has_lead[:, None], lead_pos[act], self.estimate[act]),
                 separation_radius=p.spacing,
                 max_accel=p.max_accel,
+                leader_vel=np.where(has_lead[:, None], lead_vel[act], self.vel[act]),
+                flock_radius=FLOCK_RADIUS * p.spacing * np.sqrt(len(act)),
             )
         else:
             desired[act] += self._separation(act)
@@ -553,11 +559,18 @@ class SwarmModel(Measurements, mesa.Model):
             dist = np.sqrt(d2)
             w = np.clip(radius - dist, 0.0, None) / dist
             return SEPARATION_GAIN * (w.sum(axis=1)[:, None] * pos - w @ pos)
-        pairs = close_pairs(pos, radius)
+        pairs = self._pairs_within(act, radius)
         d = pos[pairs[:, 1]] - pos[pairs[:, 0]]
         dist = np.maximum(np.hypot(d[:, 0], d[:, 1]), 1e-9)
         f = d * (SEPARATION_GAIN * (radius - dist) / dist)[:, None]
         return pair_sum(len(pos), pairs, -f, f)
+
+    def _pairs_within(self, act: np.ndarray, radius: float) -> np.ndarray:
+        """Pairs (indices into `act`) closer than `radius`, from last measurement's cache."""
+        if self._near is not None and np.array_equal(self._near[0], act):
+            _, pairs, dist = self._near
+            return pairs[dist < radius]
+        return close_pairs(self.pos[act], radius)
 
     # ------------------------------------------------------------------ mission
     def _advance_mission(self) -> None:

@@ -160,7 +160,7 @@ class SwarmParams:
     )
     # --- communication -----------------------------------------------------------------------
     comm_range: float = _spec(
-        20.0,
+        15.0,
         "Agents can exchange messages only within this distance.",
         group="communication",
         unit="m",

@@ -96,14 +96,14 @@ PRESETS: dict[str, Preset] = {
     ),
     "lossy_raft": Preset(
         title="Raft under heavy message loss",
-        overrides=dict(n_agents=10, election="raft", leader_dropout_at=300, message_loss=0.4),
+        overrides=dict(n_agents=10, election="raft", leader_dropout_at=300, message_loss=0.6),
         seed=3,
-        watch="with 40 % of messages lost, the first candidate cannot gather a majority in time; "
+        watch="with 60 % of messages lost, the first candidate cannot gather a majority in time; "
         "a second candidate tries in a new term and wins.",
         why="votes and requests are lost, so a term can end without a winner; a fresh random "
         "timeout starts the next one.",
         question="how does the time to recover change as message loss grows?",
-        claim="under 40 % message loss raft needs more than one term",
+        claim="under 60 % message loss raft needs more than one term",
         check=lambda m: _summary(m)["mission_success"] and min(_terms(m)) > 2,
     ),
     "blackout_split_brain": Preset(
@@ -130,7 +130,7 @@ PRESETS: dict[str, Preset] = {
         overrides=dict(
             n_agents=10, election="raft", leader_dropout_at=300, blackout_at=295, blackout_steps=60
         ),
-        seed=2,
+        seed=3,
         watch="the same blackout as in the split-brain lesson, but with raft: nobody can win "
         "while cut off, so the group waits leaderless and elects once messages flow again.",
         why="a raft candidate needs votes from a majority of the group, which no isolated agent "
@@ -144,7 +144,7 @@ PRESETS: dict[str, Preset] = {
         overrides=dict(
             n_agents=10, formation="column", comm_range=6.0, scheduled_dropouts=((250, 5),)
         ),
-        seed=2,
+        seed=5,
         watch="in a column where each agent can only talk to its neighbours, agent 5 drops out: "
         "the rear is cut off, elects its own leader and follows the route alone; the parts meet "
         "again at the end and one leader steps down.",

@@ -18,6 +18,7 @@ SEPARATION_WEIGHT = 0.6  # m/step of push per m of intrusion
 ALIGNMENT_WEIGHT = 0.3  # fraction of the velocity difference closed per step
 COHESION_WEIGHT = 0.02  # 1/step
 LEADER_WEIGHT = 0.08  # 1/step, gain of the arrival law toward the leader
+LEADER_ALIGN = 0.1  # fraction of the difference to the leader's velocity closed per step
 
 
 def flock_velocity(
@@ -28,6 +29,8 @@ def flock_velocity(
     *,
     separation_radius: float,
     max_accel: float,
+    leader_vel: np.ndarray | None = None,
+    flock_radius: float = 0.0,
 ) -> np.ndarray:
     """Desired velocities (n, 2) of boids given neighbour pairs within the vision radius.
 
@@ -38,6 +41,10 @@ def flock_velocity(
         leader_pos: position of the leader (2,), or None when there is none.
         separation_radius: neighbours closer than this push each other apart (m).
         max_accel: acceleration limit, used to brake the approach to the leader (m/step²).
+        leader_vel: the leader's velocity (2,) or per agent (n, 2): matched a little each step.
+        flock_radius: agents closer than this to the leader feel no pull toward it (m). The
+            pull only gathers stragglers; inside the flock the local rules set the spacing,
+            so density does not grow with the size of the flock.
     """
     n = len(pos)
     i, j = pairs[:, 0], pairs[:, 1]
@@ -61,5 +68,10 @@ def flock_velocity(
     cohesion = np.where(has[:, None], COHESION_WEIGHT * (centroid - pos), 0.0)
     desired = vel + separation + alignment + cohesion
     if leader_pos is not None:
-        desired += arrival_velocity(leader_pos - pos, LEADER_WEIGHT, max_accel)
+        gap = leader_pos - pos
+        dist = np.hypot(gap[:, 0], gap[:, 1])
+        outside = np.clip(1.0 - flock_radius / np.maximum(dist, 1e-9), 0.0, None)
+        desired += arrival_velocity(gap * outside[:, None], LEADER_WEIGHT, max_accel)
+    if leader_vel is not None:
+        desired += LEADER_ALIGN * (leader_vel - vel)
     return desired
