@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sim import kinematics
-from sim.formations import rotate
 
 FOLLOW_GAIN = 0.2  # 1/step: how fast a follower closes the gap to its slot
 
@@ -74,9 +73,15 @@ def slot_velocity(
     offsets: np.ndarray,
     lead_pos: np.ndarray,
     lead_vel: np.ndarray,
-    frame_heading: float,
+    frame_heading: np.ndarray,
     max_accel: float,
 ) -> np.ndarray:
-    """Desired velocities (k, 2) of followers tracking their slots behind a believed leader."""
-    target = lead_pos + rotate(offsets[slot_index], frame_heading)
+    """Desired velocities (k, 2) of followers tracking their slots behind believed leaders.
+
+    Each follower has its own believed leader position, velocity and frame heading (k rows).
+    """
+    off = offsets[slot_index]
+    c, s = np.cos(frame_heading), np.sin(frame_heading)
+    world = np.column_stack([off[:, 0] * c - off[:, 1] * s, off[:, 0] * s + off[:, 1] * c])
+    target = lead_pos + world
     return lead_vel + kinematics.arrival_velocity(target - estimate, FOLLOW_GAIN, max_accel)

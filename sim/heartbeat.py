@@ -17,6 +17,7 @@ leader when split groups merge); for the same leader the later beacon is fresher
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -70,20 +71,56 @@ class Beacon:
     slot_version: int
     group_size: int  # members the leader knows of, itself included
 
-    def extrapolate(self, now: float) -> tuple[np.ndarray, np.ndarray, float]:
-        """Dead-reckoned leader (position, velocity, frame heading) at `now`.
 
-        Assumes the leader kept its speed and turn rate since the beacon: an arc.
-        """
-        dt = now - self.time
-        speed = float(np.hypot(*self.vel))
-        theta = self.heading + self.turn * dt
-        if abs(self.turn) < 1e-9:
-            pos = self.pos + self.vel * dt
-        else:
-            r = speed / self.turn
-            pos = self.pos + r * np.array(
-                [np.sin(theta) - np.sin(self.heading), np.cos(self.heading) - np.cos(theta)]
+class Knowledge:
+    """Each agent's copy of the beacon it believes, as arrays (so steering is vectorised).
+
+    Filled when an agent adopts a beacon; `extrapolate` dead-reckons every follower's believed
+    leader at once (an arc: the leader kept its speed and turn rate since the beacon).
+    """
+
+    def __init__(self, n: int) -> None:
+        self.pos = np.zeros((n, 2))
+        self.speed = np.zeros(n)
+        self.heading = np.zeros(n)
+        self.turn = np.zeros(n)
+        self.frame = np.zeros(n)
+        self.frame_turn = np.zeros(n)
+        self.time = np.zeros(n)
+        self.slot = np.full(n, -1, dtype=np.int64)
+        self.leader = np.full(n, -1, dtype=np.int64)
+
+    def learn(self, rows: np.ndarray, keys: np.ndarray, beacons: dict, slot_maps: dict) -> None:
+        """Copy the beacons named by `keys` into the rows that adopted them."""
+        uniq = np.unique(keys) if len(keys) > 1 else keys
+        for key in uniq:
+            beacon = beacons.get((int(key_row(key)), int(key_time(key))))
+            if beacon is None:
+                continue
+            sel = rows[keys == key] if len(uniq) > 1 else rows
+            self.pos[sel] = beacon.pos
+            self.speed[sel] = float(np.hypot(*beacon.vel))
+            self.heading[sel] = (
+                math.atan2(beacon.vel[1], beacon.vel[0])
+                if self.speed[sel[0]] > 1e-9
+                else beacon.heading
             )
-        vel = speed * np.array([np.cos(theta), np.sin(theta)])
-        return pos, vel, self.frame_heading + self.frame_turn * dt
+            self.turn[sel] = beacon.turn
+            self.frame[sel] = beacon.frame_heading
+            self.frame_turn[sel] = beacon.frame_turn
+            self.time[sel] = beacon.time
+            self.slot[sel] = slot_maps[beacon.slot_version][sel]
+            self.leader[sel] = beacon.row
+
+    def extrapolate(self, rows: np.ndarray, now: float):
+        """Believed leader (positions (k, 2), velocities (k, 2), frame headings (k,)) at `now`."""
+        dt = now - self.time[rows]
+        h0, w, v = self.heading[rows], self.turn[rows], self.speed[rows]
+        theta = h0 + w * dt
+        straight = np.abs(w) < 1e-9
+        radius = np.where(straight, 0.0, v / np.where(straight, 1.0, w))
+        dx = np.where(straight, v * np.cos(h0) * dt, radius * (np.sin(theta) - np.sin(h0)))
+        dy = np.where(straight, v * np.sin(h0) * dt, radius * (np.cos(h0) - np.cos(theta)))
+        pos = self.pos[rows] + np.column_stack([dx, dy])
+        vel = v[:, None] * np.column_stack([np.cos(theta), np.sin(theta)])
+        return pos, vel, self.frame[rows] + self.frame_turn[rows] * dt

@@ -22,7 +22,7 @@ from sim.agents import SwarmAgent
 from sim.behaviours import load as load_behaviour
 from sim.behaviours.flock import flock_velocity
 from sim.control import LeaderState, leader_velocity, slot_velocity
-from sim.heartbeat import Beacon, beacon_key, dominance, key_row, key_term, key_time
+from sim.heartbeat import Beacon, Knowledge, beacon_key, dominance, key_row, key_term, key_time
 from sim.measure import Measurements
 from sim.neighbours import close_pairs, pair_sum
 from sim.params import SwarmParams
@@ -162,6 +162,7 @@ class SwarmModel(Measurements, mesa.Model):
         self.timeout = self.draw_timeout(n)
         self.suspecting = np.zeros(n, dtype=bool)
         self.hb_dirty = np.zeros(n, dtype=bool)
+        self.known = Knowledge(n)
         self.leaders: dict[int, LeaderState] = {}
         self.beacons: dict[tuple[int, int], Beacon] = {}
         self.slot_maps: dict[int, np.ndarray] = {}
@@ -195,6 +196,7 @@ class SwarmModel(Measurements, mesa.Model):
         self.term[:] = 1
         self._emit_heartbeats(force=True)
         self.belief[:] = self.belief[0]
+        self.known.learn(self.rows, self.belief, self.beacons, self.slot_maps)
         self.hb_dirty[:] = False
 
     # ------------------------------------------------------------------ the step recipe
@@ -277,6 +279,8 @@ class SwarmModel(Measurements, mesa.Model):
         self._emit_heartbeats_for(lead, keep_since=True)
         follow = self.active & ~self.is_leader
         self.belief[follow] = self.belief[lead]
+        rows = np.flatnonzero(follow)
+        self.known.learn(rows, self.belief[rows], self.beacons, self.slot_maps)
         self.term[follow] = self.leaders[lead].term
         self.hb_dirty[:] = False
 
@@ -290,6 +294,7 @@ class SwarmModel(Measurements, mesa.Model):
         follow = ~self.is_leader[rows]
         rows, keys = rows[follow], keys[follow]
         self.belief[rows] = keys
+        self.known.learn(rows, keys, self.beacons, self.slot_maps)
         self.timer[rows] = int(self.time)
         self.armed[rows] = True
         self.hb_dirty[rows] = True
@@ -321,6 +326,9 @@ class SwarmModel(Measurements, mesa.Model):
             )
             self.beacons[(row, t)] = beacon
             self.belief[row] = beacon_key(state.term, row, t)
+            self.known.learn(
+                np.array([row]), self.belief[row : row + 1], self.beacons, self.slot_maps
+            )
             self.hb_dirty[row] = True
         if t % 200 == 0:
             self._forget_old_beacons()
@@ -497,24 +505,23 @@ class SwarmModel(Measurements, mesa.Model):
         p = self.params
         desired = np.zeros((self.n, 2))
         following = self.active & ~self.is_leader & ~self.suspecting & (self.belief >= 0)
+        rows = np.flatnonzero(following)
         lead_pos = np.full((self.n, 2), np.nan)
         lead_vel = np.zeros((self.n, 2))
-        keys = self.belief[following]
-        for key in np.unique(keys) if len(keys) and keys.min() != keys.max() else keys[:1]:
-            beacon = self.beacons.get((int(key_row(key)), int(key_time(key))))
-            if beacon is None:
-                continue
-            group = np.flatnonzero(following & (self.belief == key))
-            pos, vel, frame = beacon.extrapolate(self.time)
-            lead_pos[group] = pos
-            lead_vel[group] = vel
-            if p.coordination == "formation":
-                slots = self.slot_maps[beacon.slot_version][group]
-                has = slots >= 0
-                group = group[has]
-                desired[group] = slot_velocity(
-                    self.estimate[group], slots[has], self.offsets, pos, vel, frame, p.max_accel
-                )
+        lead_pos[rows], lead_vel[rows], frame = self.known.extrapolate(rows, self.time)
+        if p.coordination == "formation":
+            slots = self.known.slot[rows]
+            has = slots >= 0
+            group = rows[has]
+            desired[group] = slot_velocity(
+                self.estimate[group],
+                slots[has],
+                self.offsets,
+                lead_pos[group],
+                lead_vel[group],
+                frame[has],
+                p.max_accel,
+            )
         if p.coordination == "flock":
             pairs = self._pairs_within(act, self.vision)
             has_lead = ~np.isnan(lead_pos[act, 0])
