@@ -86,7 +86,11 @@ def _write_table(model, path: str) -> None:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    """Print per-step timings against Mesa's own boid_flockers example."""
+    """Per-step timings vs Mesa's boid_flockers, or (--sweep) the batch-sweep targets."""
+    if args.sweep:
+        from sim.batch import bench_command
+
+        return bench_command(args)
     from sim.bench import main as bench_main
 
     return bench_main(args)
@@ -138,6 +142,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="per-step timings vs Mesa's boid_flockers")
     bench.add_argument("--quick", action="store_true", help="fewer sizes and repeats")
     bench.add_argument("--repeats", type=int, default=5, help="timed repeats per case")
+    bench.add_argument(
+        "--sweep",
+        action="store_true",
+        help="sweep targets: 200 preset runs with 1 vs 2 workers; memory of 10,000 runs",
+    )
     bench.set_defaults(func=cmd_bench)
 
     sweep = sub.add_parser("sweep", help="run an experiment file (grid × seeds)")

@@ -92,12 +92,12 @@ class Knowledge:
 
     def learn(self, rows: np.ndarray, keys: np.ndarray, beacons: dict, slot_maps: dict) -> None:
         """Copy the beacons named by `keys` into the rows that adopted them."""
-        uniq = np.unique(keys) if len(keys) > 1 else keys
-        for key in uniq:
+        single = len(keys) <= 1 or keys.min() == keys.max()
+        for key in keys[:1] if single else np.unique(keys):
             beacon = beacons.get((int(key_row(key)), int(key_time(key))))
             if beacon is None:
                 continue
-            sel = rows[keys == key] if len(uniq) > 1 else rows
+            sel = rows if single else rows[keys == key]
             self.pos[sel] = beacon.pos
             self.speed[sel] = float(np.hypot(*beacon.vel))
             self.heading[sel] = (
@@ -116,6 +116,10 @@ class Knowledge:
         """Believed leader (positions (k, 2), velocities (k, 2), frame headings (k,)) at `now`."""
         dt = now - self.time[rows]
         h0, w, v = self.heading[rows], self.turn[rows], self.speed[rows]
+        if not w.any():  # everyone's leader was flying straight: no arcs to compute
+            vel = v[:, None] * np.column_stack([np.cos(h0), np.sin(h0)])
+            frame = self.frame[rows] + self.frame_turn[rows] * dt
+            return self.pos[rows] + vel * dt[:, None], vel, frame
         theta = h0 + w * dt
         straight = np.abs(w) < 1e-9
         radius = np.where(straight, 0.0, v / np.where(straight, 1.0, w))

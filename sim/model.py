@@ -286,13 +286,16 @@ class SwarmModel(Measurements, mesa.Model):
 
     def _adopt_beacons(self, rows: np.ndarray, keys: np.ndarray) -> None:
         # A leader that hears a dominant leader (higher term, or same term and lower id) yields.
-        leading = self.is_leader[rows] & (dominance(keys) > dominance(self.belief[rows]))
-        for row, key in zip(rows[leading], keys[leading], strict=True):
-            winner = int(key_row(key))
-            self._step_down(int(row), f"yields to agent {winner + 1} (term {int(key_term(key))})")
-            self.log("merge", int(row), f"two leaders met: agent {winner + 1} remains")
-        follow = ~self.is_leader[rows]
-        rows, keys = rows[follow], keys[follow]
+        leading = self.is_leader[rows]
+        if leading.any():
+            leading &= dominance(keys) > dominance(self.belief[rows])
+            for row, key in zip(rows[leading], keys[leading], strict=True):
+                winner = int(key_row(key))
+                detail = f"yields to agent {winner + 1} (term {int(key_term(key))})"
+                self._step_down(int(row), detail)
+                self.log("merge", int(row), f"two leaders met: agent {winner + 1} remains")
+            follow = ~self.is_leader[rows]
+            rows, keys = rows[follow], keys[follow]
         self.belief[rows] = keys
         self.known.learn(rows, keys, self.beacons, self.slot_maps)
         self.timer[rows] = int(self.time)
@@ -506,9 +509,7 @@ class SwarmModel(Measurements, mesa.Model):
         desired = np.zeros((self.n, 2))
         following = self.active & ~self.is_leader & ~self.suspecting & (self.belief >= 0)
         rows = np.flatnonzero(following)
-        lead_pos = np.full((self.n, 2), np.nan)
-        lead_vel = np.zeros((self.n, 2))
-        lead_pos[rows], lead_vel[rows], frame = self.known.extrapolate(rows, self.time)
+        pos, vel, frame = self.known.extrapolate(rows, self.time)
         if p.coordination == "formation":
             slots = self.known.slot[rows]
             has = slots >= 0
@@ -517,12 +518,15 @@ class SwarmModel(Measurements, mesa.Model):
                 self.estimate[group],
                 slots[has],
                 self.offsets,
-                lead_pos[group],
-                lead_vel[group],
+                pos[has],
+                vel[has],
                 frame[has],
                 p.max_accel,
             )
         if p.coordination == "flock":
+            lead_pos = np.full((self.n, 2), np.nan)
+            lead_vel = np.zeros((self.n, 2))
+            lead_pos[rows], lead_vel[rows] = pos, vel
             pairs = self._pairs_within(act, self.vision)
             has_lead = ~np.isnan(lead_pos[act, 0])
             desired[act] = flock_velocity(
