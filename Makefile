@@ -9,7 +9,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8765
 PYTEST_ARGS ?=
 
-.PHONY: setup ui test lint format bench chromium clean
+.PHONY: setup ui test lint format bench bench-ui chromium clean
 
 setup:
 	@bash scripts/bootstrap.sh ui,dev,dask,parquet
@@ -18,8 +18,11 @@ chromium:
 	@bash scripts/ensure_chromium.sh
 
 ui: setup
-	@if [ -d sim/ui ]; then $(VENV)/bin/swarm-sim ui --host $(HOST) --port $(PORT); \
-	else $(VENV)/bin/swarm-sim run --preset leader_handover; fi
+	$(VENV)/bin/swarm-sim ui --host $(HOST) --port $(PORT)
+
+# UI speed: displayed steps/s during Play at N = 50 and 500, ours vs Mesa's matplotlib view
+bench-ui: setup chromium
+	$(PY) -m sim.bench_ui
 
 lint: setup
 	$(VENV)/bin/ruff format --check sim tests scripts

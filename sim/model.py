@@ -357,7 +357,11 @@ class SwarmModel(Measurements, mesa.Model):
         if self.params.information == "oracle":
             suspects = waiting & (self.leader < 0)
         else:
-            suspects = waiting & self.armed & (self.silence() > self.timeout)
+            silence = self.silence()
+            # An agent that never heard a relayed beacon since the start (the far end of a long
+            # chain, or a leader lost at once) still suspects after twice the longest timeout.
+            armed = self.armed | (silence > 2 * self.params.election_timeout_max)
+            suspects = waiting & armed & (silence > self.timeout)
         new = suspects & ~self.suspecting
         if new.any():
             lost = key_row(self.belief[new])

@@ -226,3 +226,13 @@ def test_spurious_elections_grow_with_loss():
     totals = [_spurious("lowest_id", loss) for loss in (0.0, 0.8, 0.9)]
     assert totals[0] == 0 and totals[0] < totals[1] < totals[2], totals
     assert _spurious("raft", 0.0) == 0 < _spurious("raft", 0.8)
+
+
+def test_leader_lost_before_any_heartbeat_is_still_detected():
+    """A leader lost in the first step (before any relayed beacon) is detected and replaced."""
+    model = SwarmModel(n_agents=10, rng=1)
+    model.step()
+    model.drop_leader()
+    model.run()
+    assert model.elections and model.summary()["mission_success"]
+    assert model.elections[0][0] <= 1 + 3 * model.params.election_timeout_max

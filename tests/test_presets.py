@@ -23,3 +23,12 @@ def test_preset_demonstrates_its_claim(name):
     model = SwarmModel(preset=name)
     model.run(preset.steps)
     assert preset.check(model), f"{name}: {preset.claim}; summary={model.summary()}"
+
+
+def test_every_preset_has_a_lesson_in_the_docs():
+    """docs/lessons.md, the instructor's guide, has a section for every preset."""
+    from pathlib import Path
+
+    doc = (Path(__file__).parents[1] / "docs" / "lessons.md").read_text()
+    missing = [name for name in PRESETS if f"(`{name}`)" not in doc]
+    assert not missing, missing

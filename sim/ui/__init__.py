@@ -1,0 +1,1 @@
+"""The Solara browser UI (the only package that imports solara)."""

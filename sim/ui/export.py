@@ -1,0 +1,90 @@
+"""Exports for slides and analysis: a PNG of the view, an animated GIF of the recent run, CSV.
+
+Images are drawn with Pillow from the same numbers the canvas view gets (no matplotlib, so an
+export costs a few milliseconds), with the same colours: followers blue, the leader orange with a
+ring, dropped-out agents as grey crosses, the route dashed with reached waypoints filled.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+SIZE = 560  # px, square
+FOLLOWER = (47, 109, 181)
+LEADER = (232, 89, 12)
+DROPPED = (140, 140, 140)
+ROUTE = (150, 150, 140)
+
+
+def _bounds(arena: float, route: np.ndarray) -> tuple[float, float]:
+    lo = min(0.0, float(route.min()) if route.size else 0.0)
+    hi = max(arena, float(route.max()) if route.size else arena)
+    pad = 0.05 * (hi - lo)
+    return lo - pad, hi + pad
+
+
+def draw(pos: np.ndarray, states: str, route: np.ndarray, arena: float, t: int) -> Image.Image:
+    """One picture of the swarm: positions (N, 2) m, states ('f'/'L'/'x' per agent), route."""
+    img = Image.new("RGB", (SIZE, SIZE), (251, 251, 248))
+    g = ImageDraw.Draw(img)
+    lo, hi = _bounds(arena, route)
+    s = SIZE / (hi - lo)
+
+    def px(p):
+        return (float(p[0]) - lo) * s, (hi - float(p[1])) * s
+
+    g.rectangle([px((0, arena)), px((arena, 0))], outline=(216, 216, 208))
+    pts = [px(p) for p in route]
+    if len(pts) > 1:
+        g.line(pts, fill=ROUTE, width=1)
+    for x, y in pts:
+        g.ellipse([x - 5, y - 5, x + 5, y + 5], outline=ROUTE, width=2)
+    r = 5 if len(states) <= 60 else 3 if len(states) <= 200 else 2
+    for p, c in zip(pos, states, strict=True):
+        x, y = px(p)
+        if c == "x":
+            g.line([x - r, y - r, x + r, y + r], fill=DROPPED, width=2)
+            g.line([x - r, y + r, x + r, y - r], fill=DROPPED, width=2)
+        elif c == "f":
+            g.ellipse([x - r, y - r, x + r, y + r], fill=FOLLOWER)
+    for p, c in zip(pos, states, strict=True):
+        if c == "L":
+            x, y = px(p)
+            g.ellipse([x - 2.2 * r, y - 2.2 * r, x + 2.2 * r, y + 2.2 * r], outline=LEADER, width=2)
+            g.ellipse([x - 1.4 * r, y - 1.4 * r, x + 1.4 * r, y + 1.4 * r], fill=LEADER)
+    g.text((8, 6), f"t = {t}", fill=(40, 40, 40))
+    return img
+
+
+def png_bytes(model) -> bytes:
+    """PNG of the model's current state."""
+    from sim.ui.frames import agent_states
+
+    img = draw(model.pos, agent_states(model), model.route, model.arena_size, int(model.time))
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def gif_bytes(history, arena: float, every: int = 2, ms_per_frame: int = 60) -> bytes:
+    """Animated GIF from (t, pos, states, route) records, keeping every `every`-th step."""
+    records = list(history)[::every] or list(history)[-1:]
+    pics = [draw(pos, st, route, arena, t).convert("P", palette=Image.ADAPTIVE, colors=32)
+            for t, pos, st, route in records]  # fmt: skip
+    buf = io.BytesIO()
+    pics[0].save(buf, format="GIF", save_all=True, append_images=pics[1:], duration=ms_per_frame,
+                 loop=0)  # fmt: skip
+    return buf.getvalue()
+
+
+def csv_bytes(model) -> bytes:
+    """The run's time series (one row per step) with its parameters and seed, as CSV."""
+    df = model.datacollector.get_model_vars_dataframe().reset_index(names="time")
+    for key, value in model.params.as_dict().items():
+        df[key] = json.dumps(value) if isinstance(value, list) else value
+    df["seed"] = model.seed
+    return df.to_csv(index=False).encode()

@@ -1,0 +1,134 @@
+"""What the browser is sent: compact frames of the swarm, chart series and event-log lines.
+
+Pure functions of a model (no Solara): a frame is a small dict of integers and short strings so
+the canvas view can be repainted 60 times a second without the server building widgets.
+Positions travel as decimetres (integers), headings as whole degrees.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+SCALE = 10  # positions are sent as integers in 1/SCALE m (decimetres)
+CHARTS = (
+    ("formation_error", "formation error (m)"),
+    ("largest_component", "largest connected group"),
+    ("n_leaders", "number of leaders"),
+    ("order", "order (alignment, 0-1)"),
+)
+MARKED_EVENTS = {"dropout": "dropout", "leader_elected": "election"}
+MAX_CHART_POINTS = 400  # per series; longer runs are thinned evenly
+
+
+def _xy(points: np.ndarray) -> list[int]:
+    """Flatten (k, 2) metres into [x0, y0, x1, y1, ...] in decimetres."""
+    return np.rint(np.asarray(points, dtype=float) * SCALE).astype(np.int64).ravel().tolist()
+
+
+def agent_states(model) -> str:
+    """One character per agent: 'f' follower, 'L' leader, 'x' dropped out."""
+    codes = np.where(model.active, "f", "x")
+    if model.leader >= 0:
+        codes[model.leader] = "L"
+    return "".join(codes.tolist())
+
+
+def headings(model) -> list[int]:
+    """Heading of every agent in whole degrees (its velocity's direction; 0 when still)."""
+    vel = model.vel
+    deg = np.degrees(np.arctan2(vel[:, 1], vel[:, 0]))
+    if model.leader >= 0 and not np.any(vel[model.leader]):
+        deg[model.leader] = math.degrees(model.heading)
+    return np.rint(deg).astype(np.int64).tolist()
+
+
+def space_frame(model, run: int, *, links: bool = False, slots: bool = False) -> dict[str, Any]:
+    """Everything the canvas needs to draw one step.
+
+    Args:
+        model: a `SwarmModel`.
+        run: identifier of the model instance (the view clears trails when it changes).
+        links: include communication links (row pairs within `comm_range`).
+        slots: include formation slot positions.
+    """
+    frame = {
+        "run": run,
+        "t": int(model.time),
+        "arena": float(model.arena_size),
+        "xy": _xy(model.pos),
+        "hd": headings(model),
+        "st": agent_states(model),
+        "route": _xy(model.route),
+        "wp": int(model.waypoint_index),
+        "leader": int(model.ids[model.leader]) if model.leader >= 0 else -1,
+    }
+    if links:
+        frame["links"] = np.asarray(model.links(), dtype=np.int64).ravel().tolist()
+    if slots and model.leader >= 0:
+        frame["slots"] = _xy(model.slot_positions())
+    return frame
+
+
+def thin(values: list, limit: int = MAX_CHART_POINTS) -> list[int]:
+    """Indices that keep at most `limit` evenly spaced points, always with the last one."""
+    n = len(values)
+    if n <= limit:
+        return list(range(n))
+    idx = np.linspace(0, n - 1, limit).round().astype(int)
+    return sorted(set(idx.tolist()))
+
+
+def _clean(x: Any) -> float | None:
+    x = float(x)
+    return round(x, 4) if math.isfinite(x) else None
+
+
+def chart_data(model) -> dict[str, Any]:
+    """Time series of the charted reporters (thinned) and the events to mark on them."""
+    mv = model.datacollector.model_vars
+    times = list(getattr(model.datacollector, "_collection_steps", [])) or list(
+        range(len(mv["n_active"]))
+    )
+    keep = thin(times)
+    series = {name: [_clean(mv[name][i]) for i in keep] for name, _ in CHARTS}
+    marks = [[t, MARKED_EVENTS[kind]] for t, kind, _, _ in model.events if kind in MARKED_EVENTS]
+    return {"t": [float(times[i]) for i in keep], "series": series, "marks": marks}
+
+
+def describe(event: tuple[float, str, int, str]) -> str:
+    """One readable log line, e.g. 't=120 agent 3 (leader) dropped out'."""
+    t, kind, uid, detail = event
+    who = f"agent {uid}"
+    text = {
+        "dropout": f"{who} ({detail}) dropped out",
+        "leader_lost_detected": f"{who} noticed the leader is gone ({detail})",
+        "election_started": f"{who} started an election ({detail})",
+        "leader_elected": f"{who} elected leader ({detail})",
+        "slot_reassigned": f"slots reassigned around leader {uid}: {detail}",
+        "waypoint_reached": f"leader {uid} reached {_one_based(detail)}",
+        "blackout": f"communications jammed: {detail}",
+        "recovered": f"swarm re-formed around leader {uid} ({detail})",
+        "waypoint_added": f"waypoint added at {detail}",
+        "mission_complete": f"mission complete: {detail}",
+        "mission_failed": f"mission failed: {detail}",
+    }.get(
+        kind,
+        f"{kind.replace('_', ' ')}"
+        + (f" {who}" if uid >= 0 else "")
+        + (f" ({detail})" if detail else ""),
+    )
+    return f"t={int(t)} {text}"
+
+
+def _one_based(detail: str) -> str:
+    """'waypoint 0' -> 'waypoint 1' (the view numbers waypoints from 1)."""
+    word, _, num = detail.partition(" ")
+    return f"{word} {int(num) + 1}" if num.isdigit() else detail
+
+
+def event_lines(model, limit: int = 200) -> list[str]:
+    """The most recent `limit` events as readable lines, newest last."""
+    return [describe(e) for e in model.events[-limit:]]

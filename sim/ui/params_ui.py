@@ -1,0 +1,99 @@
+"""Parameter controls derived from `SwarmParams`, grouped, each with its one-line help text.
+
+One control per field (select, slider or text box, chosen from its metadata); changes are
+validated at once and apply on Reset, as in Mesa's SolaraViz.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import solara
+
+from sim.params import GROUPS, specs
+from sim.ui.state import PageState
+
+HIDDEN = {"waypoints"}  # edited by clicking the space view instead
+
+
+def control_kind(spec: dict[str, Any]) -> str:
+    """'select', 'slider' or 'text' for a parameter's metadata."""
+    if spec["choices"] or spec["kind"] is bool:
+        return "select"
+    if spec["optional"] or spec["kind"] not in (int, float):
+        return "text"
+    span = spec["hi"] - spec["lo"]
+    if spec["kind"] is int and span <= 1000 or spec["kind"] is float and spec["hi"] <= 100:
+        return "slider"
+    return "text"
+
+
+def slider_step(spec: dict[str, Any]) -> float:
+    """A step that gives a slider about 100-200 positions, on a round number."""
+    if spec["step"]:
+        return spec["step"]
+    if spec["kind"] is int:
+        return 1
+    span = spec["hi"] - spec["lo"]
+    for step in (0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0):
+        if span / step <= 200:
+            return step
+    return 1.0
+
+
+def label_of(spec: dict[str, Any]) -> str:
+    """Control label: the field name and its unit."""
+    return spec["name"] + (f" ({spec['unit']})" if spec["unit"] else "")
+
+
+@solara.component
+def ParamControl(state: PageState, spec: dict[str, Any]):
+    """One parameter's control and its help line."""
+    state.version.value  # noqa: B018  (re-render when a lesson loads new values)
+    name = spec["name"]
+    value = state.session.params.get(name, spec["default"])
+
+    def set_value(v):
+        if state.guarded(state.session.set_param, name, v):
+            state.version.set(state.version.value + 1)  # labels show the new value
+
+    kind = control_kind(spec)
+    label = label_of(spec)
+    if kind == "select":
+        choices = list(spec["choices"] or ("true", "false"))
+        if spec["optional"]:
+            choices = ["auto", *choices]
+        shown = "auto" if value is None else str(value).lower() if spec["kind"] is bool else value
+
+        def pick(v):
+            set_value(None if v == "auto" else v)
+
+        solara.Select(label=label, values=choices, value=shown, on_value=pick)
+    elif kind == "slider":
+        cls = solara.SliderInt if spec["kind"] is int else solara.SliderFloat
+        extra = {} if spec["kind"] is int else {"step": slider_step(spec)}
+        cls(label=f"{label}: {value:g}", value=value, min=spec["lo"], max=spec["hi"],
+            on_value=set_value, **extra)  # fmt: skip
+    else:
+        text = "" if value is None else str(value)
+        solara.InputText(label=label, value=text, on_value=set_value, continuous_update=False)
+    solara.Text(spec["doc"], style={"font-size": "12px", "color": "#666", "line-height": "1.25",
+                                    "margin-bottom": "14px", "display": "block"})  # fmt: skip
+
+
+@solara.component
+def ParamPanels(state: PageState):
+    """All parameters, one expansion panel per group."""
+    by_group: dict[str, list] = {g: [] for g in GROUPS}
+    for spec in specs().values():
+        if spec["name"] not in HIDDEN:
+            by_group.setdefault(spec["group"], []).append(spec)
+    with solara.v.ExpansionPanels(accordion=True, multiple=True, v_model=[0]):
+        for group, items in by_group.items():
+            if not items:
+                continue
+            with solara.v.ExpansionPanel():
+                solara.v.ExpansionPanelHeader(children=[group])
+                with solara.v.ExpansionPanelContent():
+                    for spec in items:
+                        ParamControl(state, spec)

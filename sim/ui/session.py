@@ -1,0 +1,201 @@
+"""One browser session's swarm(s): parameters, seed, the model, the comparison model, faults.
+
+Plain Python (no Solara), so it is tested without a browser. Every browser session builds its
+own `Session`; nothing here is shared between sessions. Bad input raises `ValueError` whose text
+the UI shows inline.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections import deque
+from typing import Any
+
+import numpy as np
+
+from sim.model import SwarmModel
+from sim.params import specs
+from sim.presets import DEFAULT_PRESET, PRESETS
+from sim.ui import frames
+
+HISTORY = 150  # steps kept for the animated GIF export
+_RUN_IDS = itertools.count(1)
+
+
+class Session:
+    """The state behind one browser page.
+
+    Attributes:
+        params: parameter overrides typed by the user (applied on Reset), by field name.
+        seed: the run's seed (an int, or None for a fresh random one).
+        preset: the lesson whose parameters are loaded ('' for none).
+        compare: None, or (field, value) that the second swarm changes.
+    """
+
+    def __init__(self, preset: str = DEFAULT_PRESET) -> None:
+        self.lock = threading.RLock()
+        self.params: dict[str, Any] = {}
+        self.seed: int | None = None
+        self.preset = ""
+        self.compare: tuple[str, Any] | None = None
+        self.models: list[SwarmModel] = []
+        self.runs: list[int] = []
+        self.history: deque = deque(maxlen=HISTORY)
+        # the user's random picks must not consume the model's own random stream
+        self._pick = np.random.default_rng()
+        self.load_preset(preset)
+
+    # ------------------------------------------------------------------ building
+    def load_preset(self, name: str) -> None:
+        """Load a lesson's parameters and seed, and rebuild the swarm(s)."""
+        if name not in PRESETS:
+            raise ValueError(f"lesson must be one of {', '.join(PRESETS)}; got {name!r}")
+        self.preset = name
+        self.params = dict(PRESETS[name].overrides)
+        self.seed = PRESETS[name].seed
+        self.reset()
+
+    def set_seed(self, text: Any) -> None:
+        """Set the seed from a text field (empty = random)."""
+        value = str(text).strip()
+        if value in ("", "none", "None"):
+            self.seed = None
+            return
+        try:
+            self.seed = int(value)
+        except ValueError:
+            raise ValueError(f"seed must be a whole number; got {text!r}") from None
+
+    def set_param(self, name: str, value: Any) -> None:
+        """Change one parameter (validated now, applied on Reset)."""
+        trial = {**self.params, name: value}
+        _validate(trial)
+        self.params = trial
+
+    def reset(self) -> None:
+        """Rebuild the model (and the comparison model) from the current parameters and seed."""
+        with self.lock:
+            models = [SwarmModel(rng=self.seed, **self.params)]
+            if self.compare is not None:
+                field, value = self.compare
+                models.append(SwarmModel(rng=self.seed, **{**self.params, field: value}))
+            self.models = models
+            self.runs = [next(_RUN_IDS) for _ in models]
+            self.history.clear()
+            self._remember()
+
+    def set_compare(self, field: str | None, value: Any = None) -> None:
+        """Turn compare mode on (a second swarm with `field` = `value`) or off (field None)."""
+        if field is None:
+            self.compare = None
+        else:
+            _validate({**self.params, field: value})
+            self.compare = (field, value)
+        self.reset()
+
+    # ------------------------------------------------------------------ running
+    @property
+    def model(self) -> SwarmModel:
+        """The main swarm."""
+        return self.models[0]
+
+    @property
+    def running(self) -> bool:
+        """True while any swarm's mission goes on."""
+        return any(m.running for m in self.models)
+
+    def step(self, n: int = 1) -> None:
+        """Advance every swarm by `n` steps, together."""
+        with self.lock:
+            for _ in range(n):
+                for m in self.models:
+                    if m.running:
+                        m.step()
+                self._remember()
+
+    def _remember(self) -> None:
+        m = self.model
+        self.history.append((int(m.time), m.pos.copy(), frames.agent_states(m), m.route.copy()))
+
+    # ------------------------------------------------------------------ faults
+    def _each(self, which: int | None):
+        return self.models if which is None else [self.models[which]]
+
+    def drop_leader(self, which: int | None = None) -> None:
+        """Make the leader drop out (in every swarm, or only swarm `which`)."""
+        with self.lock:
+            for m in self._each(which):
+                m.drop_leader()
+
+    def drop_random(self, which: int | None = None) -> int | None:
+        """Make one randomly chosen active agent drop out; return its unique_id."""
+        with self.lock:
+            alive = np.flatnonzero(self.model.active)
+            if not len(alive):
+                return None
+            uid = int(self.model.ids[self._pick.choice(alive)])
+            for m in self._each(which):
+                if m.active[uid - 1]:
+                    m.drop_agent(uid)
+            return uid
+
+    def drop_agent(self, uid: int, which: int | None = None) -> None:
+        """Make the agent with this unique_id drop out."""
+        with self.lock:
+            for m in self._each(which):
+                m.drop_agent(int(uid))
+
+    def add_waypoint(self, x: float, y: float, which: int | None = None) -> None:
+        """Append a waypoint to the leader's route."""
+        with self.lock:
+            for m in self._each(which):
+                m.add_waypoint((x, y))
+
+    def jam(self, steps: Any) -> None:
+        """Black out all messages for `steps` steps."""
+        n = _whole(steps, "jam steps", 1, 10_000)
+        with self.lock:
+            for m in self.models:
+                before = len(m.events)
+                _fault(m, "jam_communications")(n)
+                if len(m.events) == before:
+                    m.log("jamming", -1, f"communications jammed for {n} steps")
+
+    def lose_positioning(self) -> None:
+        """Positioning lost: agents fall back on dead reckoning and drift."""
+        with self.lock:
+            for m in self.models:
+                before = len(m.events)
+                _fault(m, "lose_positioning")()
+                if len(m.events) == before:
+                    m.log("positioning_lost", -1, "agents fall back on dead reckoning")
+
+
+def _validate(params: dict[str, Any]) -> None:
+    """Raise ValueError (naming the field) unless `params` build valid SwarmParams."""
+    from sim.params import SwarmParams
+
+    SwarmParams.build(**params)
+
+
+def _whole(value: Any, name: str, lo: int, hi: int) -> int:
+    try:
+        n = int(str(value).strip())
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number in [{lo}, {hi}]; got {value!r}") from None
+    if not lo <= n <= hi:
+        raise ValueError(f"{name} must be a whole number in [{lo}, {hi}]; got {value!r}")
+    return n
+
+
+def _fault(model: SwarmModel, name: str):
+    method = getattr(model, name, None)
+    if method is None:
+        raise ValueError(f"this model version has no {name}() yet")
+    return method
+
+
+def compare_fields() -> dict[str, dict[str, Any]]:
+    """Parameters a comparison can vary (everything except free-form ones)."""
+    return {k: v for k, v in specs().items() if v["kind"] is not tuple}

@@ -1,0 +1,28 @@
+"""The space view: a `<canvas>` drawn in the browser from a compact frame of coordinates.
+
+Mesa's matplotlib space view renders a PNG on the server for every step (55-95 ms); here the
+server only sends numbers (see `sim.ui.frames.space_frame`) and a Vue template paints them, one
+step per animation frame, and reports each painted step back (`event_drawn`) so Play is paced by
+what the browser actually shows. Clicking an agent or empty space calls `event_clicked` with
+``{"agent": unique_id}`` or ``{"x": m, "y": m}``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import solara
+
+
+@solara.component_vue("space.vue")
+def SpaceCanvas(
+    frame: dict,
+    label: str = "",
+    show_links: bool = False,
+    show_slots: bool = False,
+    show_trails: bool = True,
+    zoom: bool = False,
+    event_clicked: Callable[[dict], None] | None = None,
+    event_drawn: Callable[[list], None] | None = None,
+):
+    """Canvas view of one swarm (see module docstring)."""

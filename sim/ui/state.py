@@ -1,0 +1,217 @@
+"""Per-page UI state: the session, the reactive values components listen to, and Play pacing.
+
+Created once per browser page (`use_page_state`), so two visitors never share a swarm.
+Components subscribe to as little as possible: only the space view reads `frame` (changes every
+step); charts, the event log and the status line read `tick` (at most a few times a second
+during Play).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+
+import solara
+
+from sim.ui import frames
+from sim.ui.session import Session
+
+SLOW_PERIOD = 0.3  # s between chart / log refreshes during Play
+UNSEEN_PAUSE = 3.0  # s without any painted step before Play pauses by itself
+DEBUG = bool(os.environ.get("SWARM_UI_DEBUG"))  # print play-loop timings
+IN_FLIGHT = 3  # steps sent but not yet painted; the canvas paints one per animation frame
+ACK_TIMEOUT = 0.5  # s per wait for the browser to paint (re-checks Pause in between)
+
+
+class Pacer:
+    """Tracks which step of which run the browser has painted, so Play never runs ahead."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self.run = -1
+        self.painted = -1
+
+    def ack(self, run: int, t: int) -> None:
+        """The browser painted step `t` of model instance `run`."""
+        with self._cond:
+            self.run, self.painted = int(run), int(t)
+            self._cond.notify_all()
+
+    def seen(self, run: int) -> int:
+        """Last painted step of `run` (-1 if none yet)."""
+        return self.painted if self.run == run else -1
+
+    def wait(self, run: int, t: int, timeout: float = ACK_TIMEOUT) -> bool:
+        """Wait until step `t` (or later) of `run` has been painted; False on timeout."""
+        with self._cond:
+            return self._cond.wait_for(lambda: self.seen(run) >= t, timeout=timeout)
+
+
+@dataclass
+class PageState:
+    """Everything one page needs: its session and the reactive values of its components."""
+
+    session: Session
+    frame: solara.Reactive
+    tick: solara.Reactive
+    playing: solara.Reactive
+    message: solara.Reactive
+    version: solara.Reactive  # bumped when parameters change outside their own controls
+    links: solara.Reactive
+    slots: solara.Reactive
+    trails: solara.Reactive
+    zoom: solara.Reactive  # follow the swarm instead of showing the whole arena
+    pacer: Pacer = field(default_factory=Pacer)
+    widgets: dict = field(default_factory=dict)  # name -> live widget (see views.use_live)
+    play_gen: int = 0
+    steps_shown: int = 0  # steps sent to the view by Play (for diagnostics)
+    timing: list = field(default_factory=lambda: [0.0, 0.0, 0.0])
+
+    def build_frame(self) -> dict:
+        """Frames of every swarm in the session (the second one only in compare mode)."""
+        s = self.session
+        out = {}
+        for key, model, run in zip("ab", s.models, s.runs, strict=False):
+            out[key] = frames.space_frame(
+                model, run, links=self.links.value, slots=self.slots.value
+            )
+        return out
+
+    def refresh(self, slow: bool = True) -> None:
+        """Send the current step to the view (and to charts / log when `slow`)."""
+        self.frame.set(self.build_frame())
+        if slow:
+            self.tick.set(self.tick.value + 1)
+
+    def guarded(self, action, *args) -> bool:
+        """Run a user action; show a ValueError as an inline message instead of failing."""
+        try:
+            action(*args)
+        except ValueError as exc:
+            self.message.set(str(exc))
+            return False
+        self.message.set("")
+        return True
+
+    def play_loop(self) -> None:
+        """Step and show, each step painted before the next is sent, until paused or done."""
+        if not self.playing.value:
+            return
+        self._play()
+
+    def pause(self) -> None:
+        """Stop Play. The loop notices before its next step and shows the final state itself.
+
+        No waiting here: the loop's last render may need the lock this click holds. Session
+        actions that follow (reset, a lesson) take the session lock, so they never interleave
+        with a step.
+        """
+        self.playing.set(False)
+        self.play_gen += 1
+
+    def _play(self) -> None:
+        self.play_gen += 1
+        gen = self.play_gen
+        last_slow = time.monotonic()
+        recent: deque = deque(maxlen=IN_FLIGHT + 2)  # last frames sent (resent until painted)
+        while self.playing.value and gen == self.play_gen:
+            if not self.session.running:
+                self.playing.set(False)
+                break
+            c0 = time.perf_counter()
+            self.session.step()
+            f = self.build_frame()
+            c1 = time.perf_counter()
+            recent.append(f)
+            self.push_batch(recent)
+            c2 = time.perf_counter()
+            self.steps_shown += 1
+            # never run more than IN_FLIGHT steps ahead of what the browser has painted
+            # (no skipping: if the browser falls behind, Play slows down to its pace)
+            run, t = f["a"]["run"], f["a"]["t"] - IN_FLIGHT
+            waited = 0.0
+            while not self.pacer.wait(run, t) and self.playing.value and gen == self.play_gen:
+                waited += ACK_TIMEOUT
+                if waited >= UNSEEN_PAUSE:  # tab closed or hidden: stop
+                    self.playing.set(False)
+                    break
+            c3 = time.perf_counter()
+            if DEBUG:
+                self.timing = [
+                    a + b for a, b in zip(self.timing, (c1 - c0, c2 - c1, c3 - c2), strict=True)
+                ]
+                if self.steps_shown % 100 == 0:
+                    ms = ", ".join(
+                        f"{k} {1e3 * v / 100:.1f}"
+                        for k, v in zip(("step", "push", "wait"), self.timing, strict=True)
+                    )
+                    print(f"play loop ms/step: {ms}", flush=True)
+                    self.timing = [0.0, 0.0, 0.0]
+            now = time.monotonic()
+            if now - last_slow > SLOW_PERIOD:
+                self.push_slow()
+                last_slow = now
+        self.frame.set(self.build_frame())
+        self.tick.set(self.tick.value + 1)
+
+    def push(self, f: dict) -> None:
+        """Send a frame straight to the canvas widgets.
+
+        Going through a reactive value would make reacton reconcile the whole page (every
+        sidebar control) for each step; setting the widget's trait sends one small message.
+        """
+        for key, value in f.items():
+            widget = self.widgets.get("space_" + key)
+            if widget is not None:
+                widget.frame = value
+
+    def push_batch(self, recent) -> None:
+        """Send every recent frame the browser has not painted yet, oldest first.
+
+        Resending the unpainted ones makes Play lossless even if the browser's widget layer
+        merges two quick updates into one: the canvas queues each step once, in order.
+        """
+        todo = [f for f in recent if f["a"]["t"] > self.pacer.seen(f["a"]["run"])]
+        todo = todo or [recent[-1]]
+        for key in todo[-1]:
+            widget = self.widgets.get("space_" + key)
+            if widget is not None:
+                widget.frame = {"batch": [f[key] for f in todo if key in f]}
+
+    def push_slow(self) -> None:
+        """Send charts, event log and status straight to their widgets (during Play)."""
+        from sim.ui import views
+
+        w = self.widgets
+        if "charts" in w:
+            w["charts"].chart = views.chart_payload(self)
+        if "status" in w:
+            w["status"].unsafe_innerHTML = views.status_text(self)
+        for i, model in enumerate(self.session.models):
+            if f"log_{i}" in w:
+                w[f"log_{i}"].unsafe_innerHTML = views.log_html(model)
+
+
+def _new_state() -> PageState:
+    state = PageState(
+        session=Session(),
+        frame=solara.reactive(None),
+        tick=solara.reactive(0),
+        playing=solara.reactive(False),
+        message=solara.reactive(""),
+        version=solara.reactive(0),
+        links=solara.reactive(False),
+        slots=solara.reactive(False),
+        trails=solara.reactive(True),
+        zoom=solara.reactive(False),
+    )
+    state.frame.value = state.build_frame()
+    return state
+
+
+def use_page_state() -> PageState:
+    """This page's state, built on its first render (one per browser page)."""
+    return solara.use_memo(_new_state, [])

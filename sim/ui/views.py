@@ -1,0 +1,166 @@
+"""Main-area views: the space canvas(es), live charts, the event log, status and lesson text.
+
+During Play the loop pushes new values straight into these views' widgets (`PageState.push`,
+`PageState.push_slow`) instead of re-rendering the page; a render after Pause brings reacton's
+copy up to date. The payload functions below serve both paths.
+"""
+
+from __future__ import annotations
+
+import html
+
+import solara
+
+from sim.params import specs
+from sim.presets import PRESETS
+from sim.ui import frames
+from sim.ui.charts_component import ChartsCanvas
+from sim.ui.space import SpaceCanvas
+from sim.ui.state import PageState
+
+LOG_STYLE = "max-height: 220px; overflow-y: auto; font-size: 12px; margin: 0; white-space: pre-wrap"
+
+
+def use_live(state: PageState, name: str, el) -> None:
+    """Register the widget behind element `el` so the Play loop can update it directly."""
+
+    def register():
+        state.widgets[name] = solara.get_widget(el)
+        return lambda: state.widgets.pop(name, None)
+
+    solara.use_effect(register, [])
+
+
+@solara.component
+def SpaceView(state: PageState, key: str = "a", label: str = ""):
+    """One swarm's canvas; clicks drop an agent or add a waypoint."""
+    frame = state.frame.value.get(key)
+    which = "ab".index(key)
+
+    def clicked(data):
+        s = state.session
+        if "agent" in data:
+            ok = state.guarded(s.drop_agent, int(data["agent"]), which)
+        else:
+            ok = state.guarded(s.add_waypoint, float(data["x"]), float(data["y"]), None)
+        if ok:
+            state.refresh()
+
+    def drawn(run_t):
+        if key == "a":
+            state.pacer.ack(*run_t)
+
+    el = SpaceCanvas(
+        frame=frame or {},
+        label=label,
+        show_links=state.links.value,
+        show_slots=state.slots.value,
+        show_trails=state.trails.value,
+        zoom=state.zoom.value,
+        event_clicked=clicked,
+        event_drawn=drawn,
+    )
+    use_live(state, "space_" + key, el)
+
+
+def compare_labels(state: PageState) -> tuple[str, str]:
+    """Names of swarms A and B in compare mode, e.g. ('A: election=raft', 'B: election=none')."""
+    s = state.session
+    if s.compare is None:
+        return "", ""
+    name, value = s.compare
+    default = s.model.params.as_dict()[name]
+    return f"A: {name}={default}", f"B: {name}={value}"
+
+
+def chart_payload(state: PageState) -> dict:
+    """What the charts canvas draws: series of swarm A (and B), marks and labels."""
+    models = state.session.models
+    return {
+        "names": [list(pair) for pair in frames.CHARTS],
+        "a": frames.chart_data(models[0]),
+        "b": frames.chart_data(models[1]) if len(models) > 1 else None,
+        "labels": list(compare_labels(state)),
+    }
+
+
+def log_html(model) -> str:
+    """The event log of one model, newest first, escaped for an HTML <pre>."""
+    lines = frames.event_lines(model)[::-1]
+    return html.escape("\n".join(lines)) if lines else "(no events yet)"
+
+
+def status_text(state: PageState) -> str:
+    """One line per swarm: time, agents, leader, waypoints, mission outcome."""
+    out = []
+    for model in state.session.models:
+        outcome = model.outcome.replace("_", " ") if model.outcome else "running"
+        # live arrays, not the reporters: those are measured at the end of a step
+        leader = f"agent {int(model.ids[model.leader])}" if model.leader >= 0 else "none"
+        active = int(model.active.sum())
+        out.append(
+            f"t={int(model.time)}  active {active}/{len(model.active)}  leader {leader}"
+            f"  waypoints {model.waypoints_reached}/{len(model.route)}  {outcome}"
+        )
+    out.append("settings: " + settings_text(state.session.model))
+    return "\n".join(out)
+
+
+def settings_text(model) -> str:
+    """The parameters that differ from their defaults, e.g. 'n_agents=25, election=none'."""
+    defaults = {k: v["default"] for k, v in specs().items()}
+    changed = [f"{k}={v}" for k, v in model.params.as_dict().items() if v != defaults[k]]
+    return ", ".join(changed) or "all defaults"
+
+
+@solara.component
+def Charts(state: PageState):
+    """Live charts of the main metrics, dropouts and elections marked."""
+    state.tick.value  # noqa: B018
+    use_live(state, "charts", ChartsCanvas(chart=chart_payload(state)))
+
+
+@solara.component
+def LogColumn(state: PageState, index: int):
+    """The event log of swarm `index` (0 = A, 1 = B)."""
+    state.tick.value  # noqa: B018
+    model = state.session.models[index]
+    with solara.Column(style={"flex": "1", "min-width": "0"}):
+        if len(state.session.models) > 1:
+            solara.Text(compare_labels(state)[index], style={"font-weight": "bold"})
+        el = solara.HTML(tag="pre", unsafe_innerHTML=log_html(model), classes=["swarm-log"],
+                         style=LOG_STYLE)  # fmt: skip
+        use_live(state, f"log_{index}", el)
+
+
+@solara.component
+def EventLog(state: PageState):
+    """Readable event log of the main swarm (and swarm B in compare mode), newest first."""
+    state.tick.value  # noqa: B018
+    with solara.Row(style={"align-items": "flex-start"}):
+        for i in range(len(state.session.models)):
+            LogColumn(state, i)
+
+
+@solara.component
+def Status(state: PageState):
+    """Status lines of the swarm(s)."""
+    state.tick.value  # noqa: B018
+    el = solara.HTML(tag="pre", unsafe_innerHTML=status_text(state), classes=["swarm-status"],
+                     style="font-size: 13px; margin: 0 0 6px 0")  # fmt: skip
+    use_live(state, "status", el)
+
+
+@solara.component
+def LessonText(state: PageState):
+    """The chosen lesson: what to watch, why, and a question to ask."""
+    state.version.value  # noqa: B018
+    name = state.session.preset
+    if not name:
+        return
+    p = PRESETS[name]
+    with solara.Card(p.title, classes=["swarm-lesson"], style={"margin-bottom": "8px"}):
+        # HTML rather than Markdown: solara's Markdown pulls mermaid from a CDN (offline: 404)
+        parts = (("Watch", p.watch), ("Why", p.why), ("Ask", p.question))
+        body = "<br>".join(f"<b>{k}:</b> {html.escape(v)}" for k, v in parts)
+        solara.HTML(tag="div", unsafe_innerHTML=body, style="font-size: 14px; line-height: 1.5")

@@ -1,0 +1,149 @@
+"""Fast, no-browser tests of the UI's building blocks (frames, session, exports, controls)."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+
+pytest.importorskip("solara")
+
+from PIL import Image  # noqa: E402
+
+from sim.params import specs  # noqa: E402
+from sim.presets import DEFAULT_PRESET, PRESETS  # noqa: E402
+from sim.ui import export, frames  # noqa: E402
+from sim.ui.params_ui import control_kind, slider_step  # noqa: E402
+from sim.ui.session import Session  # noqa: E402
+
+
+@pytest.fixture
+def session() -> Session:
+    return Session()
+
+
+def test_session_starts_on_default_lesson(session):
+    """A new session loads the default preset's parameters and seed."""
+    assert session.preset == DEFAULT_PRESET
+    assert session.seed == PRESETS[DEFAULT_PRESET].seed
+    assert (
+        session.model.params.leader_dropout_at
+        == PRESETS[DEFAULT_PRESET].overrides["leader_dropout_at"]
+    )
+
+
+def test_sessions_are_independent():
+    """Two sessions hold different model objects; stepping one leaves the other alone."""
+    a, b = Session(), Session()
+    a.step(5)
+    assert a.model is not b.model
+    assert a.model.time == 5 and b.model.time == 0
+
+
+def test_frame_is_compact_and_complete(session):
+    """A frame has one state char, two coordinates and one heading per agent."""
+    f = frames.space_frame(session.model, 1, links=True, slots=True)
+    n = len(session.model.active)
+    assert len(f["st"]) == n and len(f["xy"]) == 2 * n and len(f["hd"]) == n
+    assert all(isinstance(v, int) for v in f["xy"])
+    assert f["st"].count("L") == 1
+    assert len(f["links"]) % 2 == 0 and len(f["slots"]) == 2 * n
+
+
+def test_dropped_agent_shown_as_lost_not_removed(session):
+    """A dropped agent stays in the frame (as 'x') at its last position."""
+    session.step(3)
+    session.drop_agent(4)
+    f = frames.space_frame(session.model, 1)
+    assert f["st"][3] == "x"
+    assert f["xy"][6:8] == np.rint(session.model.pos[3] * frames.SCALE).astype(int).tolist()
+
+
+def test_drop_leader_logs_readable_lines(session):
+    """Dropping the leader yields 'agent 1 (leader) dropped out' and an election line."""
+    session.step(2)
+    session.drop_leader()
+    for _ in range(200):
+        session.step(1)
+        if session.model.leader >= 0:
+            break
+    text = "\n".join(frames.event_lines(session.model))
+    assert "agent 1 (leader) dropped out" in text
+    assert "elected leader" in text
+    assert text.startswith("t=")
+
+
+def test_bad_input_raises_value_error_naming_field(session):
+    """Out-of-range parameters and bad seeds raise ValueError with the field name."""
+    with pytest.raises(ValueError, match="message_loss"):
+        session.set_param("message_loss", 3.0)
+    with pytest.raises(ValueError, match="seed"):
+        session.set_seed("abc")
+    assert "message_loss" not in session.params
+
+
+def test_reset_applies_parameters(session):
+    """A parameter change takes effect on Reset."""
+    session.set_param("n_agents", 17)
+    assert len(session.model.active) == 10
+    session.reset()
+    assert len(session.model.active) == 17
+
+
+def test_compare_mode_builds_two_swarms_from_one_seed(session):
+    """Compare mode: same seed, one setting changed, both stepped together."""
+    session.set_compare("election", "none")
+    a, b = session.models
+    assert b.params.election == "none" and a.params.election != "none"
+    assert np.array_equal(a.pos, b.pos)
+    session.step(4)
+    assert a.time == b.time == 4
+
+
+def test_click_adds_waypoint(session):
+    """Adding a waypoint appends it to the route."""
+    k = len(session.model.route)
+    session.add_waypoint(5.0, 6.0)
+    assert len(session.model.route) == k + 1
+    assert session.model.route[-1].tolist() == [5.0, 6.0]
+
+
+def test_exports_are_valid_files(session):
+    """PNG and GIF open with Pillow; the CSV has one row per step and the reporters."""
+    session.step(6)
+    png = Image.open(io.BytesIO(export.png_bytes(session.model)))
+    assert png.format == "PNG"
+    gif = Image.open(io.BytesIO(export.gif_bytes(session.history, session.model.arena_size, 1)))
+    assert gif.format == "GIF" and gif.n_frames == 7
+    csv = export.csv_bytes(session.model).decode().splitlines()
+    assert csv[0].startswith("time,") and "formation_error" in csv[0]
+    assert len(csv) == 1 + 7
+
+
+def test_every_parameter_gets_a_control():
+    """Every SwarmParams field maps to a select, slider or text box with a sane step."""
+    for spec in specs().values():
+        kind = control_kind(spec)
+        assert kind in ("select", "slider", "text")
+        if kind == "slider":
+            assert 0 < slider_step(spec) <= spec["hi"] - spec["lo"]
+
+
+def test_chart_series_are_thinned():
+    """Charts send at most MAX_CHART_POINTS points per series, always the last one."""
+    idx = frames.thin(list(range(5000)))
+    assert len(idx) <= frames.MAX_CHART_POINTS and idx[-1] == 4999
+
+
+def test_jam_and_lose_positioning_are_logged(session):
+    """Jamming and loss of positioning reach the model and show in the event log."""
+    if not hasattr(session.model, "jam_communications"):
+        pytest.skip("model has no jam_communications() yet")
+    session.step(3)
+    session.jam("30")
+    session.lose_positioning()
+    text = "\n".join(frames.event_lines(session.model))
+    assert "jammed" in text and "positioning" in text
+    with pytest.raises(ValueError, match="jam steps"):
+        session.jam("many")
