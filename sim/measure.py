@@ -18,7 +18,14 @@ import numpy as np
 
 from sim import comms, formations, metrics
 from sim.heartbeat import key_row, key_term
-from sim.neighbours import DENSE_MAX_N, close_pairs, dense_d2, min_distance, pair_vectors
+from sim.neighbours import (
+    DENSE_MAX_N,
+    close_pairs,
+    dense_d2,
+    min_distance,
+    pair_vectors,
+    pairs_and_distances,
+)
 
 GRAPH_EVERY_N = 100  # above this many active agents, graph metrics every GRAPH_PERIOD steps
 GRAPH_PERIOD = 10  # steps
@@ -97,14 +104,17 @@ class Measurements:
             # One neighbour query serves the links, the collisions and the next step's flock
             # and separation terms (nobody moves between this measurement and the next move).
             reach = max(p.comm_range, p.spacing, self.vision)
-            pairs = close_pairs(pos, reach, box)
-            dist = np.hypot(*pair_vectors(pos, pairs, box).T)
+            pairs, dist, both = pairs_and_distances(pos, reach, box)
             self._near = (act, pairs, dist)
-            self._set_links(act[pairs[dist < p.comm_range]])
+            if reach == p.comm_range:  # every pair found is a link: reuse both directions
+                self._links, self._directed = act[pairs], act[both]
+            else:
+                self._set_links(act[pairs[dist < p.comm_range]])
         else:
             self._near = None
         if periodic:
-            local = np.searchsorted(act, self._links)
+            # links as indices into `act` (the rows themselves while nobody has dropped out)
+            local = self._links if n == self.n else np.searchsorted(act, self._links)
             n_comp, labels = metrics.components(n, local)
             self.largest_component = float(np.bincount(labels).max() / n)
             self.algebraic_connectivity = metrics.algebraic_connectivity(n, local, n_comp)

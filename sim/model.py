@@ -531,7 +531,7 @@ class SwarmModel(Measurements, mesa.Model):
             lead_pos = np.full((self.n, 2), np.nan)
             lead_vel = np.zeros((self.n, 2))
             lead_pos[rows], lead_vel[rows] = pos, vel
-            pairs = self._pairs_within(act, self.vision)
+            pairs, dist = self._pairs_within(act, self.vision, with_dist=True)
             has_lead = ~np.isnan(lead_pos[act, 0])
             desired[act] = flock_velocity(
                 self.estimate[act],
@@ -542,6 +542,7 @@ class SwarmModel(Measurements, mesa.Model):
                 max_accel=p.max_accel,
                 leader_vel=np.where(has_lead[:, None], lead_vel[act], self.vel[act]),
                 flock_radius=FLOCK_RADIUS * p.spacing * np.sqrt(len(act)),
+                dist=dist,
             )
         else:
             desired[act] += self._separation(act)
@@ -580,12 +581,17 @@ class SwarmModel(Measurements, mesa.Model):
         f = d * (SEPARATION_GAIN * (radius - dist) / dist)[:, None]
         return pair_sum(len(pos), pairs, -f, f)
 
-    def _pairs_within(self, act: np.ndarray, radius: float) -> np.ndarray:
-        """Pairs (indices into `act`) closer than `radius`, from last measurement's cache."""
+    def _pairs_within(self, act: np.ndarray, radius: float, with_dist: bool = False):
+        """Pairs (indices into `act`) closer than `radius` (and their distances if asked).
+
+        Taken from the last measurement's neighbour query when nobody has dropped out since.
+        """
         if self._near is not None and np.array_equal(self._near[0], act):
             _, pairs, dist = self._near
-            return pairs[dist < radius]
-        return close_pairs(self.pos[act], radius)
+            keep = dist < radius
+            return (pairs[keep], dist[keep]) if with_dist else pairs[keep]
+        pairs = close_pairs(self.pos[act], radius)
+        return (pairs, None) if with_dist else pairs
 
     # ------------------------------------------------------------------ mission
     def _advance_mission(self) -> None:

@@ -71,3 +71,24 @@ def pair_sum(n: int, pairs: np.ndarray, to_i: np.ndarray, to_j: np.ndarray) -> n
     return np.column_stack(
         [np.bincount(i, to_i[:, c], n) + np.bincount(j, to_j[:, c], n) for c in (0, 1)]
     )
+
+
+def pairs_and_distances(
+    pos: np.ndarray, radius: float, box: float | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs within `radius`, their distances, and both directions of each pair.
+
+    Returns (pairs (m, 2) with i < j, distances (m,), directed pairs (2m, 2)), from one k-d
+    tree query that returns the distances it computed anyway.
+    """
+    n = len(pos)
+    if n <= DENSE_MAX_N:
+        pairs = close_pairs(pos, radius, box)
+        dist = np.hypot(*pair_vectors(pos, pairs, box).T)
+        return pairs, dist, np.concatenate([pairs, pairs[:, ::-1]])
+    tree = cKDTree(wrap(pos, box) if box is not None else pos, boxsize=box)
+    found = tree.sparse_distance_matrix(tree, radius, output_type="ndarray")
+    found = found[found["i"] != found["j"]]
+    directed = np.column_stack([found["i"], found["j"]]).astype(np.intp)
+    upper = directed[:, 0] < directed[:, 1]
+    return directed[upper], found["v"][upper], directed

@@ -31,6 +31,7 @@ def flock_velocity(
     max_accel: float,
     leader_vel: np.ndarray | None = None,
     flock_radius: float = 0.0,
+    dist: np.ndarray | None = None,
 ) -> np.ndarray:
     """Desired velocities (n, 2) of boids given neighbour pairs within the vision radius.
 
@@ -45,28 +46,24 @@ def flock_velocity(
         flock_radius: agents closer than this to the leader feel no pull toward it (m). The
             pull only gathers stragglers; inside the flock the local rules set the spacing,
             so density does not grow with the size of the flock.
+        dist: the pairs' distances (m,), when already known.
     """
     n = len(pos)
     i, j = pairs[:, 0], pairs[:, 1]
     d = pos[j] - pos[i]
-    dist = np.hypot(d[:, 0], d[:, 1])
+    if dist is None:
+        dist = np.hypot(d[:, 0], d[:, 1])
     count = np.bincount(i, minlength=n) + np.bincount(j, minlength=n)
-    has = count > 0
-    denom = np.maximum(count, 1)[:, None]
-
-    def pair_sum(values_ij: np.ndarray, values_ji: np.ndarray) -> np.ndarray:
-        return neighbour_sum(n, pairs, values_ij, values_ji)
-
-    # Separation: push away in proportion to intrusion into the separation radius.
+    inv = 1.0 / np.maximum(count, 1)
+    # Alignment and cohesion are means over neighbours: mean(v_j) − v_i = mean(v_j − v_i) and
+    # centroid − p_i = mean(p_j − p_i), so both are built from per-pair differences, each pair
+    # weighted by 1/count of the agent receiving it. Separation is a plain sum of pushes.
+    social = COHESION_WEIGHT * d + ALIGNMENT_WEIGHT * (vel[j] - vel[i])
     intrusion = np.clip(separation_radius - dist, 0.0, None) / np.maximum(dist, 1e-9)
     push = d * (SEPARATION_WEIGHT * intrusion)[:, None]
-    separation = -pair_sum(push, -push)
-    # Alignment and cohesion over all neighbours in view.
-    mean_vel = pair_sum(vel[j], vel[i]) / denom
-    centroid = pair_sum(pos[j], pos[i]) / denom
-    alignment = np.where(has[:, None], ALIGNMENT_WEIGHT * (mean_vel - vel), 0.0)
-    cohesion = np.where(has[:, None], COHESION_WEIGHT * (centroid - pos), 0.0)
-    desired = vel + separation + alignment + cohesion
+    to_i = social * inv[i][:, None] - push
+    to_j = push - social * inv[j][:, None]
+    desired = vel + neighbour_sum(n, pairs, to_i, to_j)
     if leader_pos is not None:
         gap = leader_pos - pos
         dist = np.hypot(gap[:, 0], gap[:, 1])
