@@ -123,14 +123,23 @@ class Measurements:
         # closest pair; only an all-spread-out swarm needs the nearest-neighbour query.
         if self._near is not None:
             _, pairs, dist = self._near
-            near = dist < max(p.collision_radius, p.spacing)
+            near = dist < self._contact_reach()
             close, dist = pairs[near], dist[near]
         else:
-            close = close_pairs(pos, max(p.collision_radius, p.spacing), box)
+            close = close_pairs(pos, self._contact_reach(), box)
             dist = np.hypot(*pair_vectors(pos, close, box).T)
         self.min_separation = float(dist.min()) if len(close) else min_distance(pos, box)
         hit = close[dist < p.collision_radius]
         self._count_collisions(act[hit[:, 0]], act[hit[:, 1]])
+
+    def _contact_reach(self) -> float:
+        """Radius of the pair query for collisions and the closest pair.
+
+        The usual neighbour distance: the slot spacing, or the repulsion zone in collective modes.
+        """
+        p = self.params
+        usual = p.repulsion_radius if self.behaviour is not None else p.spacing
+        return max(p.collision_radius, usual)
 
     def _set_links(self, links: np.ndarray) -> None:
         """Store the link graph (undirected pairs of rows) and both directions of each link."""
