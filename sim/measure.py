@@ -11,6 +11,7 @@ rebuilt every step whenever messages need it (formation and flock modes).
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
@@ -30,6 +31,15 @@ from sim.neighbours import (
 GRAPH_EVERY_N = 100  # above this many active agents, graph metrics every GRAPH_PERIOD steps
 GRAPH_PERIOD = 10  # steps
 RECOVERY_THRESHOLD = 0.25  # formation has recovered when its error is under this × spacing
+
+
+@functools.cache
+def _inf_diagonal(n: int) -> np.ndarray:
+    """An n×n matrix of zeros with +inf on the diagonal (read-only, cached per size)."""
+    out = np.zeros((n, n))
+    np.fill_diagonal(out, np.inf)
+    out.setflags(write=False)
+    return out
 
 
 class Measurements:
@@ -85,19 +95,19 @@ class Measurements:
         if n <= DENSE_MAX_N:
             d2 = dense_d2(pos, box)
             self._d2, self._d2_rows = d2, act
-            adj = d2 < p.comm_range**2
-            np.fill_diagonal(adj, False)
+            masked = d2 + _inf_diagonal(n)  # no agent is its own neighbour
+            adj = masked < p.comm_range**2
             if self._adj is None or not np.array_equal(adj, self._adj):
                 self.largest_component, self.algebraic_connectivity = metrics.graph_metrics(adj)
                 i, j = np.nonzero(np.triu(adj))
                 self._set_links(np.column_stack([act[i], act[j]]))
                 self._adj = adj
                 self._note_components(metrics.dense_components(adj)[0] if n else 0)
-            d2 = d2.copy()
-            np.fill_diagonal(d2, np.inf)
-            self.min_separation = float(np.sqrt(d2.min())) if n > 1 else math.nan
-            i, j = np.nonzero(d2 < p.collision_radius**2)
-            self._count_collisions(act[i[i < j]], act[j[i < j]])
+            closest = float(masked.min()) if n > 1 else math.nan
+            self.min_separation = math.sqrt(closest)
+            if closest < p.collision_radius**2 or self._contacts:
+                i, j = np.nonzero(masked < p.collision_radius**2)
+                self._count_collisions(act[i[i < j]], act[j[i < j]])
             return
         periodic = force or n <= GRAPH_EVERY_N or int(self.time) % GRAPH_PERIOD == 0
         if self.behaviour is None or periodic:
