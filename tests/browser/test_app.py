@@ -64,6 +64,15 @@ def test_play_pause_play_quickly_never_breaks(app):
     assert app.errors == []
 
 
+def wait_log(app, text: str, timeout: float = 10.0) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if text in app.log_text():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"{text!r} never appeared in the event log: {app.log_text()!r}")
+
+
 def test_drop_leader_elects_new_leader(app):
     """'Drop leader' logs the dropout; Play leads to a new leader in the log and the view."""
     app.click("Play")  # run past the first heartbeats, so the followers can notice the loss
@@ -75,10 +84,13 @@ def test_drop_leader_elects_new_leader(app):
     app.click("Play")
     wait_status(app, "leader agent", timeout=15)
     app.click("Pause")
-    assert "elected leader" in app.log_text()
+    wait_log(app, "elected leader")  # the log view may refresh a frame after the status line
     assert "leader agent 1 " not in status(app)
-    drawn = int(app.page.locator(".swarm-space").first.get_attribute("data-leader"))
-    assert drawn > 1  # the canvas draws the new leader
+    space = app.page.locator(".swarm-space").first
+    end = time.monotonic() + 10
+    while int(space.get_attribute("data-leader")) <= 1 and time.monotonic() < end:
+        time.sleep(0.05)  # the canvas is repainted from the last frame the server sent
+    assert int(space.get_attribute("data-leader")) > 1  # the canvas draws the new leader
 
 
 def test_fault_buttons_reach_the_model(app):
