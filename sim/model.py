@@ -133,7 +133,6 @@ class SwarmModel(Measurements, mesa.Model):
             self.behaviour = cls(self)
         else:
             jitter = self.rng.uniform(-0.25, 0.25, (n, 2)) * p.spacing
-            self.pos = start + np.vstack([[0.0, 0.0], formations.rotate(self.offsets, 0.0)])
             self.pos = start + np.vstack(
                 [[0.0, 0.0], formations.rotate(self.offsets, self.start_heading)]
             )

@@ -20,8 +20,13 @@ def dense_d2(pos: np.ndarray, box: float | None = None) -> np.ndarray:
     return np.einsum("ijk,ijk->ij", diff, diff)
 
 
-def wrap(pos: np.ndarray, box: float) -> np.ndarray:
-    """Fold positions into [0, box); `x % box` can round to exactly `box`, which cKDTree rejects."""
+def wrap(pos: np.ndarray, box: float | None) -> np.ndarray:
+    """Fold positions into [0, box); `x % box` can round to exactly `box`, which cKDTree rejects.
+
+    Positions are returned unchanged when `box` is None (open space).
+    """
+    if box is None:
+        return pos
     folded = np.mod(pos, box)
     folded[folded >= box] = 0.0
     return folded

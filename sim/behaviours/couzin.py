@@ -33,7 +33,8 @@ import math
 import numpy as np
 from scipy.spatial import cKDTree
 
-from sim.behaviours.vicsek import unit_headings, wrap_positions
+from sim.behaviours.vicsek import unit_headings
+from sim.neighbours import wrap
 from sim.route import start_point
 
 # Defaults follow the 2005 paper's setup as used in replications: α = 1, ρ = 6, ω = 0.5,
@@ -103,7 +104,7 @@ def social_direction(
     n = len(pos)
     if n <= DENSE_MAX_N:
         return _dense_social_direction(pos, heading, repulsion_radius, interaction_radius, box)
-    tree = cKDTree(wrap_positions(pos, box), boxsize=box)
+    tree = cKDTree(wrap(pos, box), boxsize=box)
     pairs = tree.query_pairs(interaction_radius, output_type="ndarray")
     # Work column by column on 1-D arrays: fewer large temporaries, which are slow to allocate.
     i, j = pairs[:, 0], pairs[:, 1]

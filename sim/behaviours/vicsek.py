@@ -22,6 +22,8 @@ import math
 import numpy as np
 from scipy.spatial import cKDTree
 
+from sim.neighbours import pair_sum, wrap
+
 DEFAULT_SPEED = 0.03  # v0, m/step (Vicsek 1995, Δt = 1)
 DEFAULT_RADIUS = 1.0  # r, m: interaction radius, the unit of length in the paper
 DEFAULT_DENSITY = 4.0  # N / L², agents per m² (the paper's ρ = 4)
@@ -39,26 +41,6 @@ def unit_headings(vel: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         angle = rng.uniform(-math.pi, math.pi, int(still.sum()))
         unit[still] = np.column_stack([np.cos(angle), np.sin(angle)])
     return unit
-
-
-def wrap_positions(pos: np.ndarray, box: float | None) -> np.ndarray:
-    """Positions folded into [0, box)² (unchanged if `box` is None), safe for a periodic tree."""
-    if box is None:
-        return pos
-    wrapped = np.mod(pos, box)
-    # np.mod(-1e-17, L) rounds to L itself, which cKDTree(boxsize=L) rejects.
-    wrapped[wrapped >= box] = 0.0
-    return wrapped
-
-
-def neighbour_sum(pairs: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Σ over each agent's neighbours of `values` rows, for symmetric pairs (m, 2) with i < j."""
-    n = len(values)
-    i, j = pairs[:, 0], pairs[:, 1]
-    out = np.empty_like(values)
-    for k in range(values.shape[1]):  # 2 columns, not a per-agent loop
-        out[:, k] = np.bincount(i, values[j, k], n) + np.bincount(j, values[i, k], n)
-    return out
 
 
 def vicsek_velocity(
@@ -91,9 +73,9 @@ def vicsek_velocity(
     if n == 0:
         return np.zeros((0, 2))
     own = unit_headings(vel, rng)
-    tree = cKDTree(wrap_positions(pos, box), boxsize=box)
+    tree = cKDTree(wrap(pos, box), boxsize=box)
     pairs = tree.query_pairs(radius, output_type="ndarray")
-    total = own + neighbour_sum(pairs, own)
+    total = own + pair_sum(len(own), pairs, own[pairs[:, 1]], own[pairs[:, 0]])
     angle = np.arctan2(total[:, 1], total[:, 0])
     # Headings that cancel exactly (two agents meeting head-on) keep their own direction.
     lost = np.hypot(total[:, 0], total[:, 1]) <= _TINY
@@ -144,7 +126,7 @@ def simulate_vicsek(
     series = np.empty(steps)
     for t in range(steps):
         vel = vicsek_velocity(pos, vel, speed=speed, radius=radius, noise=noise, rng=rng, box=box)
-        pos = wrap_positions(pos + vel, box)
+        pos = wrap(pos + vel, box)
         series[t] = order_parameter(vel)
     return series
 
@@ -176,9 +158,7 @@ class VicsekBehaviour:
         pos = model.rng.uniform(0.0, model.arena_size, (n, 2))
         angle = model.rng.uniform(-math.pi, math.pi, n)
         speed = _or_default(model.params.speed, DEFAULT_SPEED)
-        return wrap_positions(pos, model.arena_size), speed * np.column_stack(
-            [np.cos(angle), np.sin(angle)]
-        )
+        return wrap(pos, model.arena_size), speed * np.column_stack([np.cos(angle), np.sin(angle)])
 
     def goal_direction(self, model) -> None:
         """No preferred direction: the common heading is chosen by nobody."""
