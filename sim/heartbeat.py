@@ -75,56 +75,103 @@ class Beacon:
 class Knowledge:
     """Each agent's copy of the beacon it believes, as arrays (so steering is vectorised).
 
-    Filled when an agent adopts a beacon; `extrapolate` dead-reckons every follower's believed
-    leader at once (an arc: the leader kept its speed and turn rate since the beacon).
+    Every beacon a leader emits is added once to a table (one row of numbers per beacon); an
+    agent that adopts a beacon only records which row it believes (`src`). `extrapolate`
+    dead-reckons every follower's believed leader at once (an arc: the leader kept its speed
+    and turn rate since the beacon).
     """
 
-    def __init__(self, n: int) -> None:
-        self.pos = np.zeros((n, 2))
-        self.speed = np.zeros(n)
-        self.heading = np.zeros(n)
-        self.turn = np.zeros(n)
-        self.frame = np.zeros(n)
-        self.frame_turn = np.zeros(n)
-        self.time = np.zeros(n)
-        self.slot = np.full(n, -1, dtype=np.int64)
-        self.leader = np.full(n, -1, dtype=np.int64)
+    # columns of the beacon table
+    X, Y, SPEED, HEADING, TURN, FRAME, FRAME_TURN, TIME = range(8)
 
-    def learn(self, rows: np.ndarray, keys: np.ndarray, beacons: dict, slot_maps: dict) -> None:
-        """Copy the beacons named by `keys` into the rows that adopted them."""
-        single = len(keys) <= 1 or keys.min() == keys.max()
-        for key in keys[:1] if single else np.unique(keys):
-            beacon = beacons.get((int(key_row(key)), int(key_time(key))))
-            if beacon is None:
-                continue
-            sel = rows if single else rows[keys == key]
-            self.pos[sel] = beacon.pos
-            self.speed[sel] = float(np.hypot(*beacon.vel))
-            self.heading[sel] = (
-                math.atan2(beacon.vel[1], beacon.vel[0])
-                if self.speed[sel[0]] > 1e-9
-                else beacon.heading
-            )
-            self.turn[sel] = beacon.turn
-            self.frame[sel] = beacon.frame_heading
-            self.frame_turn[sel] = beacon.frame_turn
-            self.time[sel] = beacon.time
-            self.slot[sel] = slot_maps[beacon.slot_version][sel]
-            self.leader[sel] = beacon.row
+    def __init__(self, n: int) -> None:
+        self.src = np.full(n, -1, dtype=np.intp)  # table row of each agent's beacon
+        self.slot = np.full(n, -1, dtype=np.int64)  # each agent's slot in that beacon's table
+        self._table = np.zeros((16, 8))
+        self._slot_version = np.zeros(16, dtype=np.int64)
+        self._keys = np.zeros(16, dtype=np.int64)
+        self._serial: dict[int, int] = {}  # beacon key -> table row
+        self._count = 0
+
+    def add(self, key: int, beacon: Beacon) -> None:
+        """Record a newly emitted beacon so agents can adopt it by key."""
+        if self._count == len(self._table):
+            grow = len(self._table)
+            self._table = np.concatenate([self._table, np.zeros((grow, 8))])
+            self._slot_version = np.concatenate([self._slot_version, np.zeros(grow, np.int64)])
+            self._keys = np.concatenate([self._keys, np.zeros(grow, np.int64)])
+        vx, vy = float(beacon.vel[0]), float(beacon.vel[1])
+        speed = math.hypot(vx, vy)
+        heading = math.atan2(vy, vx) if speed > 1e-9 else beacon.heading
+        k = self._count
+        self._table[k] = (
+            beacon.pos[0],
+            beacon.pos[1],
+            speed,
+            heading,
+            beacon.turn,
+            beacon.frame_heading,
+            beacon.frame_turn,
+            beacon.time,
+        )
+        self._slot_version[k] = beacon.slot_version
+        self._keys[k] = key
+        self._serial[int(key)] = k
+        self._count += 1
+
+    def learn(self, rows: np.ndarray, keys: np.ndarray, slot_maps: dict) -> None:
+        """Rows adopt the beacons named by `keys` (a key no longer on record is ignored)."""
+        if not len(rows):
+            return
+        if len(keys) == 1 or keys.min() == keys.max():
+            serial = self._serial.get(int(keys[0]), -1)
+            if serial < 0:
+                return
+            self.src[rows] = serial
+            self.slot[rows] = slot_maps[int(self._slot_version[serial])][rows]
+            return
+        unique, inverse = np.unique(keys, return_inverse=True)
+        serials = np.array([self._serial.get(k, -1) for k in unique.tolist()])[inverse]
+        ok = serials >= 0
+        rows, serials = rows[ok], serials[ok]
+        self.src[rows] = serials
+        versions = self._slot_version[serials]
+        for version in np.unique(versions).tolist():
+            sel = rows[versions == version]
+            self.slot[sel] = slot_maps[version][sel]
+
+    def forget(self, keep: set[int]) -> None:
+        """Drop beacons whose keys are not in `keep`, except those some agent still uses."""
+        used = self.src >= 0
+        live = np.zeros(self._count, dtype=bool)
+        live[self.src[used]] = True
+        wanted = np.isin(self._keys[: self._count], np.fromiter(keep, np.int64, len(keep)))
+        live |= wanted
+        old = np.flatnonzero(live)
+        remap = np.full(self._count, -1, dtype=np.intp)
+        remap[old] = np.arange(len(old))
+        self._table[: len(old)] = self._table[old]
+        self._slot_version[: len(old)] = self._slot_version[old]
+        self._keys[: len(old)] = self._keys[old]
+        self._count = len(old)
+        # Only the kept keys can still be adopted; the others stay while some agent uses them.
+        self._serial = {int(self._keys[i]): i for i in np.flatnonzero(wanted[old]).tolist()}
+        self.src[used] = remap[self.src[used]]
 
     def extrapolate(self, rows: np.ndarray, now: float):
         """Believed leader (positions (k, 2), velocities (k, 2), frame headings (k,)) at `now`."""
-        dt = now - self.time[rows]
-        h0, w, v = self.heading[rows], self.turn[rows], self.speed[rows]
+        b = self._table[self.src[rows]]
+        dt = now - b[:, self.TIME]
+        h0, w, v = b[:, self.HEADING], b[:, self.TURN], b[:, self.SPEED]
+        frame = b[:, self.FRAME] + b[:, self.FRAME_TURN] * dt
         if not w.any():  # everyone's leader was flying straight: no arcs to compute
             vel = v[:, None] * np.column_stack([np.cos(h0), np.sin(h0)])
-            frame = self.frame[rows] + self.frame_turn[rows] * dt
-            return self.pos[rows] + vel * dt[:, None], vel, frame
+            return b[:, :2] + vel * dt[:, None], vel, frame
         theta = h0 + w * dt
         straight = np.abs(w) < 1e-9
         radius = np.where(straight, 0.0, v / np.where(straight, 1.0, w))
         dx = np.where(straight, v * np.cos(h0) * dt, radius * (np.sin(theta) - np.sin(h0)))
         dy = np.where(straight, v * np.sin(h0) * dt, radius * (np.cos(h0) - np.cos(theta)))
-        pos = self.pos[rows] + np.column_stack([dx, dy])
+        pos = b[:, :2] + np.column_stack([dx, dy])
         vel = v[:, None] * np.column_stack([np.cos(theta), np.sin(theta)])
-        return pos, vel, self.frame[rows] + self.frame_turn[rows] * dt
+        return pos, vel, frame

@@ -195,7 +195,7 @@ class SwarmModel(Measurements, mesa.Model):
         self.term[:] = 1
         self._emit_heartbeats(force=True)
         self.belief[:] = self.belief[0]
-        self.known.learn(self.rows, self.belief, self.beacons, self.slot_maps)
+        self.known.learn(self.rows, self.belief, self.slot_maps)
         self.hb_dirty[:] = False
 
     # ------------------------------------------------------------------ the step recipe
@@ -279,7 +279,7 @@ class SwarmModel(Measurements, mesa.Model):
         follow = self.active & ~self.is_leader
         self.belief[follow] = self.belief[lead]
         rows = np.flatnonzero(follow)
-        self.known.learn(rows, self.belief[rows], self.beacons, self.slot_maps)
+        self.known.learn(rows, self.belief[rows], self.slot_maps)
         self.term[follow] = self.leaders[lead].term
         self.hb_dirty[:] = False
 
@@ -296,7 +296,7 @@ class SwarmModel(Measurements, mesa.Model):
             follow = ~self.is_leader[rows]
             rows, keys = rows[follow], keys[follow]
         self.belief[rows] = keys
-        self.known.learn(rows, keys, self.beacons, self.slot_maps)
+        self.known.learn(rows, keys, self.slot_maps)
         self.timer[rows] = int(self.time)
         self.armed[rows] = True
         self.hb_dirty[rows] = True
@@ -328,9 +328,8 @@ class SwarmModel(Measurements, mesa.Model):
             )
             self.beacons[(row, t)] = beacon
             self.belief[row] = beacon_key(state.term, row, t)
-            self.known.learn(
-                np.array([row]), self.belief[row : row + 1], self.beacons, self.slot_maps
-            )
+            self.known.add(self.belief[row], beacon)
+            self.known.learn(np.array([row]), self.belief[row : row + 1], self.slot_maps)
             self.hb_dirty[row] = True
         if t % 200 == 0:
             self._forget_old_beacons()
@@ -339,6 +338,7 @@ class SwarmModel(Measurements, mesa.Model):
         known = self.belief[self.belief >= 0]
         keep = set(zip(key_row(known).tolist(), key_time(known).tolist(), strict=True))
         self.beacons = {k: b for k, b in self.beacons.items() if k in keep}
+        self.known.forget(set(known.tolist()))
 
     def _notice_dropouts(self, row: int, state: LeaderState) -> None:
         """A leader notices members whose acknowledgements stopped election_timeout_min ago."""
