@@ -38,6 +38,8 @@ class Channel:
         self._pending: deque[tuple[int, np.ndarray, np.ndarray]] = deque()
         self.sent = 0
         self.delivered = 0
+        self._links: np.ndarray | None = None  # the last link array seen, and its two columns
+        self._src = self._dst = np.zeros(0, dtype=np.intp)
 
     def send(
         self,
@@ -56,14 +58,19 @@ class Channel:
             links: directed links (m, 2) as (source row, destination row), both directions.
             loss: loss probability per link (m,) or one number for all.
         """
-        if not senders.any() or len(links) == 0:
+        if len(links) == 0 or not senders.any():
             return
-        use = senders[links[:, 0]]
-        src, dst = links[use, 0], links[use, 1]
+        if links is not self._links:  # link arrays are replaced, never modified, when links change
+            self._links, self._src, self._dst = links, links[:, 0].copy(), links[:, 1].copy()
+        use = senders[self._src]
+        if use.all():
+            src, dst = self._src, self._dst
+        else:
+            use = use.nonzero()[0]
+            src, dst = self._src[use], self._dst[use]
         self.sent += len(src)
-        if np.ndim(loss):
-            p = np.asarray(loss)[use]
-            keep = self.rng.random(len(src)) >= p
+        if isinstance(loss, np.ndarray):
+            keep = self.rng.random(len(src)) >= loss[use]
         elif loss > 0:
             keep = self.rng.random(len(src)) >= loss
         else:
@@ -82,13 +89,15 @@ class Channel:
             key_parts.append(keys)
         if not dst_parts:
             return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.int64)
-        dst = np.concatenate(dst_parts)
-        keys = np.concatenate(key_parts)
+        if len(dst_parts) == 1:
+            dst, keys = dst_parts[0], key_parts[0]
+        else:
+            dst, keys = np.concatenate(dst_parts), np.concatenate(key_parts)
         if len(dst) == 0:
             return dst, keys
         best = np.full(self.n, -1, dtype=np.int64)
         np.maximum.at(best, dst, keys)
-        rows = np.flatnonzero(best >= 0)
+        rows = (best >= 0).nonzero()[0]
         return rows, best[rows]
 
     @property

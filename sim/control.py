@@ -82,6 +82,8 @@ def slot_velocity(
     """
     off = offsets[slot_index]
     c, s = np.cos(frame_heading), np.sin(frame_heading)
-    world = np.column_stack([off[:, 0] * c - off[:, 1] * s, off[:, 0] * s + off[:, 1] * c])
-    target = lead_pos + world
+    target = np.empty_like(off)  # the slot in the world: leader + offset rotated into its frame
+    np.subtract(off[:, 0] * c, off[:, 1] * s, out=target[:, 0])
+    np.add(off[:, 0] * s, off[:, 1] * c, out=target[:, 1])
+    target += lead_pos
     return lead_vel + kinematics.arrival_velocity(target - estimate, FOLLOW_GAIN, max_accel)

@@ -165,13 +165,30 @@ class Knowledge:
         h0, w, v = b[:, self.HEADING], b[:, self.TURN], b[:, self.SPEED]
         frame = b[:, self.FRAME] + b[:, self.FRAME_TURN] * dt
         if not w.any():  # everyone's leader was flying straight: no arcs to compute
-            vel = v[:, None] * np.column_stack([np.cos(h0), np.sin(h0)])
+            vel = _unit_rows(h0)
+            vel *= v[:, None]
             return b[:, :2] + vel * dt[:, None], vel, frame
         theta = h0 + w * dt
         straight = np.abs(w) < 1e-9
+        vel = _unit_rows(theta)
+        if not straight.any():  # every leader on an arc of radius v / w
+            step = np.empty_like(vel)
+            np.subtract(vel[:, 1], np.sin(h0), out=step[:, 0])
+            np.subtract(np.cos(h0), vel[:, 0], out=step[:, 1])
+            step *= (v / w)[:, None]
+            vel *= v[:, None]
+            return b[:, :2] + step, vel, frame
         radius = np.where(straight, 0.0, v / np.where(straight, 1.0, w))
         dx = np.where(straight, v * np.cos(h0) * dt, radius * (np.sin(theta) - np.sin(h0)))
         dy = np.where(straight, v * np.sin(h0) * dt, radius * (np.cos(h0) - np.cos(theta)))
         pos = b[:, :2] + np.column_stack([dx, dy])
-        vel = v[:, None] * np.column_stack([np.cos(theta), np.sin(theta)])
+        vel *= v[:, None]
         return pos, vel, frame
+
+
+def _unit_rows(angle: np.ndarray) -> np.ndarray:
+    """Unit vectors (k, 2) at the given angles."""
+    out = np.empty((len(angle), 2))
+    np.cos(angle, out=out[:, 0])
+    np.sin(angle, out=out[:, 1])
+    return out

@@ -14,9 +14,13 @@ import numpy as np
 
 def clip_norm(vectors: np.ndarray, limit: float) -> np.ndarray:
     """Scale rows of `vectors` (n, 2) down so that none is longer than `limit`."""
-    norm = np.hypot(vectors[:, 0], vectors[:, 1])
-    scale = np.minimum(1.0, limit / np.maximum(norm, 1e-12))
-    return vectors * scale[:, None]
+    scale = np.minimum(1.0, limit / np.maximum(norms(vectors)[:, None], 1e-12))
+    return vectors * scale
+
+
+def norms(vectors: np.ndarray) -> np.ndarray:
+    """Lengths (n,) of the rows of `vectors` (n, 2)."""
+    return np.hypot(vectors[:, 0], vectors[:, 1])
 
 
 def arrival_velocity(error: np.ndarray, gain: float, max_accel: float) -> np.ndarray:
@@ -26,7 +30,7 @@ def arrival_velocity(error: np.ndarray, gain: float, max_accel: float) -> np.nda
     which the agent can still stop in distance d: the time-optimal "arrive" law, so followers
     close a gap quickly without overshooting.
     """
-    dist = np.hypot(error[:, 0], error[:, 1])
+    dist = norms(error)
     speed = np.minimum(gain * dist, np.sqrt(2.0 * max_accel * dist))
     return error * (speed / np.maximum(dist, 1e-12))[:, None]
 

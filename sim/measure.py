@@ -15,6 +15,7 @@ import functools
 import math
 from typing import Any
 
+import mesa
 import numpy as np
 
 from sim import comms, formations, metrics
@@ -42,6 +43,32 @@ def _inf_diagonal(n: int) -> np.ndarray:
     return out
 
 
+class Collector(mesa.DataCollector):
+    """Mesa's DataCollector for model reporters named by attribute, without its per-value copy.
+
+    Mesa deep-copies every reported value each step, to protect mutable values; ours are plain
+    numbers (the reporters are refreshed as floats and ints by `_measure`), so the copy only costs
+    time. The first collection goes through Mesa's own path, which also validates the reporters.
+    """
+
+    def collect(self, model) -> None:
+        """Append each reporter's current value (Mesa's own path on the first call)."""
+        if not self._validated or self.agent_reporters or self.agenttype_reporters:
+            super().collect(model)
+            return
+        if hasattr(self, "_collection_steps"):
+            self._collection_steps.append(model.time)
+        for name, values in self._columns:
+            values.append(getattr(model, name))
+
+    @functools.cached_property
+    def _columns(self) -> list[tuple[str, list]]:
+        """(attribute name, list of values) per reporter; every reporter must be a name."""
+        if not all(isinstance(r, str) for r in self.model_reporters.values()):
+            raise TypeError("Collector takes attribute names as model reporters")
+        return [(r, self.model_vars[var]) for var, r in self.model_reporters.items()]
+
+
 class Measurements:
     """Reporters, recovery bookkeeping and `summary()` for SwarmModel."""
 
@@ -50,6 +77,7 @@ class Measurements:
         self._d2: np.ndarray | None = None  # last small-N squared-distance matrix ...
         self._d2_rows: np.ndarray | None = None  # ... and the rows it covers
         self._near: tuple | None = None  # large N: (rows, pairs, distances) within reach
+        self._members_key: tuple[int, int] | None = None  # (slot table, n active) of _members
         self._contacts: set[tuple[int, int]] = set()
         self._collisions = 0
         self._leader_changes = 0
@@ -70,7 +98,7 @@ class Measurements:
         self.algebraic_connectivity = math.nan
 
     def _measure(self, force_graph: bool = False) -> None:
-        act = np.flatnonzero(self.active)
+        act = self.active_rows
         n = len(act)
         box = self.arena_size if self.torus else None
         pos, vel = self.pos[act], self.vel[act]
@@ -97,7 +125,8 @@ class Measurements:
             self._d2, self._d2_rows = d2, act
             masked = d2 + _inf_diagonal(n)  # no agent is its own neighbour
             adj = masked < p.comm_range**2
-            if self._adj is None or not np.array_equal(adj, self._adj):
+            old = self._adj
+            if old is None or old.shape != adj.shape or (old != adj).any():
                 self.largest_component, self.algebraic_connectivity = metrics.graph_metrics(adj)
                 i, j = np.nonzero(np.triu(adj))
                 self._set_links(np.column_stack([act[i], act[j]]))
@@ -176,12 +205,17 @@ class Measurements:
         """Mean distance of the main leader's members from their true slots (m)."""
         if self.params.coordination != "formation" or lead < 0:
             return math.nan
-        slots = self.slot_of
-        members = np.flatnonzero((slots >= 0) & self.active)
-        if not len(members):
+        # Members and their offsets change only with a new slot table or a dropout.
+        key = (self.leaders[lead].slot_version, len(self.active_rows))
+        if self._members_key != key:
+            slots = self.slot_of
+            members = np.flatnonzero((slots >= 0) & self.active)
+            self._members, self._member_offsets = members, self.offsets[slots[members]]
+            self._members_key = key
+        if not len(self._members):
             return math.nan
-        world = formations.rotate(self.offsets[slots[members]], self.frame_heading)
-        err = metrics.formation_error(self.pos[members], self.pos[lead] + world)
+        world = formations.rotate(self._member_offsets, self.frame_heading)
+        err = metrics.formation_error(self.pos[self._members], self.pos[lead] + world)
         self._formation_errors.append(err)
         return err
 

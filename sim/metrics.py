@@ -48,7 +48,7 @@ def formation_error(pos: np.ndarray, slots: np.ndarray) -> float:
     if len(pos) == 0:
         return math.nan
     d = pos - slots
-    return float(np.hypot(d[:, 0], d[:, 1]).mean())
+    return float(np.add.reduce(np.hypot(d[:, 0], d[:, 1])) / len(d))
 
 
 def dense_components(adj: np.ndarray) -> tuple[int, np.ndarray]:

@@ -22,8 +22,17 @@ from sim.agents import SwarmAgent
 from sim.behaviours import load as load_behaviour
 from sim.behaviours.flock import flock_velocity
 from sim.control import LeaderState, leader_velocity, slot_velocity
-from sim.heartbeat import Beacon, Knowledge, beacon_key, dominance, key_row, key_term, key_time
-from sim.measure import Measurements
+from sim.heartbeat import (
+    TERM_SHIFT,
+    Beacon,
+    Knowledge,
+    beacon_key,
+    dominance,
+    key_row,
+    key_term,
+    key_time,
+)
+from sim.measure import Collector, Measurements
 from sim.neighbours import close_pairs, pair_sum
 from sim.params import SwarmParams
 from sim.route import default_route, start_point
@@ -85,7 +94,7 @@ class SwarmModel(Measurements, mesa.Model):
         self._setup_agents()
         self._setup_knowledge()
         self._setup_measurements()
-        self.datacollector = mesa.DataCollector(model_reporters={r: r for r in REPORTERS})
+        self.datacollector = Collector(model_reporters={r: r for r in REPORTERS})
         self._measure(force_graph=True)
         self.datacollector.collect(self)
 
@@ -120,6 +129,7 @@ class SwarmModel(Measurements, mesa.Model):
         to_wp = route[0] - start
         self.start_heading = math.atan2(to_wp[1], to_wp[0]) if np.any(to_wp) else 0.0
         self.active = np.ones(n, dtype=bool)
+        self.active_rows = self.rows.copy()  # np.flatnonzero(self.active), kept up to date
         self.dropped_at = np.full(n, -1, dtype=np.int64)
         self.behaviour = None
         if p.coordination in COLLECTIVE:
@@ -163,6 +173,7 @@ class SwarmModel(Measurements, mesa.Model):
         self.hb_dirty = np.zeros(n, dtype=bool)
         self.known = Knowledge(n)
         self.leaders: dict[int, LeaderState] = {}
+        self._members_checked: dict[int, tuple[int, int]] = {}  # see _notice_dropouts
         self.beacons: dict[tuple[int, int], Beacon] = {}
         self.slot_maps: dict[int, np.ndarray] = {}
         self.heartbeats = comms.Channel(n, p.comm_delay, self.rng)
@@ -223,6 +234,8 @@ class SwarmModel(Measurements, mesa.Model):
         for step, uid in p.scheduled_dropouts or ():
             if int(step) == t:
                 self.drop_agent(int(uid))
+        if p.dropout_rate <= 0.0:
+            return
         pool = self.active
         if p.dropout_pool == "informed" and hasattr(self.behaviour, "informed"):
             pool = self.active & self.behaviour.informed
@@ -300,7 +313,7 @@ class SwarmModel(Measurements, mesa.Model):
         self.timer[rows] = int(self.time)
         self.armed[rows] = True
         self.hb_dirty[rows] = True
-        self.term[rows] = np.maximum(self.term[rows], key_term(keys))
+        self.term[rows] = np.maximum(self.term[rows], keys >> TERM_SHIFT)
         self.suspecting[rows] = False
         self.election.on_leader_heard(self, rows)
 
@@ -324,7 +337,7 @@ class SwarmModel(Measurements, mesa.Model):
                 waypoint_index=state.waypoint_index,
                 route_version=state.route_version,
                 slot_version=state.slot_version,
-                group_size=int((self.slot_maps[state.slot_version] >= 0).sum()) + 1,
+                group_size=int(np.count_nonzero(self.slot_maps[state.slot_version] >= 0)) + 1,
             )
             self.beacons[(row, t)] = beacon
             self.belief[row] = beacon_key(state.term, row, t)
@@ -342,8 +355,14 @@ class SwarmModel(Measurements, mesa.Model):
 
     def _notice_dropouts(self, row: int, state: LeaderState) -> None:
         """A leader notices members whose acknowledgements stopped election_timeout_min ago."""
+        checked = (state.slot_version, len(self.active_rows))
+        if self._members_checked.get(row) == checked:
+            return  # no member of this slot table has dropped out (same table, same dropouts)
         slots = self.slot_maps[state.slot_version]
         gone = (slots >= 0) & ~self.active
+        if not gone.any():
+            self._members_checked[row] = checked
+            return
         gone &= self.time - self.dropped_at >= self.params.election_timeout_min
         if gone.any():
             self._assign_slots(row, state, members=(slots >= 0) & ~gone)
@@ -490,7 +509,7 @@ class SwarmModel(Measurements, mesa.Model):
     # ------------------------------------------------------------------ move
     def _move(self) -> None:
         p = self.params
-        act = np.flatnonzero(self.active)
+        act = self.active_rows
         if len(act) == 0:
             return
         if self.behaviour is not None:
@@ -511,20 +530,15 @@ class SwarmModel(Measurements, mesa.Model):
         p = self.params
         desired = np.zeros((self.n, 2))
         following = self.active & ~self.is_leader & ~self.suspecting & (self.belief >= 0)
-        rows = np.flatnonzero(following)
+        rows = following.nonzero()[0]
         pos, vel, frame = self.known.extrapolate(rows, self.time)
         if p.coordination == "formation":
             slots = self.known.slot[rows]
             has = slots >= 0
-            group = rows[has]
-            desired[group] = slot_velocity(
-                self.estimate[group],
-                slots[has],
-                self.offsets,
-                pos[has],
-                vel[has],
-                frame[has],
-                p.max_accel,
+            if not has.all():  # followers without a slot (yet) only keep their distance
+                rows, slots, pos, vel, frame = rows[has], slots[has], pos[has], vel[has], frame[has]
+            desired[rows] = slot_velocity(
+                self.estimate[rows], slots, self.offsets, pos, vel, frame, p.max_accel
             )
         if p.coordination == "flock":
             lead_pos = np.full((self.n, 2), np.nan)
@@ -543,7 +557,7 @@ class SwarmModel(Measurements, mesa.Model):
                 flock_radius=FLOCK_RADIUS * p.spacing * np.sqrt(len(act)),
                 dist=dist,
             )
-        else:
+        elif self.min_separation < SEPARATION_FRACTION * p.spacing:
             desired[act] += self._separation(act)
         for row, state in self.leaders.items():
             if self.active[row]:
@@ -564,8 +578,6 @@ class SwarmModel(Measurements, mesa.Model):
         Relative sensing of neighbours is accurate, so this uses true relative positions.
         """
         radius = SEPARATION_FRACTION * self.params.spacing
-        if self.min_separation >= radius:  # measured on these same positions last step
-            return np.zeros((len(act), 2))
         pos = self.pos[act]
         if self._d2_rows is not None and np.array_equal(self._d2_rows, act):
             # Reuse the distances measured at the end of the last step (nobody moved since).
@@ -661,6 +673,7 @@ class SwarmModel(Measurements, mesa.Model):
             return
         was_leader = bool(self.is_leader[row])
         self.active[row] = False
+        self.active_rows = np.flatnonzero(self.active)
         self.vel[row] = 0.0
         self.dropped_at[row] = int(self.time)
         self.log("dropout", row, "leader" if was_leader else "follower")
