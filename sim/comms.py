@@ -21,6 +21,8 @@ from collections import deque
 
 import numpy as np
 
+from sim.neighbours import both_directions
+
 
 class Channel:
     """One kind of message, sent over the current links with loss and delay.
@@ -112,7 +114,7 @@ class Channel:
 
 def directed_links(pairs: np.ndarray) -> np.ndarray:
     """Both directions (2m, 2) of undirected pairs (m, 2)."""
-    return np.concatenate([pairs, pairs[:, ::-1]]) if len(pairs) else pairs.reshape(0, 2)
+    return both_directions(pairs) if len(pairs) else pairs.reshape(0, 2)
 
 
 def link_loss(

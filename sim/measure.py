@@ -145,10 +145,13 @@ class Measurements:
             reach = max(p.comm_range, p.spacing, self.vision)
             pairs, dist, both = pairs_and_distances(pos, reach, box)
             self._near = (act, pairs, dist)
+            whole = n == self.n  # nobody dropped out: indices into `act` are the rows themselves
             if reach == p.comm_range:  # every pair found is a link: reuse both directions
-                self._links, self._directed = act[pairs], act[both]
+                self._links = pairs if whole else act.take(pairs)
+                self._directed = both if whole else act.take(both)
             else:
-                self._set_links(act[pairs[dist < p.comm_range]])
+                links = np.compress(dist < p.comm_range, pairs, axis=0)
+                self._set_links(links if whole else act.take(links))
         else:
             self._near = None
         if periodic:
@@ -163,12 +166,12 @@ class Measurements:
         if self._near is not None:
             _, pairs, dist = self._near
             near = dist < self._contact_reach()
-            close, dist = pairs[near], dist[near]
+            close, dist = np.compress(near, pairs, axis=0), dist[near]
         else:
             close = close_pairs(pos, self._contact_reach(), box)
             dist = np.hypot(*pair_vectors(pos, close, box).T)
         self.min_separation = float(dist.min()) if len(close) else min_distance(pos, box)
-        hit = close[dist < p.collision_radius]
+        hit = np.compress(dist < p.collision_radius, close, axis=0)
         self._count_collisions(act[hit[:, 0]], act[hit[:, 1]])
 
     def _contact_reach(self) -> float:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import numpy as np
 
 from sim.kinematics import arrival_velocity
-from sim.neighbours import pair_sum as neighbour_sum
 
 SEPARATION_WEIGHT = 0.6  # m/step of push per m of intrusion
 ALIGNMENT_WEIGHT = 0.3  # fraction of the velocity difference closed per step
@@ -49,21 +48,27 @@ def flock_velocity(
         dist: the pairs' distances (m,), when already known.
     """
     n = len(pos)
-    i, j = pairs[:, 0], pairs[:, 1]
-    d = pos[j] - pos[i]
+    i, j = pairs[:, 0].copy(), pairs[:, 1].copy()  # contiguous: every gather below is faster
     if dist is None:
+        d = pos[j] - pos[i]
         dist = np.hypot(d[:, 0], d[:, 1])
     count = np.bincount(i, minlength=n) + np.bincount(j, minlength=n)
     inv = 1.0 / np.maximum(count, 1)
+    inv_i, inv_j = inv[i], inv[j]
     # Alignment and cohesion are means over neighbours: mean(v_j) − v_i = mean(v_j − v_i) and
     # centroid − p_i = mean(p_j − p_i), so both are built from per-pair differences, each pair
     # weighted by 1/count of the agent receiving it. Separation is a plain sum of pushes.
-    social = COHESION_WEIGHT * d + ALIGNMENT_WEIGHT * (vel[j] - vel[i])
+    # Worked one coordinate at a time, on contiguous 1-D arrays.
     intrusion = np.clip(separation_radius - dist, 0.0, None) / np.maximum(dist, 1e-9)
-    push = d * (SEPARATION_WEIGHT * intrusion)[:, None]
-    to_i = social * inv[i][:, None] - push
-    to_j = push - social * inv[j][:, None]
-    desired = vel + neighbour_sum(n, pairs, to_i, to_j)
+    intrusion *= SEPARATION_WEIGHT
+    desired = vel.copy()
+    for c in (0, 1):
+        p, v = pos[:, c], vel[:, c]
+        d = p[j] - p[i]
+        social = COHESION_WEIGHT * d + ALIGNMENT_WEIGHT * (v[j] - v[i])
+        push = d * intrusion
+        desired[:, c] += np.bincount(i, social * inv_i - push, n)
+        desired[:, c] += np.bincount(j, push - social * inv_j, n)
     if leader_pos is not None:
         gap = leader_pos - pos
         dist = np.hypot(gap[:, 0], gap[:, 1])
