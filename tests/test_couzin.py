@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import math
+from contextlib import contextmanager
 from types import SimpleNamespace
 
 import numpy as np
@@ -150,29 +152,58 @@ def test_speed_conserved_and_turn_bounded(data, goal, omega, max_turn, box, seed
     assert np.all(_angle_between(vel[moving], new[moving]) <= max_turn + 1e-9)
 
 
-@settings(max_examples=40, deadline=None)
+@contextmanager
+def _tree_path(dense_rows: bool):
+    """Force the k-d tree path of `social_direction`, with dense rows or with tree pairs."""
+    saved = couzin_module.DENSE_MAX_N, couzin_module._rows_are_cheaper
+    couzin_module.DENSE_MAX_N = -1
+    couzin_module._rows_are_cheaper = lambda *args: dense_rows
+    try:
+        yield
+    finally:
+        couzin_module.DENSE_MAX_N, couzin_module._rows_are_cheaper = saved
+
+
+@settings(max_examples=60, deadline=None)
 @given(
     n=st.integers(0, 60),
-    box=st.sampled_from([None, 7.0, 40.0]),
+    box=st.sampled_from([None, 3.0, 7.0, 40.0]),
+    alpha=st.sampled_from([0.0, 1.0, 2.5, 8.0]),  # 8 > ρ = 6: repulsion reaches past ρ
+    rho=st.sampled_from([0.5, 6.0]),
+    dense_rows=st.booleans(),
     seed=st.integers(0, 2**32 - 1),
 )
-def test_dense_and_tree_neighbour_paths_agree(n, box, seed):
-    """Small groups use n × n matrices, large ones a k-d tree: both give the same directions."""
+def test_dense_and_tree_neighbour_paths_agree(n, box, alpha, rho, dense_rows, seed):
+    """Small groups use n × n matrices, large ones a k-d tree: both give the same directions.
+
+    The large-group path sums attraction and alignment either over dense rows or over the
+    tree's pairs; both must match the n × n reference to rounding (1e-12), with the same mask.
+    """
     rng = np.random.default_rng(seed)
     pos = rng.uniform(0, 10, (n, 2))
     if n > 3:
         pos[1] = pos[0]  # coincident agents
         pos[3] = pos[2] + [0.0, 0.5]  # inside the repulsion zone
     heading = _unit_rows(rng.normal(size=(n, 2)))
-    radii = dict(repulsion_radius=1.0, interaction_radius=6.0, box=box)
-    dense = couzin_module._dense_social_direction(pos, heading, 1.0, 6.0, box)
-    saved, couzin_module.DENSE_MAX_N = couzin_module.DENSE_MAX_N, -1
-    try:
-        tree = couzin_module.social_direction(pos, heading, **radii)
-    finally:
-        couzin_module.DENSE_MAX_N = saved
-    np.testing.assert_allclose(dense[0], tree[0], atol=1e-9)
-    np.testing.assert_array_equal(dense[1], tree[1])
+    dense = couzin_module._dense_social_direction(pos, heading, alpha, rho, box)
+    with _tree_path(dense_rows):
+        tree = couzin_module.social_direction(
+            pos, heading, repulsion_radius=alpha, interaction_radius=rho, box=box
+        )
+    np.testing.assert_allclose(tree[0], dense[0], rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(tree[1], dense[1])
+
+
+def test_large_group_update_depends_only_on_the_generator():
+    """Beyond DENSE_MAX_N (the k-d tree path) the same seed still gives the same velocities."""
+    n = couzin_module.DENSE_MAX_N + 40
+    rng = np.random.default_rng(11)
+    pos, vel = rng.uniform(0, 12, (n, 2)), rng.normal(size=(n, 2)) * DEFAULT_SPEED
+    informed = rng.random(n) < 0.2
+    a, b, c = (_step(pos, vel, informed, EAST, rng=np.random.default_rng(s)) for s in (3, 3, 4))
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)
+    np.testing.assert_allclose(np.hypot(*a.T), DEFAULT_SPEED)
 
 
 def _unit_rows(v: np.ndarray) -> np.ndarray:
@@ -349,3 +380,33 @@ def test_informed_agents_steer_by_the_hooked_goal():
         model.pos = model.pos + model.vel
     np.testing.assert_allclose(model.vel / DEFAULT_SPEED, np.tile(goal, (5, 1)), atol=1e-9)
     assert not np.allclose(goal, [0.0, 1.0])  # the bearing, from the centroid (80, 0)
+
+
+def test_adapter_with_everyone_active_matches_the_direct_update():
+    """All agents active: the adapter gives `couzin_velocity` of all rows, same generator."""
+    model = _fake_model(30)
+    model.active = np.ones(30, dtype=bool)
+    behaviour = CouzinBehaviour(model)
+    goal = behaviour.goal_direction(model)
+    rng = copy.deepcopy(model.rng)
+    expected = _step(model.pos, model.vel, behaviour.informed, goal, rng=rng)
+    np.testing.assert_array_equal(behaviour.velocities(model), expected)
+
+
+def test_group_centre_is_the_mean_of_the_active_rows():
+    """The bearing's centroid equals pos[active].mean(axis=0) exactly, all active or not."""
+    rng = np.random.default_rng(2)
+    pos = rng.uniform(-500.0, 500.0, (37, 2))
+    for active in (np.ones(37, dtype=bool), rng.random(37) < 0.5):
+        expected = pos[active].mean(axis=0)
+        np.testing.assert_array_equal(couzin_module._centroid(pos, active), expected)
+
+
+def test_rows_or_pairs_follow_the_expected_neighbour_count():
+    """Packed groups (many pairs within α) take dense rows; scattered ones the tree's pairs."""
+    choose = couzin_module._rows_are_cheaper
+    assert choose(n_free=50, n=200, near_pairs=180, repulsion_radius=1.0, interaction_radius=6.0)
+    assert not choose(n_free=150, n=200, near_pairs=5, repulsion_radius=1.0, interaction_radius=6.0)
+    too_many = couzin_module.ROWS_MAX_ENTRIES // 1000 + 1
+    assert not choose(too_many, 1000, 10**6, repulsion_radius=1.0, interaction_radius=6.0)
+    assert choose(10, 200, near_pairs=0, repulsion_radius=0.0, interaction_radius=6.0)

@@ -52,7 +52,10 @@ DEFAULT_OMEGA = 0.5  # ω, weight of the preferred direction (dimensionless)
 DEFAULT_NOISE = 0.01  # σ, rad: standard deviation of the angular noise per step
 
 _TINY = 1e-12  # vectors shorter than this have no direction
-DENSE_MAX_N = 120  # up to this many agents, n × n distance matrices beat a k-d tree
+_SLACK = 1e-9  # relative margin on k-d tree radii; the exact test is then made here
+DENSE_MAX_N = 120  # up to this many agents, full n × n matrices; beyond, a k-d tree
+ROWS_MAX_ENTRIES = 40_000  # free agents × n up to this: their rows densely; beyond, tree pairs
+PAIR_COST = 8  # one k-d tree pair within ρ costs about as much as this many dense-row entries
 
 
 def _unit(vectors: np.ndarray) -> np.ndarray:
@@ -68,7 +71,10 @@ def _dense_social_direction(
     interaction_radius: float,
     box: float | None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """`social_direction` from full n × n distance matrices (faster for small groups)."""
+    """`social_direction` from full n × n distance matrices (faster for small groups).
+
+    Also the plain reference the faster paths are tested against.
+    """
     dx = pos[None, :, 0] - pos[:, None, 0]  # [i, j] = x_j − x_i
     dy = pos[None, :, 1] - pos[:, None, 1]
     if box is not None:  # minimum image
@@ -89,6 +95,114 @@ def _dense_social_direction(
     return np.where(avoiding[:, None], away, toward + align), avoiding
 
 
+def _as_complex(vectors: np.ndarray) -> np.ndarray:
+    """Rows (n, 2) as complex numbers x + iy (n,), so one array operation covers both axes."""
+    return np.ascontiguousarray(vectors, dtype=float).view(complex).reshape(-1)
+
+
+def _min_image(offsets: np.ndarray, box: float | None) -> np.ndarray:
+    """Complex offsets folded, in place, to the nearest periodic image (unchanged if no box)."""
+    if box is not None:
+        offsets -= box * np.round(offsets / box)  # rounds real and imaginary parts apart
+    return offsets
+
+
+def _close_pairs(
+    tree: cKDTree, z: np.ndarray, radius: float, box: float | None, *, strict: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs (m, 2), i < j, with |c_j − c_i| < `radius` (or ≤ if not `strict`).
+
+    Returns the pairs, their offsets c_j − c_i (complex, minimum image) and squared lengths.
+    The tree is asked for a slightly larger radius; the exact test is made here.
+    """
+    pairs = tree.query_pairs(radius * (1 + _SLACK), output_type="ndarray")
+    dz = _min_image(z[pairs[:, 1]] - z[pairs[:, 0]], box)
+    d2 = dz.real**2 + dz.imag**2
+    keep = d2 < radius**2 if strict else d2 <= radius**2
+    if keep.all():  # the usual case: nothing on the margin
+        return pairs, dz, d2
+    return pairs[keep], dz[keep], d2[keep]
+
+
+def _pair_sums(pairs: np.ndarray, to_i: np.ndarray, to_j: np.ndarray, n: int) -> np.ndarray:
+    """Σ over pairs (i, j) of `to_i` into row i and of `to_j` into row j: (n, 2) from complex."""
+    ends = pairs.reshape(-1)  # i0, j0, i1, j1, …
+    terms = np.column_stack([to_i, to_j]).reshape(-1)
+    sums = np.empty((n, 2))  # float even with no pairs (bincount would give integers)
+    sums[:, 0] = np.bincount(ends, terms.real, n)
+    sums[:, 1] = np.bincount(ends, terms.imag, n)
+    return sums
+
+
+def _avoidance(
+    tree: cKDTree, z: np.ndarray, repulsion_radius: float, box: float | None
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Avoidance: −Σ r_ij over neighbours closer than α (n, 2).
+
+    Also returns the mask (n,) of agents with any such neighbour, and the number of pairs.
+    """
+    n = len(z)
+    pairs, dz, d2 = _close_pairs(tree, z, repulsion_radius, box, strict=True)
+    r_ij = dz / np.sqrt(np.maximum(d2, _TINY))  # coincident agents push neither way
+    avoiding = np.bincount(pairs.reshape(-1), minlength=n) > 0
+    return _pair_sums(pairs, -r_ij, r_ij, n), avoiding, len(pairs)  # r_ji = −r_ij
+
+
+def _rows_are_cheaper(
+    n_free: int, n: int, near_pairs: int, repulsion_radius: float, interaction_radius: float
+) -> bool:
+    """Whether dense rows (n_free × n entries) beat the k-d tree's pairs within ρ.
+
+    The pairs within ρ are estimated from the `near_pairs` within α, times the area ratio
+    (ρ/α)²: a packed group has many, a scattered one few (and then pairs win).
+    """
+    entries = n_free * n
+    if entries > ROWS_MAX_ENTRIES:
+        return False
+    if repulsion_radius <= 0:  # no repulsion zone to count with
+        return True
+    expected_pairs = near_pairs * (interaction_radius / repulsion_radius) ** 2
+    return entries <= PAIR_COST * expected_pairs
+
+
+def _attraction_rows(
+    z: np.ndarray,
+    heading: np.ndarray,
+    rows: np.ndarray,
+    interaction_radius: float,
+    box: float | None,
+) -> np.ndarray:
+    """Σ_{j≠i} r_ij + Σ v_j over neighbours within ρ, self included, for agents `rows` (k, 2).
+
+    Dense: a (k, n) matrix of offsets. The agent itself is within ρ at offset 0, so it adds
+    its own heading to the alignment sum and nothing to the attraction sum.
+    """
+    dz = _min_image(z - z[rows, None], box)  # [k, j] = c_j − c_rows[k]
+    d2 = np.square(dz.real)
+    d2 += np.square(dz.imag)
+    within = d2 <= interaction_radius**2
+    weight = np.maximum(d2, _TINY, out=d2)  # in place: these (k, n) passes are the cost here
+    np.sqrt(weight, out=weight)
+    np.divide(within, weight, out=weight)  # 1/d turns offsets into unit vectors
+    toward = np.matmul(weight[:, None, :], dz.view(float).reshape(len(rows), len(z), 2))
+    return toward[:, 0] + within.astype(float) @ heading
+
+
+def _attraction_pairs(
+    tree: cKDTree,
+    z: np.ndarray,
+    heading: np.ndarray,
+    interaction_radius: float,
+    box: float | None,
+) -> np.ndarray:
+    """`_attraction_rows` for all n agents (n, 2), from the k-d tree's pairs (large groups)."""
+    pairs, dz, d2 = _close_pairs(tree, z, interaction_radius, box, strict=False)
+    r_ij = dz / np.sqrt(np.maximum(d2, _TINY))
+    h = _as_complex(heading)
+    seen = h[pairs[:, ::-1]]  # i sees v_j and j sees v_i
+    return heading + _pair_sums(pairs, r_ij + seen[:, 0], seen[:, 1] - r_ij, len(z))
+
+
 def social_direction(
     pos: np.ndarray,
     heading: np.ndarray,
@@ -100,30 +214,20 @@ def social_direction(
     """Desired directions (n, 2) from neighbours alone, and a mask of agents avoiding someone.
 
     Rows may be zero (e.g. a repulsion that cancels out); the caller keeps the old heading then.
+    Beyond `DENSE_MAX_N` agents a k-d tree finds who is avoiding someone (repulsion overrides
+    the rest), and attraction and alignment are summed only for the other agents.
     """
     n = len(pos)
     if n <= DENSE_MAX_N:
         return _dense_social_direction(pos, heading, repulsion_radius, interaction_radius, box)
+    z = _as_complex(pos)
     tree = cKDTree(wrap(pos, box), boxsize=box)
-    pairs = tree.query_pairs(interaction_radius, output_type="ndarray")
-    # Work column by column on 1-D arrays: fewer large temporaries, which are slow to allocate.
-    i, j = pairs[:, 0], pairs[:, 1]
-    dx, dy = pos[j, 0] - pos[i, 0], pos[j, 1] - pos[i, 1]  # c_j − c_i
-    if box is not None:  # minimum image
-        dx -= box * np.round(dx / box)
-        dy -= box * np.round(dy / box)
-    d2 = dx * dx + dy * dy
-    inv = 1.0 / np.sqrt(np.maximum(d2, _TINY))  # agents at the very same spot pull neither way
-    ux, uy = dx * inv, dy * inv  # r_ij; r_ji = −r_ij
-    near = d2 < repulsion_radius**2
-    i_near, j_near = i[near], j[near]
-    desired = np.empty((n, 2))
-    avoiding = (np.bincount(i_near, minlength=n) + np.bincount(j_near, minlength=n)) > 0
-    for k, u in enumerate((ux, uy)):  # 2 columns, not a per-agent loop
-        toward = np.bincount(i, u, n) - np.bincount(j, u, n)
-        align = heading[:, k] + np.bincount(i, heading[j, k], n) + np.bincount(j, heading[i, k], n)
-        away = np.bincount(j_near, u[near], n) - np.bincount(i_near, u[near], n)
-        desired[:, k] = np.where(avoiding, away, toward + align)
+    desired, avoiding, near_pairs = _avoidance(tree, z, repulsion_radius, box)
+    free = np.flatnonzero(~avoiding)
+    if _rows_are_cheaper(len(free), n, near_pairs, repulsion_radius, interaction_radius):
+        desired[free] = _attraction_rows(z, heading, free, interaction_radius, box)
+    else:
+        desired[free] = _attraction_pairs(tree, z, heading, interaction_radius, box)[free]
     return desired, avoiding
 
 
@@ -174,21 +278,51 @@ def couzin_velocity(
         interaction_radius=interaction_radius,
         box=box,
     )
-    lost = np.hypot(desired[:, 0], desired[:, 1]) <= _TINY
-    desired = np.where(lost[:, None], heading, _unit(desired))
+    desired = _unit_or(desired, heading)
     if goal is not None:
-        g = np.asarray(goal, dtype=float).reshape(2)
-        g = g / max(float(np.hypot(*g)), _TINY)
-        pulled = np.asarray(informed, dtype=bool)
-        blended = _unit(desired[pulled] + omega * g)
-        # d̂ = −ĝ with ω = 1 cancels exactly; keep d̂ then.
-        ok = np.hypot(blended[:, 0], blended[:, 1]) > 0.5
-        desired[pulled] = np.where(ok[:, None], blended, desired[pulled])
-    target = np.arctan2(desired[:, 1], desired[:, 0]) + rng.normal(0.0, noise, n)
+        _blend_goal(desired, np.asarray(informed, dtype=bool), goal, omega)
+    return speed * _turn_toward(heading, desired, noise, max_turn, rng)
+
+
+def _unit_or(vectors: np.ndarray, fallback: np.ndarray) -> np.ndarray:
+    """Rows of `vectors` scaled to unit length; rows with no direction take `fallback`'s."""
+    norm = np.hypot(vectors[:, 0], vectors[:, 1])
+    unit = vectors / np.maximum(norm, _TINY)[:, None]
+    return np.where((norm <= _TINY)[:, None], fallback, unit)
+
+
+def _blend_goal(desired: np.ndarray, pulled: np.ndarray, goal: np.ndarray, omega: float) -> None:
+    """Turn the rows `pulled` (mask) of unit `desired` into (d̂ + ω ĝ) / |d̂ + ω ĝ|, in place."""
+    rows = np.flatnonzero(pulled)
+    if len(rows) == 0:
+        return
+    g = np.asarray(goal, dtype=float).reshape(2)
+    g = g / max(float(np.hypot(*g)), _TINY)
+    own = desired[rows]
+    blended = _unit(own + omega * g)
+    # d̂ = −ĝ with ω = 1 cancels exactly; keep d̂ then.
+    ok = np.hypot(blended[:, 0], blended[:, 1]) > 0.5
+    desired[rows] = np.where(ok[:, None], blended, own)
+
+
+def _turn_toward(
+    heading: np.ndarray,
+    desired: np.ndarray,
+    noise: float,
+    max_turn: float,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Unit headings (n, 2) turned from `heading` toward noisy `desired` by at most `max_turn`."""
+    target = np.arctan2(desired[:, 1], desired[:, 0])
+    target += rng.normal(0.0, noise, len(target))
     current = np.arctan2(heading[:, 1], heading[:, 0])
-    turn = (target - current + math.pi) % (2 * math.pi) - math.pi
-    angle = current + np.clip(turn, -max_turn, max_turn)
-    return speed * np.column_stack([np.cos(angle), np.sin(angle)])
+    turn = target  # (target − current + π) mod 2π − π, reusing the buffer
+    turn -= current
+    turn += math.pi
+    np.remainder(turn, 2 * math.pi, out=turn)
+    turn -= math.pi
+    current += np.clip(turn, -max_turn, max_turn, out=turn)
+    return np.column_stack([np.cos(current), np.sin(current)])
 
 
 def direction_error(vel: np.ndarray, goal: np.ndarray | None) -> float:
@@ -298,6 +432,12 @@ def simulate_couzin(
     return direction_error(vel, g)
 
 
+def _centroid(pos: np.ndarray, active: np.ndarray) -> np.ndarray:
+    """Mean position (2,) of the `active` rows: `pos[active].mean(axis=0)`, without the copy."""
+    rows = pos if active.all() else pos[active]
+    return rows.sum(axis=0) / len(rows)
+
+
 def _or_default(value: float | None, default: float) -> float:
     """`value`, or `default` when the parameter was left empty."""
     return default if value is None else value
@@ -354,7 +494,7 @@ class CouzinBehaviour:
             return None if self._goal is None else self._goal.copy()
         index = min(index, len(model.route) - 1)
         waypoint = model.route[index]
-        centre = model.pos[active].mean(axis=0)
+        centre = _centroid(model.pos, active)
         if self._leg != index or self._passed(centre, waypoint, model.params.waypoint_radius):
             self._take_bearing(index, centre, waypoint)
         return None if self._goal is None else self._goal.copy()
@@ -377,12 +517,13 @@ class CouzinBehaviour:
     def velocities(self, model) -> np.ndarray:
         """New velocities (N, 2) for all agents; rows of inactive agents keep their old value."""
         params = model.params
-        out = np.array(model.vel, dtype=float, copy=True)
         active = np.asarray(model.active, dtype=bool)
-        out[active] = couzin_velocity(
-            model.pos[active],
-            model.vel[active],
-            self.informed[active],
+        everyone = bool(active.all())
+        rows = slice(None) if everyone else active  # a slice takes views, a mask copies
+        new = couzin_velocity(
+            model.pos[rows],
+            model.vel[rows],
+            self.informed[rows],
             self.goal_direction(model),
             speed=_or_default(params.speed, DEFAULT_SPEED),
             repulsion_radius=_or_default(params.repulsion_radius, DEFAULT_REPULSION_RADIUS),
@@ -393,4 +534,8 @@ class CouzinBehaviour:
             rng=model.rng,
             box=model.arena_size if params.torus else None,
         )
+        if everyone:
+            return new
+        out = np.array(model.vel, dtype=float, copy=True)
+        out[active] = new
         return out
