@@ -6,7 +6,9 @@ each metric are in `sim.metrics`; this module decides when to compute them and o
 Cost control for large swarms: with more than `GRAPH_EVERY_N` active agents, the graph metrics
 (largest_component, algebraic_connectivity) are refreshed every `GRAPH_PERIOD` steps and held in
 between; λ₂ is exact up to `metrics.ALGEBRAIC_CONNECTIVITY_MAX_N` agents. The link graph itself is
-rebuilt every step whenever messages need it (formation and flock modes).
+rebuilt every step whenever messages need it (formation and flock modes); in the collective modes
+(no messages) it is built only for those metrics, from a distance matrix up to
+`DENSE_GRAPH_MAX_N` agents.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from sim.neighbours import (
 
 GRAPH_EVERY_N = 100  # above this many active agents, graph metrics every GRAPH_PERIOD steps
 GRAPH_PERIOD = 10  # steps
+DENSE_GRAPH_MAX_N = 300  # collective modes: graph metrics from a distance matrix up to this size
 RECOVERY_THRESHOLD = 0.25  # formation has recovered when its error is under this × spacing
 
 
@@ -127,11 +130,8 @@ class Measurements:
             adj = masked < p.comm_range**2
             old = self._adj
             if old is None or old.shape != adj.shape or (old != adj).any():
-                self.largest_component, self.algebraic_connectivity = metrics.graph_metrics(adj)
-                i, j = np.nonzero(np.triu(adj))
-                self._set_links(np.column_stack([act[i], act[j]]))
+                self._dense_graph(act, adj)
                 self._adj = adj
-                self._note_components(metrics.dense_components(adj)[0] if n else 0)
             closest = float(masked.min()) if n > 1 else math.nan
             self.min_separation = math.sqrt(closest)
             if closest < p.collision_radius**2 or self._contacts:
@@ -139,6 +139,13 @@ class Measurements:
                 self._count_collisions(act[i[i < j]], act[j[i < j]])
             return
         periodic = force or n <= GRAPH_EVERY_N or int(self.time) % GRAPH_PERIOD == 0
+        if self.behaviour is not None and periodic and n <= DENSE_GRAPH_MAX_N:
+            # Collective modes need the link graph only for these metrics: from a distance
+            # matrix (one pass) rather than a pair query plus a sparse component search.
+            adj = dense_d2(pos, box) < p.comm_range**2
+            np.fill_diagonal(adj, False)
+            self._dense_graph(act, adj)
+            periodic = False
         if self.behaviour is None or periodic:
             # One neighbour query serves the links, the collisions and the next step's flock
             # and separation terms (nobody moves between this measurement and the next move).
@@ -173,6 +180,13 @@ class Measurements:
         self.min_separation = float(dist.min()) if len(close) else min_distance(pos, box)
         hit = np.compress(dist < p.collision_radius, close, axis=0)
         self._count_collisions(act[hit[:, 0]], act[hit[:, 1]])
+
+    def _dense_graph(self, act: np.ndarray, adj: np.ndarray) -> None:
+        """Graph metrics and links from a dense adjacency among the rows `act`."""
+        self.largest_component, self.algebraic_connectivity, n_comp = metrics.graph_metrics(adj)
+        i, j = np.nonzero(np.triu(adj))
+        self._set_links(np.column_stack([act[i], act[j]]))
+        self._note_components(n_comp)
 
     def _contact_reach(self) -> float:
         """Radius of the pair query for collisions and the closest pair.

@@ -68,22 +68,29 @@ def dense_components(adj: np.ndarray) -> tuple[int, np.ndarray]:
     return len(uniq), labels
 
 
-def graph_metrics(adj: np.ndarray) -> tuple[float, float]:
-    """(largest_component, algebraic_connectivity) of a small graph given as a dense adjacency."""
+def graph_metrics(adj: np.ndarray) -> tuple[float, float, int]:
+    """(largest_component, algebraic_connectivity, number of components) of a dense graph.
+
+    `adj` is a boolean adjacency matrix; this suits graphs of up to a few hundred nodes.
+    """
     n = len(adj)
     if n == 0:
-        return math.nan, 0.0
+        return math.nan, 0.0, 0
     if n == 1:
-        return 1.0, 0.0
+        return 1.0, 0.0, 1
     lap = -adj.astype(float)
     lap[np.diag_indices(n)] = adj.sum(axis=1)
-    lam2 = float(np.linalg.eigvalsh(lap)[1])
+    if n > 64:
+        with _one_blas_thread():
+            lam2 = float(np.linalg.eigvalsh(lap)[1])
+    else:  # too small for BLAS threads to matter; skip the context's own cost
+        lam2 = float(np.linalg.eigvalsh(lap)[1])
     if lam2 > CONNECTED_TOL:  # connected: no need to label components
-        return 1.0, lam2
+        return 1.0, lam2, 1
     n_comp, labels = dense_components(adj)
     if n_comp == 1:
-        return 1.0, max(lam2, 0.0)
-    return float(np.bincount(labels).max() / n), 0.0
+        return 1.0, max(lam2, 0.0), 1
+    return float(np.bincount(labels).max() / n), 0.0, n_comp
 
 
 def components(n: int, edges: np.ndarray) -> tuple[int, np.ndarray]:
