@@ -53,8 +53,10 @@ def leader_velocity(
     if state.waypoint_index >= len(route):
         state.turn = state.frame_turn = 0.0
         return np.zeros(2)
-    to_wp = route[state.waypoint_index] - position
-    bearing = math.atan2(to_wp[1], to_wp[0])
+    wx, wy = route[state.waypoint_index].tolist()
+    px, py = position.tolist()
+    to_x, to_y = wx - px, wy - py
+    bearing = math.atan2(to_y, to_x)
     old, old_frame = state.heading, state.frame_heading
     state.heading = kinematics.turn_toward(state.heading, bearing, max_turn)
     state.frame_heading = kinematics.turn_toward(state.frame_heading, state.heading, frame_turn)
@@ -63,8 +65,8 @@ def leader_velocity(
     off = abs((bearing - state.heading + math.pi) % (2 * math.pi) - math.pi)
     speed = cruise * max(math.cos(off), 0.25)
     if state.waypoint_index == len(route) - 1:  # arrive at the last waypoint
-        speed = min(speed, math.sqrt(2 * max_accel * math.hypot(*to_wp)))
-    return speed * np.array([math.cos(state.heading), math.sin(state.heading)])
+        speed = min(speed, math.sqrt(2 * max_accel * math.hypot(to_x, to_y)))
+    return np.array([speed * math.cos(state.heading), speed * math.sin(state.heading)])
 
 
 def slot_velocity(

@@ -616,7 +616,9 @@ class SwarmModel(Measurements, mesa.Model):
             if not self.active[row]:
                 continue
             if state.waypoint_index < len(route):
-                dist = math.hypot(*(self.estimate[row] - route[state.waypoint_index]))
+                ex, ey = self.estimate[row].tolist()
+                wx, wy = route[state.waypoint_index].tolist()
+                dist = math.hypot(ex - wx, ey - wy)
                 if dist <= p.waypoint_radius:
                     self.log("waypoint_reached", row, f"waypoint {state.waypoint_index}")
                     state.waypoint_index += 1
