@@ -147,3 +147,36 @@ def test_jam_and_lose_positioning_are_logged(session):
     assert "jammed" in text and "positioning" in text
     with pytest.raises(ValueError, match="jam steps"):
         session.jam("many")
+
+
+def test_live_swarm_rebuilds_from_session_like_mesa_reset(session):
+    """Mesa's Reset call type(model)(session=..., scenario=...) uses our params and seed."""
+    from mesa.experimental.scenarios import Scenario
+
+    session.set_param("n_agents", 12)
+    session.set_seed("5")
+    rebuilt = type(session.model)(session=session, scenario=Scenario())
+    assert len(rebuilt.active) == 12 and rebuilt.seed == 5
+    assert np.array_equal(rebuilt.pos, type(session.model)(session=session).pos)
+
+
+def test_catch_up_steps_swarm_b_after_mesa_steps_a(session):
+    """Stepping the main swarm directly (as Mesa does) and catching up brings swarm B along."""
+    session.set_compare("election", "none")
+    a, b = session.models
+    assert not session.catch_up()  # nothing moved yet
+    a.step()
+    a.step()
+    assert session.catch_up()
+    assert a.time == b.time == 2 and session.history[-1][0] == 2
+
+
+def test_adopt_rebuilds_swarm_b_around_a_new_main_swarm(session):
+    """Adopting a model built elsewhere (Mesa's Reset) rebuilds swarm B and restarts the history."""
+    session.set_compare("election", "none")
+    session.step(3)
+    runs = list(session.runs)
+    new = type(session.model)(session=session)
+    session.adopt(new)
+    assert session.model is new and session.models[1].time == 0
+    assert session.runs != runs and len(session.history) == 1

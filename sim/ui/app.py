@@ -1,9 +1,19 @@
 """The Solara app: watch, steer, break and compare a leader-follower swarm.
 
-Serve it with ``swarm-sim ui`` (or ``solara run sim/ui/app.py``). Laid out like every Mesa
-SolaraViz app (title bar, controls in the sidebar, views in the main area), with a canvas space
-view and canvas charts because matplotlib re-rendering caps Play at ~10 steps/s. Every browser
-page builds its own swarm (`use_page_state`).
+Serve it with ``swarm-sim ui`` (or ``solara run sim/ui/app.py``). Built on Mesa's `SolaraViz`:
+its title bar, its Controls card (Reset / ▶ / Step, play and render interval), its Information
+card and its draggable grid of views. What SolaraViz's defaults would make slow or plain is ours:
+
+* the views in the grid (`views.PANELS`) are a canvas space view and canvas charts, because
+  matplotlib re-rendering caps Play at ~10 steps/s;
+* a smooth Play (`state.play_loop`) that paints every step and is paced by the browser, next to
+  Mesa's timer-driven ▶;
+* sidebar cards for lessons, faults, grouped parameters with help, compare mode and exports.
+
+Every browser page builds its own swarm (`use_page_state`); SolaraViz gets that page's model in
+a `solara.Reactive`, and ``model_params={"session": ...}`` makes Mesa's Reset rebuild it from
+the user's current parameters and seed (`session.LiveSwarm`). `views.MesaSync` keeps our views
+and the session in step with whatever Mesa's controls do.
 """
 
 from __future__ import annotations
@@ -13,19 +23,19 @@ import os
 os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
 
 import solara  # noqa: E402
+from mesa.visualization import SolaraViz  # noqa: E402
 
 from sim.ui import export  # noqa: E402
 from sim.ui.controls import CompareControls, FaultButtons, LessonPicker, RunControls  # noqa: E402
 from sim.ui.params_ui import ParamPanels  # noqa: E402
-from sim.ui.state import PageState, use_page_state  # noqa: E402
-from sim.ui.views import (  # noqa: E402
-    Charts,
-    EventLog,
-    LessonText,
-    SpaceView,
-    Status,
-    compare_labels,
-)
+from sim.ui.state import PageContext, PageState, use_page_state  # noqa: E402
+from sim.ui.views import PANELS, MesaSync  # noqa: E402
+
+TITLE = "Swarm coordination: leaders, followers, and who takes over"
+# ms between steps of Mesa's ▶: its default. Each of its steps costs a page render pass
+# (~30-60 ms here); far shorter intervals can end in reacton's "Too many renders", as with any
+# SolaraViz app. Our smooth Play is the fast one.
+MESA_PLAY_INTERVAL = 100
 
 
 @solara.component
@@ -50,17 +60,8 @@ def Exports(state: PageState):
         solara.FileDownload(lambda: export.csv_bytes(s.model), "swarm.csv", label="CSV")
 
 
-@solara.component
-def Spaces(state: PageState):
-    """One canvas, or two side by side in compare mode."""
-    state.tick.value  # noqa: B018  (compare mode switches on a refresh)
-    a, b = compare_labels(state)
-    if len(state.session.models) == 1:
-        SpaceView(state, "a")
-        return
-    with solara.Columns([1, 1]):
-        SpaceView(state, "a", a)
-        SpaceView(state, "b", b)
+# Mesa's Model Parameters card stays empty (our Parameters card replaces it): hide empty cards.
+STYLE = ".v-card:has(> .v-card__text > .d-flex:only-child:empty) { display: none; }"
 
 
 @solara.component
@@ -69,15 +70,41 @@ def Page():
     state = use_page_state()
     solara.lab.use_task(state.play_loop, dependencies=[state.playing.value],
                         prefer_threaded=True)  # fmt: skip
+    PageContext.provide(state)
     solara.Title("Swarm coordination")
-    with solara.AppBar():
-        solara.AppBarTitle("Swarm coordination: leaders, followers, and who takes over")
+    solara.Style(STYLE)
+    # Solara orders sidebar content by nesting depth: these cards come above SolaraViz's.
     with solara.Sidebar(), solara.Column():
-        with solara.Card("Controls"):
-            RunControls(state)
-            Message(state)
         with solara.Card("Lesson"):
             LessonPicker(state)
+        with solara.Card("Smooth play"):
+            RunControls(state)
+            Message(state)
+            MesaSync(state)
+    # SolaraViz: title bar, Controls / Model Parameters / Information cards, the views' grid.
+    # Our parameters live in our own card (grouped, with help, validated as typed), so Mesa's
+    # only model parameter is the fixed session, which its Reset passes to LiveSwarm.
+    SolaraViz(
+        state.model,
+        components=PANELS,
+        model_params={"session": state.session},
+        name=TITLE,
+        play_interval=MESA_PLAY_INTERVAL,
+        render_interval=1,
+    )
+    SidebarBelowMesa(state)
+
+
+@solara.component
+def SidebarBelowMesa(state: PageState):
+    """Faults, parameters, compare and export (nested, so they sit below SolaraViz's cards)."""
+    MoreCards(state)
+
+
+@solara.component
+def MoreCards(state: PageState):
+    """The sidebar cards below Mesa's."""
+    with solara.Sidebar(), solara.Column():
         with solara.Card("Faults"):
             FaultButtons(state)
         with solara.Card("Parameters (apply on Reset)"):
@@ -86,11 +113,3 @@ def Page():
             CompareControls(state)
         with solara.Card("Export"):
             Exports(state)
-    with solara.Column(style={"padding": "8px"}):
-        LessonText(state)
-        Status(state)
-        with solara.Columns([3, 2]):
-            Spaces(state)
-            with solara.Column():
-                Charts(state)
-                EventLog(state)

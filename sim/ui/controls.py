@@ -1,4 +1,7 @@
-"""Sidebar controls: Step / Play / Pause / Reset, seed, view toggles, lessons, faults, compare."""
+"""Sidebar controls: smooth Play / Pause, seed, view toggles, lessons, faults, compare.
+
+Step and Reset are Mesa's own (SolaraViz's Controls card); they act on the same model.
+"""
 
 from __future__ import annotations
 
@@ -8,32 +11,32 @@ from sim.presets import PRESETS
 from sim.ui.session import compare_fields
 from sim.ui.state import PageState
 
+SMOOTH_HELP = (
+    "Every step painted, paced by your browser. Mesa's \u25b6 in Controls below steps on a "
+    "timer and redraws the whole page each step."
+)
+
 
 @solara.component
 def RunControls(state: PageState):
-    """Step, Play, Pause and Reset, the seed field and the view toggles."""
+    """Our smooth Play and Pause, the seed field and the view toggles."""
     playing = state.playing.value
     s = state.session
 
-    def step():
-        if state.guarded(s.step):
-            state.refresh()
-
-    def reset():
-        state.pause()
-        if state.guarded(s.reset):
-            state.refresh()
+    def play():
+        state.message.set("")
+        state.playing.set(True)
 
     with solara.Row(gap="6px", style={"flex-wrap": "wrap"}):
-        solara.Button("Step", on_click=step, disabled=playing, color="primary", outlined=True)
-        solara.Button("Play", on_click=lambda: state.playing.set(True), disabled=playing,
-                      color="primary")  # fmt: skip
-        solara.Button("Pause", on_click=state.pause, disabled=not playing,
-                      color="primary", outlined=True)  # fmt: skip
-        solara.Button("Reset", on_click=reset, color="primary", outlined=True)
+        solara.Button("Play", on_click=play, disabled=playing, color="primary")
+        solara.Button("Pause", on_click=state.pause, disabled=not playing, color="primary",
+                      outlined=True)  # fmt: skip
+    solara.Text(SMOOTH_HELP, style={"font-size": "12px", "color": "#666", "line-height": "1.25",
+                                    "display": "block", "margin": "6px 0"})  # fmt: skip
     seed = "" if s.seed is None else str(s.seed)
     state.version.value  # noqa: B018  (a lesson changes the seed)
-    solara.InputText("Seed (empty = random)", value=seed, continuous_update=False,
+    solara.InputText("Seed (empty = random; applies on Reset)", value=seed,
+                     continuous_update=False,
                      on_value=lambda v: state.guarded(s.set_seed, v))  # fmt: skip
     with solara.Row(gap="4px", style={"flex-wrap": "wrap"}):
         for label, flag in (

@@ -88,12 +88,16 @@ def ParamPanels(state: PageState):
     for spec in specs().values():
         if spec["name"] not in HIDDEN:
             by_group.setdefault(spec["group"], []).append(spec)
-    with solara.v.ExpansionPanels(accordion=True, multiple=True, v_model=[0]):
-        for group, items in by_group.items():
-            if not items:
-                continue
+    groups = [(g, items) for g, items in by_group.items() if items]
+    # Only open groups get their controls built: every render pass reconciles every widget on
+    # the page, and Mesa's Play renders once per step (the closed groups were half the cost).
+    opened = solara.use_reactive([0])
+    with solara.v.ExpansionPanels(accordion=True, multiple=True, v_model=opened.value,
+                                  on_v_model=opened.set):  # fmt: skip
+        for i, (group, items) in enumerate(groups):
             with solara.v.ExpansionPanel():
                 solara.v.ExpansionPanelHeader(children=[group])
                 with solara.v.ExpansionPanelContent():
-                    for spec in items:
-                        ParamControl(state, spec)
+                    if i in opened.value:
+                        for spec in items:
+                            ParamControl(state, spec)

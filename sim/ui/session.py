@@ -13,6 +13,7 @@ from collections import deque
 from typing import Any
 
 import numpy as np
+from mesa.experimental.scenarios import Scenario
 
 from sim.model import SwarmModel
 from sim.params import specs
@@ -21,6 +22,30 @@ from sim.ui import frames
 
 HISTORY = 150  # steps kept for the animated GIF export
 _RUN_IDS = itertools.count(1)
+
+
+class LiveSwarm(SwarmModel):
+    """The swarm a browser session shows: built from the session's settings, stepped under its lock.
+
+    Mesa's SolaraViz rebuilds the model on Reset as ``type(model)(**model_params,
+    scenario=...)``; the app passes ``model_params={"session": session}``, so Mesa's Reset and
+    ours build the same swarm from the user's current parameters and seed. Mesa's Play thread
+    calls ``step()`` without knowing about the session, so the step itself takes the session's
+    (re-entrant) lock: it never interleaves with our Play loop or a fault button.
+    """
+
+    def __init__(self, session: Session, scenario: Scenario | None = None, **overrides) -> None:
+        self.lock = session.lock
+        super().__init__(rng=session.seed, scenario=scenario, **{**session.params, **overrides})
+
+    def step(self) -> None:
+        """One step of the swarm, under the session's lock; none once the mission is over.
+
+        (Mesa's Step stays enabled until it has itself seen the mission end.)
+        """
+        with self.lock:
+            if self.running:
+                super().step()
 
 
 class Session:
@@ -75,11 +100,15 @@ class Session:
 
     def reset(self) -> None:
         """Rebuild the model (and the comparison model) from the current parameters and seed."""
+        self.adopt(LiveSwarm(self))
+
+    def adopt(self, model: SwarmModel) -> None:
+        """Make `model` the main swarm (e.g. one Mesa's Reset built) and rebuild swarm B."""
         with self.lock:
-            models = [SwarmModel(rng=self.seed, **self.params)]
+            models = [model]
             if self.compare is not None:
                 field, value = self.compare
-                models.append(SwarmModel(rng=self.seed, **{**self.params, field: value}))
+                models.append(LiveSwarm(self, **{field: value}))
             self.models = models
             self.runs = [next(_RUN_IDS) for _ in models]
             self.history.clear()
@@ -113,6 +142,21 @@ class Session:
                     if m.running:
                         m.step()
                 self._remember()
+
+    def catch_up(self) -> bool:
+        """Step swarm B up to the main swarm's time after something else stepped the main one.
+
+        Mesa's Step and Play step only the model they hold. Returns whether it had moved.
+        """
+        with self.lock:
+            now = self.model.time
+            if now == self.history[-1][0]:
+                return False
+            for m in self.models[1:]:
+                while m.running and m.time < now:
+                    m.step()
+            self._remember()
+            return True
 
     def _remember(self) -> None:
         m = self.model

@@ -15,6 +15,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 import solara
+from mesa.visualization.utils import force_update
 
 from sim.ui import frames
 from sim.ui.session import Session
@@ -55,6 +56,7 @@ class PageState:
     """Everything one page needs: its session and the reactive values of its components."""
 
     session: Session
+    model: solara.Reactive  # the main swarm, as Mesa's SolaraViz sees it (its Step/Play/Reset)
     frame: solara.Reactive
     tick: solara.Reactive
     playing: solara.Reactive
@@ -67,6 +69,7 @@ class PageState:
     pacer: Pacer = field(default_factory=Pacer)
     widgets: dict = field(default_factory=dict)  # name -> live widget (see views.use_live)
     play_gen: int = 0
+    last_sent: dict | None = None  # the last frames Play sent (straight to the widgets)
     steps_shown: int = 0  # steps sent to the view by Play (for diagnostics)
     timing: list = field(default_factory=lambda: [0.0, 0.0, 0.0])
 
@@ -80,11 +83,39 @@ class PageState:
             )
         return out
 
-    def refresh(self, slow: bool = True) -> None:
-        """Send the current step to the view (and to charts / log when `slow`)."""
+    def refresh(self, slow: bool = True, bump: bool = True) -> None:
+        """Send the current step to the view (and to charts / log / Mesa's cards when `slow`)."""
+        self.model.set(self.session.model)  # a lesson or compare mode may have rebuilt it
         self.frame.set(self.build_frame())
         if slow:
             self.tick.set(self.tick.value + 1)
+            if bump:
+                force_update()  # Mesa's Information card shows the new time
+
+    def follow_mesa(self) -> None:
+        """Catch up after Mesa's own controls acted on the model (run on each Mesa update).
+
+        Mesa's Reset puts a new model in `model`: the session adopts it (and rebuilds swarm B).
+        Mesa's Step and Play step only the main swarm and then bump Mesa's update counter:
+        the session steps swarm B to the same time and the views are refreshed (through their
+        reactive values: a widget set directly from a render pass is undone by that pass).
+        One driver at a time: when Mesa moves the swarm while our Play runs, ours pauses (the
+        session lock already keeps the two from stepping at the same moment; this keeps them
+        from taking turns).
+        """
+        s = self.session
+        if self.model.value is not s.model:
+            self.pause()
+            s.adopt(self.model.value)
+            self.refresh()
+            return
+        if not s.catch_up():
+            return  # the update came from us
+        if self.playing.value:
+            self.pause()  # our loop shows the final state as it stops
+            self.message.set("Smooth Play paused: Mesa's controls moved the swarm.")
+            return
+        self.refresh(bump=False)  # Mesa has bumped its counter already
 
     def guarded(self, action, *args) -> bool:
         """Run a user action; show a ValueError as an inline message instead of failing."""
@@ -108,13 +139,21 @@ class PageState:
         No waiting here: the loop's last render may need the lock this click holds. Session
         actions that follow (reset, a lesson) take the session lock, so they never interleave
         with a step.
+
+        The views show the loop's latest step at once: Play updated their widgets behind
+        reacton's back, and this click's render pass would otherwise put their pre-Play values
+        back (a step backwards on screen, and for good if the loop's own final update is lost).
         """
+        if self.playing.value and self.last_sent is not None:
+            self.frame.set(self.last_sent)
+            self.tick.set(self.tick.value + 1)
         self.playing.set(False)
         self.play_gen += 1
 
     def _play(self) -> None:
         self.play_gen += 1
         gen = self.play_gen
+        self.last_sent = None
         last_slow = time.monotonic()
         recent: deque = deque(maxlen=IN_FLIGHT + 2)  # last frames sent (resent until painted)
         while self.playing.value and gen == self.play_gen:
@@ -127,6 +166,7 @@ class PageState:
             c1 = time.perf_counter()
             recent.append(f)
             self.push_batch(recent)
+            self.last_sent = f
             c2 = time.perf_counter()
             self.steps_shown += 1
             # never run more than IN_FLIGHT steps ahead of what the browser has painted
@@ -156,6 +196,7 @@ class PageState:
                 last_slow = now
         self.frame.set(self.build_frame())
         self.tick.set(self.tick.value + 1)
+        force_update()  # Mesa's Information card (not updated during Play: no render passes)
 
     def push(self, f: dict) -> None:
         """Send a frame straight to the canvas widgets.
@@ -196,8 +237,10 @@ class PageState:
 
 
 def _new_state() -> PageState:
+    session = Session()
     state = PageState(
-        session=Session(),
+        session=session,
+        model=solara.reactive(session.model),
         frame=solara.reactive(None),
         tick=solara.reactive(0),
         playing=solara.reactive(False),
@@ -215,3 +258,7 @@ def _new_state() -> PageState:
 def use_page_state() -> PageState:
     """This page's state, built on its first render (one per browser page)."""
     return solara.use_memo(_new_state, [])
+
+
+# Provided by the page, read by the views SolaraViz shows (it passes them only the model).
+PageContext = solara.create_context(None)

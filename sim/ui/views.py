@@ -1,5 +1,11 @@
 """Main-area views: the space canvas(es), live charts, the event log, status and lesson text.
 
+The `*Panel` components at the end are what Mesa's SolaraViz lays out in its draggable grid
+(`PANELS`). They are reacton components, not plain ``f(model)`` functions, on purpose:
+SolaraViz wraps a plain function in a fresh component on every render of its grid (the canvas
+would be rebuilt each time) and re-renders it on every Mesa update. Ours keep their identity and
+listen to the page's own reactive values; `MesaSync` turns each Mesa update into one refresh.
+
 During Play the loop pushes new values straight into these views' widgets (`PageState.push`,
 `PageState.push_slow`) instead of re-rendering the page; a render after Pause brings reacton's
 copy up to date. The payload functions below serve both paths.
@@ -10,13 +16,14 @@ from __future__ import annotations
 import html
 
 import solara
+from mesa.visualization.utils import update_counter
 
 from sim.params import specs
 from sim.presets import PRESETS
 from sim.ui import frames
 from sim.ui.charts_component import ChartsCanvas
 from sim.ui.space import SpaceCanvas
-from sim.ui.state import PageState
+from sim.ui.state import PageContext, PageState
 
 LOG_STYLE = "max-height: 220px; overflow-y: auto; font-size: 12px; margin: 0; white-space: pre-wrap"
 
@@ -93,13 +100,15 @@ def log_html(model) -> str:
 def status_text(state: PageState) -> str:
     """One line per swarm: time, agents, leader, waypoints, mission outcome."""
     out = []
-    for model in state.session.models:
+    models = state.session.models
+    for i, model in enumerate(models):
         outcome = model.outcome.replace("_", " ") if model.outcome else "running"
         # live arrays, not the reporters: those are measured at the end of a step
         leader = f"agent {int(model.ids[model.leader])}" if model.leader >= 0 else "none"
         active = int(model.active.sum())
+        name = f"{'AB'[i]}: " if len(models) > 1 else ""
         out.append(
-            f"t={int(model.time)}  active {active}/{len(model.active)}  leader {leader}"
+            f"{name}t={int(model.time)}  active {active}/{len(model.active)}  leader {leader}"
             f"  waypoints {model.waypoints_reached}/{len(model.route)}  {outcome}"
         )
     out.append("settings: " + settings_text(state.session.model))
@@ -164,3 +173,59 @@ def LessonText(state: PageState):
         parts = (("Watch", p.watch), ("Why", p.why), ("Ask", p.question))
         body = "<br>".join(f"<b>{k}:</b> {html.escape(v)}" for k, v in parts)
         solara.HTML(tag="div", unsafe_innerHTML=body, style="font-size: 14px; line-height: 1.5")
+
+
+@solara.component
+def Spaces(state: PageState):
+    """One canvas, or two side by side in compare mode."""
+    state.tick.value  # noqa: B018  (compare mode switches on a refresh)
+    a, b = compare_labels(state)
+    if len(state.session.models) == 1:
+        SpaceView(state, "a")
+        return
+    with solara.Columns([1, 1]):
+        SpaceView(state, "a", a)
+        SpaceView(state, "b", b)
+
+
+@solara.component
+def MesaSync(state: PageState):
+    """Invisible: after each Mesa update (its Step, Play or Reset) bring our views up to date."""
+    counter = update_counter.value
+    model = state.model.value
+    solara.use_effect(state.follow_mesa, [counter, model])
+
+
+# SolaraViz calls each panel with its model (the session's main swarm); the panels read the
+# page state, which also holds swarm B and the view settings.
+@solara.component
+def SpacePanel(model):
+    """SolaraViz panel: status lines and the space canvas(es)."""
+    state = solara.use_context(PageContext)
+    with solara.Column(gap="0px"):
+        Status(state)
+        Spaces(state)
+
+
+@solara.component
+def ChartsPanel(model):
+    """SolaraViz panel: live charts."""
+    Charts(solara.use_context(PageContext))
+
+
+@solara.component
+def LessonPanel(model):
+    """SolaraViz panel: the lesson's text."""
+    LessonText(solara.use_context(PageContext))
+
+
+@solara.component
+def LogPanel(model):
+    """SolaraViz panel: the event log."""
+    state = solara.use_context(PageContext)
+    with solara.Column(gap="0px"):
+        solara.Text("Event log (newest first)", style={"font-weight": "bold"})
+        EventLog(state)
+
+
+PANELS = [(SpacePanel, 0), (ChartsPanel, 0), (LessonPanel, 0), (LogPanel, 0)]  # (panel, page)

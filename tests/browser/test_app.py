@@ -25,27 +25,87 @@ def wait_status(app, text: str, timeout: float = 10.0) -> str:
     raise AssertionError(f"{text!r} never appeared in the status: {status(app)!r}")
 
 
+def mesa_time(app) -> str:
+    """The time shown in SolaraViz's Information card."""
+    return app.page.get_by_text("Time:").first.inner_text()
+
+
 def test_page_loads_without_js_errors(app):
-    """The page shows the default lesson, canvas and controls: no JS errors, no missing asset."""
+    """Lesson, canvas, Mesa's controls and ours are shown: no JS errors, no missing file."""
     assert app.painted_t() == 0
     assert "The leader drops out" in app.page.locator(".swarm-lesson").inner_text()
-    for name in ("Step", "Play", "Pause", "Reset", "Drop leader", "Jam communications"):
+    for name in ("Step", "Reset", "▶", "Play", "Pause", "Drop leader", "Jam communications"):
         assert app.page.get_by_role("button", name=name, exact=True).count() == 1
+    assert app.page.get_by_text("Smooth play", exact=True).is_visible()
+    assert not app.page.get_by_text("Model Parameters", exact=True).is_visible()  # empty: hidden
+    assert mesa_time(app) == "Time: 0.0"
     assert app.errors == []
     assert app.failed == []  # every front-end file is served locally (works offline)
 
 
 def test_step_advances_time(app):
-    """Each Step click paints the next step."""
+    """Each click on Mesa's Step paints the next step; Mesa's time display agrees."""
     app.click("Step")
     app.wait_t(lambda t: t == 1)
     app.click("Step")
     assert app.wait_t(lambda t: t == 2) == 2
     wait_status(app, "t=2 ")
+    assert mesa_time(app) == "Time: 2.0"
+
+
+def test_mesa_reset_uses_our_seed(app):
+    """Mesa's Reset rebuilds the swarm from our seed field: the positions a fresh model has."""
+    from sim.model import SwarmModel
+    from sim.presets import DEFAULT_PRESET, PRESETS
+    from sim.ui import frames
+
+    box = app.page.get_by_label("Seed (empty = random; applies on Reset)")
+    box.fill("7")
+    box.press("Enter")
+    app.click("Step")
+    app.wait_t(lambda t: t == 1)
+    app.click("Reset")
+    app.wait_t(lambda t: t == 0)
+    shown = app.page.evaluate("document.querySelector('.swarm-space').swarm.current.xy")
+    expected = SwarmModel(rng=7, **PRESETS[DEFAULT_PRESET].overrides)
+    assert shown == frames.space_frame(expected, 0)["xy"]
+    assert mesa_time(app) == "Time: 0.0"
+
+
+def test_mesa_play_and_smooth_play_take_turns(app):
+    """Mesa's ▶ plays and our views follow; our Play gives way while it runs; ❚❚ stops it."""
+    app.click("▶")
+    t = app.wait_t(lambda t: t >= 5)
+    wait_status(app, f"t={t + 2} ")  # charts, log and status follow each of Mesa's steps
+    app.click("Play")  # only one driver at a time: ours pauses, with a note why
+    app.page.locator(".swarm-error", has_text="Mesa's controls").wait_for()
+    assert app.page.get_by_role("button", name="Play", exact=True).is_enabled()
+    app.click("❚❚")
+    time.sleep(0.4)
+    stopped = app.painted_t()
+    time.sleep(0.4)
+    assert app.painted_t() == stopped
+    app.click("Play")  # now ours runs
+    app.wait_t(lambda t: t > stopped + 10)
+    app.click("Pause")
+    assert "Too many renders" not in app.page.content()
+    assert app.errors == []
+
+
+def test_mesa_reset_during_smooth_play(app):
+    """Mesa's Reset while our Play runs pauses it and shows the rebuilt swarm at t=0."""
+    app.click("Play")
+    app.wait_t(lambda t: t >= 10)
+    app.click("Reset")
+    app.wait_t(lambda t: t == 0)
+    time.sleep(0.4)
+    assert app.painted_t() == 0
+    assert app.page.get_by_role("button", name="Play", exact=True).is_enabled()
+    wait_status(app, "t=0 ")
 
 
 def test_play_pause_play_quickly_never_breaks(app):
-    """Play runs, Pause stops; rapid Play/Pause/Play leaves a working page and no errors."""
+    """Smooth Play runs, Pause stops; rapid Play/Pause/Play leaves a working page, no errors."""
     app.click("Play")
     t = app.wait_t(lambda t: t >= 20)
     app.click("Pause")
@@ -105,7 +165,7 @@ def test_fault_buttons_reach_the_model(app):
 
 
 def test_slider_change_and_reset_rebuild_model(app):
-    """Moving a parameter slider then Reset rebuilds the model with the new value."""
+    """Moving a parameter slider then Mesa's Reset rebuilds the model with the new value."""
     slider = app.page.locator(".v-input", has_text="cruise_fraction").locator(".v-slider")
     slider.scroll_into_view_if_needed()
     box = slider.bounding_box()
