@@ -139,6 +139,8 @@ def main(args: argparse.Namespace) -> int:
         f"  messages vs oracle (formation, N=1000): {msg:.3f} / {oracle:.3f} ms/step = "
         f"{msg / oracle:4.2f}x (target <= 3)"
     )
+    couzin = swarm_case("couzin", 200, repeats)
+    print(f"  couzin at N=200: {1e3 / couzin:6.0f} steps/s (target >= 500)")
     wall, cpu = preset_rate(DEFAULT_PRESET, 1000, repeats)
     print(
         f"  default preset '{DEFAULT_PRESET}' (10 agents, messages, data collection): "
