@@ -16,27 +16,20 @@ from typing import Any
 import mesa
 import numpy as np
 
-from sim import comms, faults, formations, kinematics, positioning
+from sim import comms, faults, formations, positioning
 from sim import election as election_mod
 from sim.agents import SwarmAgent
 from sim.behaviours import load as load_behaviour
-from sim.behaviours.flock import flock_velocity
-from sim.control import LeaderState, leader_velocity, slot_velocity
+from sim.control import LeaderState
 from sim.heartbeat import (
-    TERM_SHIFT,
     Beacon,
     Knowledge,
-    beacon_key,
-    dominance,
-    key_row,
-    key_term,
-    key_time,
 )
+from sim.leadership import Leadership
 from sim.measure import Collector, Measurements
-from sim.neighbours import close_pairs, pair_sum
+from sim.motion import Motion
 from sim.params import SwarmParams
 from sim.route import default_route, start_point
-from sim.slots import assign_slots
 
 REPORTERS = (
     "n_active",
@@ -52,15 +45,12 @@ REPORTERS = (
     "direction_error",
 )
 
-SEPARATION_FRACTION = 0.6  # separation acts within this fraction of `spacing`
-SEPARATION_GAIN = 0.5  # m/step of push per m of intrusion
 FLOCK_VISION = 3.0  # flock neighbours are seen within this many `spacing`s
-FLOCK_RADIUS = 0.5  # × spacing·√N: inside this distance of the leader there is no pull to it
 COLLECTIVE = ("couzin", "vicsek")
 SUCCESS_FRACTION = 0.5  # share of the initial agents that must arrive with the leader
 
 
-class SwarmModel(Measurements, mesa.Model):
+class SwarmModel(Leadership, Motion, Measurements, mesa.Model):
     """A swarm of point agents with one leader, travelling a route of waypoints.
 
     Args:
@@ -283,328 +273,6 @@ class SwarmModel(Measurements, mesa.Model):
             self._adopt_beacons(rows, keys)
         return links, loss
 
-    def _tell_everyone(self) -> None:
-        """Oracle: every agent knows the main leader's state of this very step."""
-        lead = self.leader
-        if lead < 0:
-            return
-        self._emit_heartbeats_for(lead, keep_since=True)
-        follow = self.active & ~self.is_leader
-        self.belief[follow] = self.belief[lead]
-        rows = np.flatnonzero(follow)
-        self.known.learn(rows, self.belief[rows], self.slot_maps)
-        self.term[follow] = self.leaders[lead].term
-        self.hb_dirty[:] = False
-
-    def _adopt_beacons(self, rows: np.ndarray, keys: np.ndarray) -> None:
-        # A leader that hears a dominant leader (higher term, or same term and lower id) yields.
-        leading = self.is_leader[rows]
-        if leading.any():
-            leading &= dominance(keys) > dominance(self.belief[rows])
-            for row, key in zip(rows[leading], keys[leading], strict=True):
-                winner = int(key_row(key))
-                detail = f"yields to agent {winner + 1} (term {int(key_term(key))})"
-                self._step_down(int(row), detail)
-                self.log("merge", int(row), f"two leaders met: agent {winner + 1} remains")
-            follow = ~self.is_leader[rows]
-            rows, keys = rows[follow], keys[follow]
-        self.belief[rows] = keys
-        self.known.learn(rows, keys, self.slot_maps)
-        self.timer[rows] = int(self.time)
-        self.armed[rows] = True
-        self.hb_dirty[rows] = True
-        self.term[rows] = np.maximum(self.term[rows], keys >> TERM_SHIFT)
-        self.suspecting[rows] = False
-        self.election.on_leader_heard(self, rows)
-
-    def _emit_heartbeats(self, force: bool = False) -> None:
-        t = int(self.time)
-        period = self.params.heartbeat_period
-        for row, state in self.leaders.items():
-            if not force and (t - state.since) % period != 0:
-                continue
-            self._notice_dropouts(row, state)
-            beacon = Beacon(
-                term=state.term,
-                row=row,
-                time=t,
-                pos=self.estimate[row].copy(),
-                vel=self.vel[row].copy(),
-                heading=state.heading,
-                frame_heading=state.frame_heading,
-                turn=state.turn,
-                frame_turn=state.frame_turn,
-                waypoint_index=state.waypoint_index,
-                route_version=state.route_version,
-                slot_version=state.slot_version,
-                group_size=int(np.count_nonzero(self.slot_maps[state.slot_version] >= 0)) + 1,
-            )
-            self.beacons[(row, t)] = beacon
-            self.belief[row] = beacon_key(state.term, row, t)
-            self.known.add(self.belief[row], beacon)
-            self.known.learn(np.array([row]), self.belief[row : row + 1], self.slot_maps)
-            self.hb_dirty[row] = True
-        if t % 200 == 0:
-            self._forget_old_beacons()
-
-    def _forget_old_beacons(self) -> None:
-        known = self.belief[self.belief >= 0]
-        keep = set(zip(key_row(known).tolist(), key_time(known).tolist(), strict=True))
-        self.beacons = {k: b for k, b in self.beacons.items() if k in keep}
-        self.known.forget(set(known.tolist()))
-
-    def _notice_dropouts(self, row: int, state: LeaderState) -> None:
-        """A leader notices members whose acknowledgements stopped election_timeout_min ago."""
-        checked = (state.slot_version, len(self.active_rows))
-        if self._members_checked.get(row) == checked:
-            return  # no member of this slot table has dropped out (same table, same dropouts)
-        slots = self.slot_maps[state.slot_version]
-        gone = (slots >= 0) & ~self.active
-        if not gone.any():
-            self._members_checked[row] = checked
-            return
-        gone &= self.time - self.dropped_at >= self.params.election_timeout_min
-        if gone.any():
-            self._assign_slots(row, state, members=(slots >= 0) & ~gone)
-
-    def _detect(self) -> np.ndarray:
-        """Followers whose leader has been silent longer than their timeout suspect it is lost."""
-        if self.behaviour is not None:
-            return np.zeros(self.n, dtype=bool)
-        waiting = self.active & ~self.is_leader
-        if self.params.information == "oracle":
-            suspects = waiting & (self.leader < 0)
-        else:
-            silence = self.silence()
-            # An agent that never heard a relayed beacon since the start (the far end of a long
-            # chain, or a leader lost at once) still suspects after twice the longest timeout.
-            armed = self.armed | (silence > 2 * self.params.election_timeout_max)
-            suspects = waiting & armed & (silence > self.timeout)
-        new = suspects & ~self.suspecting
-        if new.any():
-            lost = key_row(self.belief[new])
-            first = int(np.flatnonzero(new)[0])
-            for leader in np.unique(lost):
-                key = (int(leader), int(key_term(self.belief[first])))
-                if key not in self._detected:
-                    self._detected.add(key)
-                    quiet = int(self.silence()[first])
-                    detail = f"no heartbeat from agent {int(leader) + 1} for {quiet} steps"
-                    self.log("leader_lost_detected", first, detail)
-        self.suspecting = suspects
-        return suspects
-
-    def silence(self) -> np.ndarray:
-        """Steps since each agent last heard its leader (or reset its election timer)."""
-        return self.time - self.timer
-
-    # ------------------------------------------------------------------ roles (used by elections)
-    def become_leader(self, row: int, term: int, detail: str) -> None:
-        """Make `row` a leader of `term`: it takes the route it knows and reassigns slots."""
-        if not self.active[row]:
-            return
-        known = self.beacons.get((int(key_row(self.belief[row])), int(key_time(self.belief[row]))))
-        for other in [r for r, s in self.leaders.items() if r != row and self.active[r]]:
-            if self.leaders[other].term < term:
-                self._spurious += 1
-                self._step_down(other, f"deposed by agent {row + 1}'s election (term {term})")
-        speed = float(np.hypot(*self.vel[row]))
-        heading = (
-            math.atan2(self.vel[row, 1], self.vel[row, 0])
-            if speed > 1e-6
-            else (known.heading if known else self.start_heading)
-        )
-        state = LeaderState(
-            term=term,
-            since=int(self.time),
-            route_version=known.route_version if known else 0,
-            waypoint_index=known.waypoint_index if known else 0,
-            heading=heading,
-            frame_heading=heading,
-            slot_version=-1,
-        )
-        self.leaders[row] = state
-        self.is_leader[row] = True
-        self._update_leader()
-        self.term[row] = max(self.term[row], term)
-        self.suspecting[row] = False
-        self._leader_changes += 1
-        self.elections.append((float(self.time), row + 1, term))
-        self.log("leader_elected", row, detail)
-        self._assign_slots(row, state, members=self.reachable(row) & (self.rows != row))
-        self._emit_heartbeats_for(row)
-
-    def _emit_heartbeats_for(self, row: int, keep_since: bool = False) -> None:
-        state = self.leaders[row]
-        if not keep_since:
-            state.since = int(self.time)
-        saved = {r: s for r, s in self.leaders.items() if r != row}
-        self.leaders = {row: state}
-        self._emit_heartbeats(force=True)
-        self.leaders = {**saved, row: state}
-
-    def _step_down(self, row: int, detail: str) -> None:
-        self.is_leader[row] = False
-        self.leaders.pop(row, None)
-        self._update_leader()
-        self.log("leader_stepped_down", row, detail)
-
-    def hear_term(self, rows: np.ndarray, terms: np.ndarray, source: str) -> None:
-        """Agents learn of a newer term; a leader of an older term steps down (Raft's rule)."""
-        newer = terms > self.term[rows]
-        self.term[rows[newer]] = terms[newer]
-        for row in rows[newer & self.is_leader[rows]]:
-            self._spurious += 1
-            self._step_down(int(row), f"heard {source} for a newer term")
-
-    def reset_timer(self, rows: np.ndarray) -> None:
-        """Restart the election timers of `rows` (Raft: granting a vote resets the timer)."""
-        self.timer[rows] = int(self.time)
-        self.timeout[rows] = self.draw_timeout(len(rows))
-
-    def draw_timeout(self, k: int) -> np.ndarray:
-        """Draw k election timeouts uniformly in [election_timeout_min, election_timeout_max]."""
-        p = self.params
-        return self.rng.integers(p.election_timeout_min, p.election_timeout_max + 1, k)
-
-    def known_group_size(self, row: int) -> int:
-        """Size of the group as the last beacon `row` heard announced it."""
-        key = self.belief[row]
-        beacon = self.beacons.get((int(key_row(key)), int(key_time(key))))
-        return beacon.group_size if beacon else self.n
-
-    def reachable(self, row: int) -> np.ndarray:
-        """Active agents with a link path to `row` (those that answer a new leader)."""
-        from sim.metrics import components
-
-        labels = components(self.n, self._links)[1]
-        return self.active & (labels == labels[row])
-
-    def _assign_slots(self, row: int, state: LeaderState, members: np.ndarray) -> None:
-        """The leader refills its formation among `members` and announces a new slot table."""
-        old = self.slot_maps.get(state.slot_version, self.slot_maps.get(0))
-        rows = np.flatnonzero(members)
-        new = np.full(self.n, -1, dtype=np.int64)
-        if self.params.coordination == "formation" and len(rows):
-            new[rows] = assign_slots(
-                self.params.slot_assignment,
-                old[rows],
-                self.estimate[rows],
-                self.estimate[row],
-                state.frame_heading,
-                self.offsets,
-            )
-        else:
-            new[rows] = np.arange(len(rows))
-        version = max(self.slot_maps) + 1
-        self.slot_maps[version] = new
-        state.slot_version = version
-        moved = int(np.count_nonzero(new[rows] != old[rows]))
-        self.log(
-            "slot_reassigned",
-            row,
-            f"{moved} moved, {len(rows)} members ({self.params.slot_assignment})",
-        )
-
-    # ------------------------------------------------------------------ move
-    def _move(self) -> None:
-        p = self.params
-        act = self.active_rows
-        if len(act) == 0:
-            return
-        if self.behaviour is not None:
-            self.vel[act] = self.behaviour.velocities(self)[act]
-        else:
-            desired = self._desired_velocity(act)
-            self.vel[act], _ = kinematics.steer(self.vel[act], desired, p.max_speed, p.max_accel)
-        self.pos[act] += self.vel[act]
-        if self.positioning_lost:
-            self.estimate[act] = positioning.dead_reckon(
-                self.estimate[act], self.vel[act], p.drift_noise, self.rng
-            )
-        if self.torus:
-            self.pos[act] %= self.arena_size
-
-    def _desired_velocity(self, act: np.ndarray) -> np.ndarray:
-        """Desired velocities of the active rows `act` from what each agent knows."""
-        p = self.params
-        desired = np.zeros((self.n, 2))
-        following = self.active & ~self.is_leader & ~self.suspecting & (self.belief >= 0)
-        rows = following.nonzero()[0]
-        pos, vel, frame = self.known.extrapolate(rows, self.time)
-        if p.coordination == "formation":
-            slots = self.known.slot[rows]
-            has = slots >= 0
-            if not has.all():  # followers without a slot (yet) only keep their distance
-                rows, slots, pos, vel, frame = rows[has], slots[has], pos[has], vel[has], frame[has]
-            desired[rows] = slot_velocity(
-                self.estimate[rows], slots, self.offsets, pos, vel, frame, p.max_accel
-            )
-        if p.coordination == "flock":
-            lead_pos = np.full((self.n, 2), np.nan)
-            lead_vel = np.zeros((self.n, 2))
-            lead_pos[rows], lead_vel[rows] = pos, vel
-            pairs, dist = self._pairs_within(act, self.vision, with_dist=True)
-            has_lead = ~np.isnan(lead_pos[act, 0])
-            desired[act] = flock_velocity(
-                self.estimate[act],
-                self.vel[act],
-                pairs,
-                np.where(has_lead[:, None], lead_pos[act], self.estimate[act]),
-                separation_radius=p.spacing,
-                max_accel=p.max_accel,
-                leader_vel=np.where(has_lead[:, None], lead_vel[act], self.vel[act]),
-                flock_radius=FLOCK_RADIUS * p.spacing * np.sqrt(len(act)),
-                dist=dist,
-            )
-        elif self.min_separation < SEPARATION_FRACTION * p.spacing:
-            desired[act] += self._separation(act)
-        for row, state in self.leaders.items():
-            if self.active[row]:
-                desired[row] = leader_velocity(
-                    state,
-                    self.estimate[row],
-                    self.routes[state.route_version],
-                    self.cruise_speed,
-                    p.max_accel,
-                    self.max_turn,
-                    self.frame_turn,
-                )
-        return desired[act]
-
-    def _separation(self, act: np.ndarray) -> np.ndarray:
-        """Safety term: push apart agents closer than a fraction of the spacing.
-
-        Relative sensing of neighbours is accurate, so this uses true relative positions.
-        """
-        radius = SEPARATION_FRACTION * self.params.spacing
-        pos = self.pos[act]
-        if self._d2_rows is not None and np.array_equal(self._d2_rows, act):
-            # Reuse the distances measured at the end of the last step (nobody moved since).
-            d2 = self._d2.copy()
-            np.fill_diagonal(d2, np.inf)
-            dist = np.sqrt(d2)
-            w = np.clip(radius - dist, 0.0, None) / dist
-            return SEPARATION_GAIN * (w.sum(axis=1)[:, None] * pos - w @ pos)
-        pairs = self._pairs_within(act, radius)
-        d = pos[pairs[:, 1]] - pos[pairs[:, 0]]
-        dist = np.maximum(np.hypot(d[:, 0], d[:, 1]), 1e-9)
-        f = d * (SEPARATION_GAIN * (radius - dist) / dist)[:, None]
-        return pair_sum(len(pos), pairs, -f, f)
-
-    def _pairs_within(self, act: np.ndarray, radius: float, with_dist: bool = False):
-        """Pairs (indices into `act`) closer than `radius` (and their distances if asked).
-
-        Taken from the last measurement's neighbour query when nobody has dropped out since.
-        """
-        if self._near is not None and np.array_equal(self._near[0], act):
-            _, pairs, dist = self._near
-            keep = dist < radius
-            near = np.compress(keep, pairs, axis=0)  # much faster than pairs[keep] for (m, 2)
-            return (near, dist[keep]) if with_dist else near
-        pairs = close_pairs(self.pos[act], radius)
-        return (pairs, None) if with_dist else pairs
-
     # ------------------------------------------------------------------ mission
     def _advance_mission(self) -> None:
         p = self.params
@@ -737,11 +405,6 @@ class SwarmModel(Measurements, mesa.Model):
         self.log("waypoint_added", self.leader, f"({xy[0]:.1f}, {xy[1]:.1f})")
 
     # ------------------------------------------------------------------ queries
-    def _update_leader(self) -> None:
-        """Main leader: the live leader with the highest term, then the lowest id (-1: none)."""
-        live = [r for r in self.leaders if self.active[r]]
-        self.leader = min(live, key=lambda r: (-self.leaders[r].term, r)) if live else -1
-
     @property
     def route(self) -> np.ndarray:
         """The newest route (k, 2) of waypoints (m)."""
