@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from sim.behaviours import couzin as couzin_module
+from sim.behaviours import zones
 from sim.behaviours.couzin import (
     DEFAULT_INTERACTION_RADIUS,
     DEFAULT_MAX_TURN,
@@ -155,13 +156,13 @@ def test_speed_conserved_and_turn_bounded(data, goal, omega, max_turn, box, seed
 @contextmanager
 def _tree_path(dense_rows: bool):
     """Force the k-d tree path of `social_direction`, with dense rows or with tree pairs."""
-    saved = couzin_module.DENSE_MAX_N, couzin_module._rows_are_cheaper
-    couzin_module.DENSE_MAX_N = -1
-    couzin_module._rows_are_cheaper = lambda *args: dense_rows
+    saved = zones.DENSE_MAX_N, zones._rows_are_cheaper
+    zones.DENSE_MAX_N = -1
+    zones._rows_are_cheaper = lambda *args: dense_rows
     try:
         yield
     finally:
-        couzin_module.DENSE_MAX_N, couzin_module._rows_are_cheaper = saved
+        zones.DENSE_MAX_N, zones._rows_are_cheaper = saved
 
 
 @settings(max_examples=60, deadline=None)
@@ -185,9 +186,9 @@ def test_dense_and_tree_neighbour_paths_agree(n, box, alpha, rho, dense_rows, se
         pos[1] = pos[0]  # coincident agents
         pos[3] = pos[2] + [0.0, 0.5]  # inside the repulsion zone
     heading = _unit_rows(rng.normal(size=(n, 2)))
-    dense = couzin_module._dense_social_direction(pos, heading, alpha, rho, box)
+    dense = zones._dense_social_direction(pos, heading, alpha, rho, box)
     with _tree_path(dense_rows):
-        tree = couzin_module.social_direction(
+        tree = zones.social_direction(
             pos, heading, repulsion_radius=alpha, interaction_radius=rho, box=box
         )
     np.testing.assert_allclose(tree[0], dense[0], rtol=1e-12, atol=1e-12)
@@ -196,7 +197,7 @@ def test_dense_and_tree_neighbour_paths_agree(n, box, alpha, rho, dense_rows, se
 
 def test_large_group_update_depends_only_on_the_generator():
     """Beyond DENSE_MAX_N (the k-d tree path) the same seed still gives the same velocities."""
-    n = couzin_module.DENSE_MAX_N + 40
+    n = zones.DENSE_MAX_N + 40
     rng = np.random.default_rng(11)
     pos, vel = rng.uniform(0, 12, (n, 2)), rng.normal(size=(n, 2)) * DEFAULT_SPEED
     informed = rng.random(n) < 0.2
@@ -404,9 +405,9 @@ def test_group_centre_is_the_mean_of_the_active_rows():
 
 def test_rows_or_pairs_follow_the_expected_neighbour_count():
     """Packed groups (many pairs within α) take dense rows; scattered ones the tree's pairs."""
-    choose = couzin_module._rows_are_cheaper
+    choose = zones._rows_are_cheaper
     assert choose(n_free=50, n=200, near_pairs=180, repulsion_radius=1.0, interaction_radius=6.0)
     assert not choose(n_free=150, n=200, near_pairs=5, repulsion_radius=1.0, interaction_radius=6.0)
-    too_many = couzin_module.ROWS_MAX_ENTRIES // 1000 + 1
+    too_many = zones.ROWS_MAX_ENTRIES // 1000 + 1
     assert not choose(too_many, 1000, 10**6, repulsion_radius=1.0, interaction_radius=6.0)
     assert choose(10, 200, near_pairs=0, repulsion_radius=0.0, interaction_radius=6.0)
