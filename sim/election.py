@@ -188,7 +188,12 @@ class LowestId(NoElection):
 
 
 class Raft(NoElection):
-    """Randomised timeouts, terms, one vote per term, majority of the known group.
+    """Randomised timeouts, terms, one vote per term, a majority of the whole group.
+
+    The group is Raft's fixed cluster: all `n_agents`, dropped ones included. Any two majorities
+    of it share a voter, and a voter votes once per term, so a term never has two winners —
+    even when partitions or stale beacons give candidates different views of who is left. The
+    price is Raft's own: once half the group has dropped out, nobody can be elected.
 
     Like Raft's RPCs, requests and votes are retransmitted every step until they are answered:
     a candidate and every agent that voted for it keep relaying its request, and each voter
@@ -234,7 +239,7 @@ class Raft(NoElection):
         self.voted[row] = term
         self.counted[row] = True  # its own vote
         self.request[row] = election_key(term, row, 0)
-        self.needed[row] = model.known_group_size(row) // 2 + 1
+        self.needed[row] = model.n // 2 + 1
         self.deadline[row] = t + model.draw_timeout(1)[0]
         self.announce(model, term, row)
 
@@ -274,8 +279,11 @@ class Raft(NoElection):
         cands = ekey_row(self.request[voters])
         valid = (self.voted[voters] == terms) & (self.candidate[cands] == terms)
         self.counted[voters[valid]] = True
-        support = self.counted & (self.voted >= 0)
-        votes = np.bincount(ekey_row(self.request[support]), minlength=model.n)
+        # Votes count for the term they were cast in: a candidate standing again starts afresh.
+        support = self.counted & (self.voted >= 0) & (self.request >= 0)
+        for_whom = ekey_row(self.request)
+        support &= self.candidate[for_whom] == ekey_term(self.request)
+        votes = np.bincount(for_whom[support], minlength=model.n)
         for row in np.flatnonzero((self.candidate >= 0) & (votes >= self.needed)):
             term = int(self.candidate[row])
             detail = f"raft, term {term}, {int(votes[row])} votes, {int(self.needed[row])} needed"
@@ -289,8 +297,10 @@ class Raft(NoElection):
         self.candidate[rows[beaten]] = -1
 
     def can_recover(self, model):
-        """Raft can always try again (it may still never reach a majority)."""
-        return bool(model.active.any())
+        """Raft can try again while a live majority of the group remains."""
+        if model.is_leader[model.active].any():
+            return True
+        return int(np.count_nonzero(model.active)) >= model.n // 2 + 1
 
 
 def _mean_loss(loss) -> float:
