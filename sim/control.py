@@ -69,6 +69,27 @@ def leader_velocity(
     return np.array([speed * math.cos(state.heading), speed * math.sin(state.heading)])
 
 
+def slot_velocity_one(
+    ex: float,
+    ey: float,
+    ox: float,
+    oy: float,
+    leader: tuple[float, float, float, float, float],
+    max_accel: float,
+) -> tuple[float, float]:
+    """`slot_velocity` for one follower in plain floats.
+
+    (ex, ey) is its position estimate, (ox, oy) its slot offset, `leader` the believed leader's
+    (x, y, vx, vy, frame heading).
+    """
+    lx, ly, lvx, lvy, frame = leader
+    c, s = math.cos(frame), math.sin(frame)
+    tx = (ox * c - oy * s) + lx
+    ty = (ox * s + oy * c) + ly
+    cx, cy = kinematics.arrival_one(tx - ex, ty - ey, FOLLOW_GAIN, max_accel)
+    return lvx + cx, lvy + cy
+
+
 def slot_velocity(
     estimate: np.ndarray,
     slot_index: np.ndarray,

@@ -61,7 +61,13 @@ def slot_offsets(shape: str, n_slots: int, spacing: float) -> np.ndarray:
 def rotate(offsets: np.ndarray, heading: float) -> np.ndarray:
     """Rotate leader-frame offsets (n, 2) into the world frame for a leader heading (rad)."""
     c, s = math.cos(heading), math.sin(heading)
-    return offsets @ np.array([[c, s], [-s, c]])
+    # Written out rather than `offsets @ R`: a BLAS call for a 2 × 2 rotation wakes OpenBLAS's
+    # worker threads, which then spin on the other core (and FMA kernels round per machine).
+    x, y = offsets[:, 0], offsets[:, 1]
+    out = np.empty_like(offsets, dtype=float)
+    np.subtract(x * c, y * s, out=out[:, 0])
+    np.add(x * s, y * c, out=out[:, 1])
+    return out
 
 
 def formation_radius(offsets: np.ndarray) -> float:

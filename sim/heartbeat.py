@@ -158,6 +158,22 @@ class Knowledge:
         self._serial = {int(self._keys[i]): i for i in np.flatnonzero(wanted[old]).tolist()}
         self.src[used] = remap[self.src[used]]
 
+    def believed_leader(self, serial: int, now: float) -> tuple[float, float, float, float, float]:
+        """`extrapolate` for one beacon (table row `serial`): (x, y, vx, vy, frame heading)."""
+        px, py, v, h0, w, frame, frame_turn, t = self._table[serial].tolist()
+        dt = now - t
+        theta = h0 + w * dt
+        vx, vy = v * math.cos(theta), v * math.sin(theta)
+        if abs(w) < 1e-9:  # flying straight
+            x, y = px + v * math.cos(h0) * dt, py + v * math.sin(h0) * dt
+        else:  # on an arc of radius v / w
+            r = v / w
+            x, y = (
+                px + (math.sin(theta) - math.sin(h0)) * r,
+                py + (math.cos(h0) - math.cos(theta)) * r,
+            )
+        return x, y, vx, vy, frame + frame_turn * dt
+
     def extrapolate(self, rows: np.ndarray, now: float):
         """Believed leader (positions (k, 2), velocities (k, 2), frame headings (k,)) at `now`."""
         b = self._table[self.src[rows]]

@@ -43,6 +43,40 @@ def steer(
     return clip_norm(vel + accel, max_speed), accel
 
 
+def steer_one(
+    vx: float, vy: float, dx: float, dy: float, max_speed: float, max_accel: float
+) -> tuple[float, float]:
+    """`steer` for one agent in plain floats: its new velocity.
+
+    Small swarms steer agent by agent, where a numpy call per operation costs more than the
+    arithmetic it does. Each clip is `clip_norm`'s: scale by limit / length when longer.
+    """
+    hypot = math.hypot
+    norm = hypot(dx, dy)
+    if norm > max_speed:
+        dx, dy = dx * (max_speed / norm), dy * (max_speed / norm)
+    ax, ay = dx - vx, dy - vy
+    norm = hypot(ax, ay)
+    if norm > max_accel:
+        ax, ay = ax * (max_accel / norm), ay * (max_accel / norm)
+    vx, vy = vx + ax, vy + ay
+    norm = hypot(vx, vy)
+    if norm > max_speed:
+        vx, vy = vx * (max_speed / norm), vy * (max_speed / norm)
+    return vx, vy
+
+
+def arrival_one(ex: float, ey: float, gain: float, max_accel: float) -> tuple[float, float]:
+    """`arrival_velocity` for one error vector (ex, ey), in plain floats."""
+    dist = math.hypot(ex, ey)
+    speed = gain * dist
+    brake = math.sqrt(2.0 * max_accel * dist)
+    if brake < speed:
+        speed = brake
+    scale = speed / (dist if dist > 1e-12 else 1e-12)
+    return ex * scale, ey * scale
+
+
 def turn_toward(heading: float, desired: float, max_turn: float) -> float:
     """Rotate `heading` toward `desired` (rad) by at most `max_turn` rad."""
     diff = (desired - heading + math.pi) % (2 * math.pi) - math.pi

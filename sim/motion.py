@@ -13,11 +13,13 @@ import numpy as np
 
 from sim import kinematics, positioning
 from sim.behaviours.flock import flock_velocity
-from sim.control import leader_velocity, slot_velocity
+from sim.control import leader_velocity, slot_velocity, slot_velocity_one
+from sim.kinematics import steer_one
 from sim.neighbours import close_pairs, pair_sum
 
 SEPARATION_FRACTION = 0.6  # separation acts within this fraction of `spacing`
 SEPARATION_GAIN = 0.5  # m/step of push per m of intrusion
+SMALL_N = 24  # formations of up to this many active agents steer agent by agent (plain floats)
 FLOCK_RADIUS = 0.5  # × spacing·√N: inside this distance of the leader there is no pull to it
 
 
@@ -31,6 +33,8 @@ class Motion:
             return
         if self.behaviour is not None:
             self.vel[act] = self.behaviour.velocities(self)[act]
+        elif self._steers_one_by_one(act):
+            self.vel[act] = self._steer_each(act)
         else:
             desired = self._desired_velocity(act)
             self.vel[act], _ = kinematics.steer(self.vel[act], desired, p.max_speed, p.max_accel)
@@ -41,6 +45,54 @@ class Motion:
             )
         if self.torus:
             self.pos[act] %= self.arena_size
+
+    def _steers_one_by_one(self, act: np.ndarray) -> bool:
+        """Small formations without separation at work take the plain-float path."""
+        p = self.params
+        return (
+            p.coordination == "formation"
+            and len(act) <= SMALL_N
+            and not self.min_separation < SEPARATION_FRACTION * p.spacing
+        )
+
+    def _steer_each(self, act: np.ndarray) -> np.ndarray:
+        """New velocities (k, 2) of the rows `act`, agent by agent in plain floats.
+
+        The same laws as `_desired_velocity` then `kinematics.steer`; for a few agents a numpy
+        call per operation costs several times the arithmetic itself.
+        """
+        p = self.params
+        now = float(self.time)
+        known = self.known
+        src, slot = known.src.tolist(), known.slot.tolist()
+        belief, suspecting = self.belief.tolist(), self.suspecting.tolist()
+        estimate, vel, offsets = self.estimate.tolist(), self.vel.tolist(), self.offsets.tolist()
+        believed: dict[int, tuple] = {}  # one dead-reckoning per beacon, shared by its followers
+        out = []
+        for row in act.tolist():
+            if row in self.leaders:
+                state = self.leaders[row]
+                dx, dy = leader_velocity(
+                    state,
+                    self.estimate[row],
+                    self.routes[state.route_version],
+                    self.cruise_speed,
+                    p.max_accel,
+                    self.max_turn,
+                    self.frame_turn,
+                ).tolist()
+            elif belief[row] >= 0 and not suspecting[row] and slot[row] >= 0:
+                serial = src[row]
+                if serial not in believed:
+                    believed[serial] = known.believed_leader(serial, now)
+                ex, ey = estimate[row]
+                ox, oy = offsets[slot[row]]
+                dx, dy = slot_velocity_one(ex, ey, ox, oy, believed[serial], p.max_accel)
+            else:  # suspects its leader is lost, or has no slot yet: holds its position
+                dx = dy = 0.0
+            vx, vy = vel[row]
+            out.append(steer_one(vx, vy, dx, dy, p.max_speed, p.max_accel))
+        return np.array(out)
 
     def _desired_velocity(self, act: np.ndarray) -> np.ndarray:
         """Desired velocities of the active rows `act` from what each agent knows."""

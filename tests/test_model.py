@@ -221,3 +221,32 @@ def test_fast_collector_matches_mesa_datacollector():
         for values in model.datacollector.model_vars.values()
         for v in values
     )
+
+
+@pytest.mark.parametrize("preset", ["leader_handover", "cascade", "lost_positioning", "lossy_raft"])
+def test_small_formation_steers_agent_by_agent_like_the_vector_laws(preset):
+    """Small formations step agent by agent in plain floats: the vector laws' velocities.
+
+    Compared with the vectorised desired-velocity and steering laws step after step, through
+    dropouts, elections, lost positioning and heavy message loss.
+    """
+    import copy
+
+    from sim import kinematics
+
+    model = SwarmModel(preset=preset, max_steps=10**6)
+    p = model.params
+    checked = 0
+    for _ in range(450):
+        act = model.active_rows
+        if model._steers_one_by_one(act):
+            pristine = copy.deepcopy(model.leaders)  # leader steering updates its heading
+            each = model._steer_each(act)
+            model.leaders = copy.deepcopy(pristine)
+            desired = model._desired_velocity(act)
+            vector, _ = kinematics.steer(model.vel[act], desired, p.max_speed, p.max_accel)
+            np.testing.assert_allclose(each, vector, rtol=0, atol=1e-12)
+            model.leaders = pristine
+            checked += 1
+        model.step()
+    assert checked > 300
