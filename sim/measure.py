@@ -33,6 +33,7 @@ from sim.neighbours import (
 
 GRAPH_EVERY_N = 100  # above this many active agents, graph metrics every GRAPH_PERIOD steps
 GRAPH_PERIOD = 10  # steps
+FEW = 24  # up to this many agents, order and cohesion are summed in plain floats
 DENSE_GRAPH_MAX_N = 300  # collective modes: graph metrics from a distance matrix up to this size
 RECOVERY_THRESHOLD = 0.25  # formation has recovered when its error is under this × spacing
 
@@ -109,8 +110,12 @@ class Measurements:
         self.n_leaders = int(np.count_nonzero(self.is_leader & self.active))
         lead = self.leader
         self.leader_id = int(self.ids[lead]) if lead >= 0 else -1
-        self.order = metrics.order(vel)
-        self.cohesion = metrics.cohesion(pos)
+        if n <= FEW:
+            few = metrics.order_and_cohesion_few(pos.tolist(), vel.tolist())
+            self.order, self.cohesion = few
+        else:
+            self.order = metrics.order(vel)
+            self.cohesion = metrics.cohesion(pos)
         self.formation_error = self._formation_error(lead)
         self._measure_graph(act, pos, box, force_graph)
         self.waypoints_reached = self._max_wp

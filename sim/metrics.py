@@ -43,6 +43,26 @@ def cohesion(pos: np.ndarray) -> float:
     return float(np.hypot(d[:, 0], d[:, 1]).sum() / len(pos))
 
 
+def order_and_cohesion_few(pos: list, vel: list) -> tuple[float, float]:
+    """`order` and `cohesion` of a few agents in plain floats (rows as [x, y] lists).
+
+    For a handful of agents a numpy call per operation costs more than the arithmetic.
+    """
+    n = len(pos)
+    if n == 0:
+        return math.nan, math.nan
+    hypot = math.hypot
+    ux = uy = cx = cy = 0.0
+    for (x, y), (vx, vy) in zip(pos, vel, strict=True):
+        speed = hypot(vx, vy)
+        speed = speed if speed > 1e-12 else 1e-12
+        ux, uy = ux + vx / speed, uy + vy / speed
+        cx, cy = cx + x, cy + y
+    cx, cy = cx / n, cy / n
+    spread = sum(hypot(x - cx, y - cy) for x, y in pos)
+    return hypot(ux, uy) / n, spread / n
+
+
 def formation_error(pos: np.ndarray, slots: np.ndarray) -> float:
     """Mean distance of followers from their slots (m); NaN with no followers."""
     if len(pos) == 0:

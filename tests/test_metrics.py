@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sim import metrics
 
@@ -70,3 +72,19 @@ def test_cohesion_is_mean_distance_to_centroid():
     """Four corners of a square of side 2: every agent is √2 from the centroid."""
     pos = np.array([[0, 0], [2, 0], [0, 2], [2, 2]], dtype=float)
     assert metrics.cohesion(pos) == pytest.approx(math.sqrt(2))
+
+
+@settings(max_examples=80, deadline=None)
+@given(n=st.integers(0, 24), seed=st.integers(0, 2**32 - 1), rest=st.booleans())
+def test_order_and_cohesion_for_a_few_agents_match_the_array_versions(n, seed, rest):
+    """The plain-float order and cohesion used for small swarms equal the numpy definitions."""
+    rng = np.random.default_rng(seed)
+    pos, vel = rng.normal(size=(n, 2)) * 30.0, rng.normal(size=(n, 2))
+    if rest and n:
+        vel[0] = 0.0  # an agent at rest counts as a zero vector
+    order, cohesion = metrics.order_and_cohesion_few(pos.tolist(), vel.tolist())
+    if n == 0:
+        assert math.isnan(order) and math.isnan(cohesion)
+        return
+    assert order == pytest.approx(metrics.order(vel), abs=1e-12)
+    assert cohesion == pytest.approx(metrics.cohesion(pos), rel=1e-12)
