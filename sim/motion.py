@@ -71,16 +71,7 @@ class Motion:
         out = []
         for row in act.tolist():
             if row in self.leaders:
-                state = self.leaders[row]
-                dx, dy = leader_velocity(
-                    state,
-                    self.estimate[row],
-                    self.routes[state.route_version],
-                    self.cruise_speed,
-                    p.max_accel,
-                    self.max_turn,
-                    self.frame_turn,
-                ).tolist()
+                dx, dy = self._leader_velocity(row).tolist()
             elif belief[row] >= 0 and not suspecting[row] and slot[row] >= 0:
                 serial = src[row]
                 if serial not in believed:
@@ -128,18 +119,23 @@ class Motion:
             )
         elif self.min_separation < SEPARATION_FRACTION * p.spacing:
             desired[act] += self._separation(act)
-        for row, state in self.leaders.items():
+        for row in self.leaders:
             if self.active[row]:
-                desired[row] = leader_velocity(
-                    state,
-                    self.estimate[row],
-                    self.routes[state.route_version],
-                    self.cruise_speed,
-                    p.max_accel,
-                    self.max_turn,
-                    self.frame_turn,
-                )
+                desired[row] = self._leader_velocity(row)
         return desired[act]
+
+    def _leader_velocity(self, row: int) -> np.ndarray:
+        """Desired velocity (2,) of the leader in `row`, flying the route it knows."""
+        state = self.leaders[row]
+        return leader_velocity(
+            state,
+            self.estimate[row],
+            self.routes[state.route_version],
+            self.cruise_speed,
+            self.params.max_accel,
+            self.max_turn,
+            self.frame_turn,
+        )
 
     def _separation(self, act: np.ndarray) -> np.ndarray:
         """Safety term: push apart agents closer than a fraction of the spacing.
