@@ -21,11 +21,15 @@ from collections import deque
 
 import numpy as np
 
-from sim.neighbours import both_directions
+from sim.neighbours import both_directions, pair_vectors
 
 
 class Channel:
-    """One kind of message, sent over the current links with loss and delay.
+    """One kind of message, broadcast over the current links with loss and delay.
+
+    A message is counted as *sent* once per sender → receiver link it is broadcast on, and as
+    *delivered* when it arrives at a receiver that is still active (a message lost on the way,
+    or arriving at an agent that has dropped out meanwhile, is not delivered).
 
     Args:
         n: number of agents (rows).
@@ -37,7 +41,7 @@ class Channel:
         self.n = n
         self.delay = delay
         self.rng = rng
-        self._pending: deque[tuple[int, np.ndarray, np.ndarray]] = deque()
+        self._pending: deque[tuple[int, np.ndarray, np.ndarray, np.ndarray]] = deque()
         self.sent = 0
         self.delivered = 0
         self._links: np.ndarray | None = None  # the last link array seen, and its two columns
@@ -73,34 +77,51 @@ class Channel:
         self.sent += len(src)
         if isinstance(loss, np.ndarray):
             keep = self.rng.random(len(src)) >= loss[use]
+        elif loss >= 1.0:
+            return
         elif loss > 0:
             keep = self.rng.random(len(src)) >= loss
         else:
             keep = None
         if keep is not None:
             src, dst = src[keep], dst[keep]
-        self.delivered += len(src)
-        self._pending.append((time + self.delay, dst, keys[src]))
+        self._pending.append((time + self.delay, src, dst, keys[src]))
 
-    def receive(self, time: int) -> tuple[np.ndarray, np.ndarray]:
-        """Deliveries due by `time`: unique destination rows and the largest key each heard."""
-        dst_parts, key_parts = [], []
+    def receive(
+        self, time: int, alive: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Deliveries due by `time` to the `alive` rows (all rows if None).
+
+        Returns:
+            (rows, keys, senders): each receiving row once, the largest key it heard, and one
+            neighbour that sent it that key (the one a reply would go back to).
+        """
+        parts = []
         while self._pending and self._pending[0][0] <= time:
-            _, dst, keys = self._pending.popleft()
-            dst_parts.append(dst)
-            key_parts.append(keys)
-        if not dst_parts:
-            return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.int64)
-        if len(dst_parts) == 1:
-            dst, keys = dst_parts[0], key_parts[0]
+            parts.append(self._pending.popleft())
+        none = np.zeros(0, dtype=np.intp)
+        if not parts:
+            return none, np.zeros(0, dtype=np.int64), none
+        if len(parts) == 1:
+            _, src, dst, keys = parts[0]
         else:
-            dst, keys = np.concatenate(dst_parts), np.concatenate(key_parts)
+            src = np.concatenate([p[1] for p in parts])
+            dst = np.concatenate([p[2] for p in parts])
+            keys = np.concatenate([p[3] for p in parts])
+        if alive is not None and len(dst):
+            ok = alive[dst]
+            if not ok.all():
+                src, dst, keys = src[ok], dst[ok], keys[ok]
+        self.delivered += len(dst)
         if len(dst) == 0:
-            return dst, keys
+            return none, np.zeros(0, dtype=np.int64), none
         best = np.full(self.n, -1, dtype=np.int64)
         np.maximum.at(best, dst, keys)
         rows = (best >= 0).nonzero()[0]
-        return rows, best[rows]
+        sender = np.full(self.n, -1, dtype=np.intp)
+        won = keys == best[dst]
+        sender[dst[won]] = src[won]  # one of the neighbours that sent the best key
+        return rows, best[rows], sender[rows]
 
     @property
     def busy(self) -> bool:
@@ -112,17 +133,48 @@ class Channel:
         self._pending.clear()
 
 
+class Unicast:
+    """Point-to-point messages, each over one link (e.g. a vote sent one hop back to its candidate).
+
+    The caller keeps track of where each message is; this only decides, per attempt, whether it
+    crosses its link, and counts every attempt as sent and every crossing as delivered.
+    """
+
+    def __init__(self, rng: np.random.Generator) -> None:
+        self.rng = rng
+        self.sent = 0
+        self.delivered = 0
+
+    def cross(self, loss: np.ndarray | float, k: int) -> np.ndarray:
+        """Send k messages over links with these loss probabilities; mask of those that cross."""
+        self.sent += k
+        if np.ndim(loss) == 0 and loss <= 0:
+            ok = np.ones(k, dtype=bool)
+        else:
+            ok = self.rng.random(k) >= loss
+        self.delivered += int(np.count_nonzero(ok))
+        return ok
+
+
 def directed_links(pairs: np.ndarray) -> np.ndarray:
     """Both directions (2m, 2) of undirected pairs (m, 2)."""
     return both_directions(pairs) if len(pairs) else pairs.reshape(0, 2)
 
 
 def link_loss(
-    pos: np.ndarray, links: np.ndarray, base: float, distance_loss: float, comm_range: float
+    pos: np.ndarray,
+    links: np.ndarray,
+    base: float,
+    distance_loss: float,
+    comm_range: float,
+    box: float | None = None,
 ) -> np.ndarray | float:
-    """Loss probability per directed link: base plus the robotsim distance term (clipped)."""
+    """Loss probability per directed link: base plus the robotsim distance term (clipped).
+
+    Distances are the shortest ones: across the edge when the arena wraps (`box`).
+    """
     if distance_loss <= 0 or len(links) == 0:
         return base
-    d = pos[links[:, 1]] - pos[links[:, 0]]
+    d = pair_vectors(pos, links, box)
     frac2 = (d[:, 0] ** 2 + d[:, 1] ** 2) / comm_range**2
     return np.clip(base + distance_loss * frac2, 0.0, 1.0)

@@ -7,14 +7,16 @@
   point-agent form), where the leader's state is dead-reckoned from the last heartbeat it heard:
   desired velocity = v_L + a time-optimal arrival correction toward the slot.
 - A follower in a **flock** uses boids rules plus attraction to the believed leader.
-- A follower that suspects its leader is lost (or has none) holds its position while the group
-  elects a new one.
+- An agent that has given up on its leader — it suspects the leader is lost, stands as a
+  candidate, or has voted — steers by no leader: in a formation it brakes and holds its position
+  (separation still acts), in a flock it keeps only the local boids rules, until it hears a
+  leader of its newest term (`sim.components.leadership`).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -24,24 +26,19 @@ FOLLOW_GAIN = 0.2  # 1/step: how fast a follower closes the gap to its slot
 
 
 @dataclass
-class LeaderState:
-    """What one leader knows and steers by."""
+class Flight:
+    """How a leader flies: the route it knows, its progress, its heading and its slot frame."""
 
-    term: int
-    since: int  # step it became leader
     route_version: int
     waypoint_index: int
-    heading: float
-    frame_heading: float
-    slot_version: int
+    heading: float  # rad
+    frame_heading: float  # rad: heading of the slot frame
     turn: float = 0.0  # heading change in the last step (rad)
     frame_turn: float = 0.0
-    done: bool = False  # reached the end of its known route
-    noticed: set[int] = field(default_factory=set)  # dropped members it has noticed
 
 
 def leader_velocity(
-    state: LeaderState,
+    state: Flight,
     position: np.ndarray,
     route: np.ndarray,
     cruise: float,

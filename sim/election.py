@@ -1,91 +1,67 @@
 """Role replacement: how a group that has lost its leader chooses a new one.
 
-Every protocol runs over the message layer (`sim.comms`): its messages are lost and delayed like
-any other, and an agent only acts on what reached it. All start from the same trigger — a follower
-whose heartbeat belief is older than its timeout suspects the leader is lost (`sim.heartbeat`).
+Every protocol runs over the network's message layer: its messages are lost and delayed like any
+other and counted, and an agent only acts on what reached it. All start from the same trigger —
+a follower that has heard no fresher heartbeat for its election timeout *suspects* its leader is
+lost (`sim.components.leadership`). And all obey one liveness rule (Chandra & Toueg; Raft): every
+wait has its own timeout, and an agent whose wait runs out starts over in a *newer* term. Terms
+only grow, so a stale election naming an agent that has dropped out can never block a new one.
 
-- ``lowest_id`` (FloodMin, the min-id dual of FloodMax): every agent that hears of the election
-  proposes itself, and keeps relaying the lowest id it has heard. Once the lowest id is in the
-  flood it reaches the whole group in at most diam rounds. An agent that has heard no lower id
-  than its own for `election_timeout_min` steps declares itself leader.
-- ``raft`` (Ongaro & Ousterhout 2014): the first to time out becomes a candidate for a new term and
-  floods a vote request; every agent grants one vote per term, to the first request it hears; a
-  vote travels back hop by hop (lost with probability 1 − (1 − loss)^hops). A majority of the group
-  the last leader announced wins. Split votes retry in a new term after a fresh random timeout.
-- ``succession``: a pre-agreed order (by id, after the lost leader's). The k-th in line takes over
-  when its silence exceeds election_timeout_min + (k − 1)·election_timeout_max. No messages at all:
-  fast, but a successor that is cut off takes over alone.
+- ``lowest_id`` (FloodMin, the min-id dual of FloodMax): an agent that suspects starts a round
+  (term) with its own id; every agent that hears of a round joins it, proposing itself too, and
+  every participant re-broadcasts the lowest id it has heard each step (FloodMin's rounds). The
+  agent whose own id has stood unchallenged for its settle time (its timeout window's low end)
+  declares itself leader. A participant whose round makes no progress for its settle time plus
+  its timeout — the lowest id dropped out, or its winner fell silent — starts the next round.
+  No quorum: cut-off parts each elect a leader (available, not consistent).
+- ``raft`` (Ongaro & Ousterhout 2014): an agent whose timeout runs out (a follower, a voter, a
+  candidate whose campaign stalled) stands for the next term, votes for itself and floods a vote
+  request; candidate and voters re-send it every step until answered. Every agent grants one
+  vote per term, to the first request it hears for a term whose leader it does not know; the
+  vote travels back hop by hop along the request's path, through the same lossy links, each hop
+  re-sent until it gets across. A majority of all `n_agents` (Raft's fixed cluster) wins: two
+  majorities always share a voter, so a term never has two leaders. Granting a vote restarts
+  the voter's timer, but the voter follows nobody until it hears a leader of that term.
+- ``succession``: a pre-agreed order (by id, after the lost leader's). The k-th in line takes
+  over once it has heard nothing for `lo + (k − 1)·hi` steps of its timeout window. No messages
+  at all: fast, but a successor that is cut off takes over alone.
 - ``none``: nobody replaces the leader (the contrast case).
+- ``oracle`` (with ``information="oracle"``): the lowest live id takes over in the very step the
+  leader is lost — the idealised "another instantly takes its place".
 
-When two leaders meet (after a partition heals, or after a too-early declaration), the beacon key
-order decides: higher term first, then lower id. The other leader steps down ("merge").
+When two leaders meet (after a partition heals, or a too-early declaration), the beacon key order
+decides: higher term first, then lower id. The other leader steps down ("merge").
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from sim.comms import Channel
-from sim.heartbeat import ROW_MASK, key_row, key_term
+from sim.heartbeat import election_key, key_row, key_term
 
-# Election-message keys: term · 2²⁸ + (ROW_MASK − candidate) · 2¹⁴ + (HOP_MASK − hops).
-HOP_BITS = 14
-HOP_MASK = (1 << HOP_BITS) - 1
-CAND_SHIFT = HOP_BITS
-TERM_SHIFT = HOP_BITS + 14
-
-
-def election_key(term, row, hops=0):
-    """Key of an election message (higher term, then lower candidate id, then fewer hops)."""
-    return (
-        (np.int64(term) << TERM_SHIFT)
-        | ((ROW_MASK - np.int64(row)) << CAND_SHIFT)
-        | (HOP_MASK - np.int64(hops))
-    )
-
-
-def ekey_term(key):
-    """Term of an election key (-1 for none)."""
-    return np.where(key >= 0, key >> TERM_SHIFT, -1)
-
-
-def ekey_row(key):
-    """Candidate row of an election key (-1 for none)."""
-    return np.where(key >= 0, ROW_MASK - ((key >> CAND_SHIFT) & ROW_MASK), -1)
-
-
-def ekey_hops(key):
-    """Hops an election message has travelled."""
-    return HOP_MASK - (key & HOP_MASK)
+# Role codes, as in sim.components.leadership (kept here to avoid an import cycle).
+FOLLOWER, SUSPECT, CANDIDATE, VOTED, LEADER = range(5)
 
 
 class NoElection:
     """Nobody replaces a lost leader: followers stop and wait."""
 
     name = "none"
-    uses_timeout_range = False
 
-    def __init__(self, model) -> None:
+    def __init__(self, n: int, rng: np.random.Generator) -> None:
         self.started: set[int] = set()  # terms whose election_started was logged
 
-    def step(self, model, links, loss, suspects: np.ndarray) -> None:
-        """Run one step of the protocol given the currently suspecting rows."""
+    def step(self, lead, t: int) -> None:
+        """Run one step of the protocol."""
 
-    def on_leader_heard(self, model, rows: np.ndarray) -> None:
-        """Rows whose belief was refreshed by a beacon (protocols may reset state)."""
+    def on_leader_heard(self, lead, rows: np.ndarray) -> None:
+        """Rows adopted a fresher heartbeat (they are followers again)."""
 
-    def can_recover(self, model) -> bool:
-        """False once every agent has noticed the leader is gone and nobody may replace it."""
-        if model.is_leader[model.active].any():
+    def can_recover(self, lead) -> bool:
+        """False once every agent has given up on its leader and nobody may replace it."""
+        if lead.is_leader.any():
             return True
-        waiting = model.active & ~model.is_leader
-        return bool(waiting.any() and not model.suspecting[waiting].all())
-
-    def announce(self, model, term: int, row: int) -> None:
-        """Log election_started once per term."""
-        if term not in self.started:
-            self.started.add(term)
-            model.log("election_started", row, f"{self.name}, term {term}")
+        return bool(lead.following.any())
 
 
 class Succession(NoElection):
@@ -93,98 +69,97 @@ class Succession(NoElection):
 
     name = "succession"
 
-    def step(self, model, links, loss, suspects):
+    def step(self, lead, t):
         """Promote suspecting agents whose place in line has come."""
-        if not suspects.any():
+        rows = np.flatnonzero(lead.active & (lead.role == SUSPECT))
+        if not len(rows):
             return
-        p = model.params
-        rows = np.flatnonzero(suspects)
-        lost = key_row(model.belief[rows])
-        k = (rows - lost) % model.n
-        wait = p.election_timeout_min + (k - 1) * p.election_timeout_max
-        ready = rows[model.silence()[rows] > wait]
-        for row in ready:
-            term = int(key_term(model.belief[row])) + 1
-            self.announce(model, term, row)
-            model.become_leader(int(row), term, f"succession, {int(k[rows == row][0])}th in line")
+        lost = key_row(lead.belief[rows])
+        k = (rows - lost) % lead.n
+        lo, hi = lead.round_window(rows)
+        ready = (t - lead.timer[rows]) > lo + (k - 1) * hi
+        for row, place in zip(rows[ready].tolist(), k[ready].tolist(), strict=True):
+            term = int(lead.term[row]) + 1
+            lead.become_leader(row, term, f"succession, {_ordinal(place)} in line", t)
 
-    def can_recover(self, model):
+    def can_recover(self, lead):
         """Any live agent is somewhere in line."""
-        return bool(model.active.any())
+        return bool(lead.active.any())
 
 
 class LowestId(NoElection):
-    """FloodMin: the lowest id heard by everyone in the group becomes leader."""
+    """FloodMin rounds: the lowest id heard by everyone in the group becomes leader."""
 
     name = "lowest_id"
 
-    def __init__(self, model) -> None:
-        super().__init__(model)
-        n = model.n
-        self.key = np.full(n, -1, dtype=np.int64)
-        self.changed = np.zeros(n, dtype=np.int64)
-        self.dirty = np.zeros(n, dtype=bool)
-        self.open = False  # some agent takes part in an election not yet settled
-        self.joined = np.zeros(n, dtype=np.int64)  # when each agent joined its current term
+    def __init__(self, n, rng):
+        super().__init__(n, rng)
+        self.key = np.full(n, -1, dtype=np.int64)  # the round and lowest id each agent knows
+        self.changed = np.zeros(n, dtype=np.int64)  # when that last improved
+        self.joined = np.zeros(n, dtype=np.int64)  # when each agent joined its round
         self.rounds: list[int] = []  # FloodMin rounds of each election won
-        self.channel = Channel(n, model.params.comm_delay, model.rng)
 
-    def step(self, model, links, loss, suspects):
-        """Start, relay and settle FloodMin elections."""
-        idle = not (self.open or self.channel.busy or suspects.any())
-        if idle:
+    def step(self, lead, t):
+        """Start, relay, restart and settle FloodMin rounds."""
+        act = lead.active
+        taking_part = act & ((lead.role == CANDIDATE) | (lead.role == VOTED))
+        starting = act & (lead.role == SUSPECT)
+        if taking_part.any():
+            rows = np.flatnonzero(taking_part)
+            lo, _ = lead.round_window(rows)
+            stalled = rows[t - self.changed[rows] > lo + lead.timeout(rows)]
+            starting[stalled] = True
+        for row in np.flatnonzero(starting).tolist():
+            term = max(int(lead.term[row]), int(key_term(self.key[row]))) + 1
+            self._join(lead, np.array([row]), np.array([election_key(term, row)]), t)
+            lead.redraw([row])
+        taking_part = act & ((lead.role == CANDIDATE) | (lead.role == VOTED))
+        net = lead.network
+        if not taking_part.any() and not net.channel("election").busy:
             return
-        t = int(model.time)
-        belief_term = key_term(model.belief)
-        mine = election_key(belief_term + 1, model.rows)
-        start = suspects & (ekey_term(self.key) <= belief_term)
-        self._adopt(model, np.flatnonzero(start), mine[start], t)
-        self.channel.send(t, self.dirty & model.active, self.key, links, loss)
-        self.dirty[:] = False
-        rows, keys = self.channel.receive(t)
-        live = model.active[rows]
-        rows, keys = rows[live], keys[live]
+        net.broadcast("election", t, taking_part, self.key)
+        rows, keys, _ = net.deliver("election", t)
         if len(rows):
-            # A receiver joins the election of that term with its own id too (FloodMin).
-            own = election_key(ekey_term(keys), rows)
-            self._adopt(model, rows, np.maximum(keys, own), t)
-        settle = model.params.election_timeout_min
-        ready = (
-            model.active
-            & ~model.is_leader
-            & (self.key >= 0)
-            & (ekey_row(self.key) == model.rows)
-            & (t - self.changed >= settle)
-            & (ekey_term(self.key) > belief_term)
-        )
-        for row in np.flatnonzero(ready):
-            term = int(ekey_term(self.key[row]))
-            same = ekey_term(self.key) == term
-            # FloodMin rounds: from the winner joining to the last agent adopting its id.
-            rounds = int(self.changed[same].max() - self.joined[row])
-            self.rounds.append(rounds)
-            model.become_leader(int(row), term, f"lowest_id, term {term}, {rounds} rounds")
-        self.open = bool(np.any(ekey_term(self.key) > key_term(model.belief)))
+            terms = key_term(keys)
+            # Rounds whose leader it already follows are over for it.
+            open_ = terms > key_term(lead.belief[rows])
+            rows, keys, terms = rows[open_], keys[open_], terms[open_]
+            keys = np.maximum(keys, election_key(terms, rows))  # it proposes itself too
+            better = keys > self.key[rows]
+            self._join(lead, rows[better], keys[better], t)
+        self._declare(lead, t)
 
-    def _adopt(self, model, rows, keys, t):
-        better = keys > self.key[rows]
-        rows, keys = rows[better], keys[better]
+    def _join(self, lead, rows, keys, t):
         if not len(rows):
             return
-        terms = ekey_term(keys)
-        uniq, first = np.unique(terms, return_index=True)
-        for term, row in zip(uniq, rows[first], strict=True):
-            self.announce(model, int(term), int(row))
-        newer = terms > ekey_term(self.key[rows])
+        terms = key_term(keys)
+        newer = terms > key_term(self.key[rows])
         self.joined[rows[newer]] = t
         self.key[rows] = keys
         self.changed[rows] = t
-        self.dirty[rows] = True
-        model.hear_term(rows, terms, "an election message")
+        lead.hear_term(rows, terms, "an election message", t)
+        lead.role[rows] = np.where(key_row(keys) == rows, CANDIDATE, VOTED)
+        for term, row in zip(*np.unique(terms, return_index=True), strict=True):
+            lead.announce(int(term), int(rows[row]))
 
-    def can_recover(self, model):
+    def _declare(self, lead, t):
+        """A candidate whose own id stood unchallenged for its settle time leads its round."""
+        rows = np.flatnonzero(lead.active & (lead.role == CANDIDATE))
+        if not len(rows):
+            return
+        lo, _ = lead.round_window(rows)
+        ready = rows[t - self.changed[rows] >= lo]
+        for row in ready.tolist():
+            term = int(key_term(self.key[row]))
+            same = key_term(self.key) == term
+            # FloodMin rounds: from the winner joining to the last agent adopting its id.
+            rounds = int(self.changed[same].max() - self.joined[row])
+            self.rounds.append(rounds)
+            lead.become_leader(row, term, f"lowest_id, term {term}, {rounds} rounds", t)
+
+    def can_recover(self, lead):
         """Any live agent can be elected."""
-        return bool(model.active.any())
+        return bool(lead.active.any())
 
 
 class Raft(NoElection):
@@ -194,117 +169,114 @@ class Raft(NoElection):
     of it share a voter, and a voter votes once per term, so a term never has two winners —
     even when partitions or stale beacons give candidates different views of who is left. The
     price is Raft's own: once half the group has dropped out, nobody can be elected.
-
-    Like Raft's RPCs, requests and votes are retransmitted every step until they are answered:
-    a candidate and every agent that voted for it keep relaying its request, and each voter
-    keeps re-sending its vote until the candidate has counted it or the election is over.
     """
 
     name = "raft"
-    uses_timeout_range = True
 
-    def __init__(self, model) -> None:
-        super().__init__(model)
-        n = model.n
-        self.request = np.full(n, -1, dtype=np.int64)  # the request each agent voted for
-        self.voted = np.full(n, -1, dtype=np.int64)  # term of that vote
-        self.counted = np.zeros(n, dtype=bool)  # has the candidate counted that vote?
-        self.candidate = np.full(n, -1, dtype=np.int64)  # term of own candidacy
-        self.deadline = np.zeros(n, dtype=np.int64)  # when a losing candidacy retries
-        self.needed = np.zeros(n, dtype=np.int64)
-        self.channel = Channel(n, model.params.comm_delay, model.rng)
-        self._replies: list[tuple[int, np.ndarray, np.ndarray]] = []  # (due, voters, terms)
+    def __init__(self, n, rng):
+        super().__init__(n, rng)
+        self.voted = np.zeros(n, dtype=np.int64)  # term of each agent's last vote
+        self.request = np.full(n, -1, dtype=np.int64)  # the request it voted for (as heard)
+        self.parent = np.full(n, -1, dtype=np.intp)  # the neighbour that request came from
+        self.votes = np.zeros(n, dtype=np.int64)  # votes counted by each candidate
+        # Votes on their way back: voter, term, candidate, where it is, when it got there.
+        self.trip = {k: np.zeros(0, dtype=np.int64) for k in ("voter", "term", "cand", "at", "t")}
 
-    def step(self, model, links, loss, suspects):
-        """Start candidacies, relay vote requests, send and count votes, declare winners."""
-        t = int(model.time)
-        retry = (self.candidate >= 0) & (t >= self.deadline)
-        start = model.active & ~model.is_leader & ((suspects & (self.candidate < 0)) | retry)
-        for row in np.flatnonzero(start):
-            self._stand(model, int(row), t)
-        campaigning = model.active & (self.voted > key_term(model.belief)) & (self.request >= 0)
-        if not campaigning.any() and not self._replies and not self.channel.busy:
-            return
-        self.channel.send(t, campaigning, self.request - 1, links, loss)
-        rows, keys = self.channel.receive(t)
-        if len(rows):
-            self._vote(model, rows, keys)
-        self._send_votes(model, campaigning, t, loss)
-        self._count(model, t)
+    def step(self, lead, t):
+        """Stand, relay requests, grant votes, carry votes back, count them."""
+        act = lead.active
+        waiting = np.flatnonzero(act & (lead.role != FOLLOWER) & (lead.role != LEADER))
+        if len(waiting):
+            expired = waiting[t - lead.timer[waiting] > lead.timeout(waiting)]
+            for row in expired.tolist():
+                self._stand(lead, row, t)
+        campaigning = act & ((lead.role == CANDIDATE) | (lead.role == VOTED))
+        campaigning &= self.voted == lead.term
+        net = lead.network
+        if campaigning.any() or net.channel("election").busy:
+            # each relay adds a hop (election keys store LOW_MASK − hops)
+            net.broadcast("election", t, campaigning, self.request - 1)
+            rows, keys, senders = net.deliver("election", t)
+            if len(rows):
+                self._grant(lead, rows, keys, senders, t)
+        if len(self.trip["voter"]):
+            self._carry(lead, t)
 
-    def _stand(self, model, row: int, t: int) -> None:
-        term = int(max(model.term[row], key_term(model.belief[row]))) + 1
-        model.hear_term(np.array([row]), np.array([term]), "its own candidacy")
-        self.candidate[row] = term
+    def _stand(self, lead, row: int, t: int) -> None:
+        term = int(lead.term[row]) + 1
+        lead.hear_term(np.array([row]), np.array([term]), "its own candidacy", t)
+        lead.role[row] = CANDIDATE
+        lead.join_round([row], t)
         self.voted[row] = term
-        self.counted[row] = True  # its own vote
         self.request[row] = election_key(term, row, 0)
-        self.needed[row] = model.n // 2 + 1
-        self.deadline[row] = t + model.draw_timeout(1)[0]
-        self.announce(model, term, row)
+        self.parent[row] = -1
+        self.votes[row] = 1  # its own
+        lead.announce(term, row)
+        self._count(lead, np.array([row]), t)  # a group of one wins at once
 
-    def _vote(self, model, rows, keys):
-        """Grant one vote per term, to the first request heard (the best, if several arrive)."""
-        terms = ekey_term(keys)
-        fresh = model.active[rows] & (terms > self.voted[rows])
-        rows, keys, terms = rows[fresh], keys[fresh], terms[fresh]
+    def _grant(self, lead, rows, keys, senders, t):
+        """One vote per term, to the first request heard for a term with no known leader."""
+        terms = key_term(keys)
+        fresh = (terms > self.voted[rows]) & (terms > key_term(lead.belief[rows]))
+        rows, keys, senders, terms = rows[fresh], keys[fresh], senders[fresh], terms[fresh]
         if not len(rows):
             return
-        model.hear_term(rows, terms, "a vote request")
-        self.candidate[rows] = -1  # a candidate that votes for another gives up
+        lead.hear_term(rows, terms, "a vote request", t)
+        lead.role[rows] = VOTED  # a candidate that votes for another gives up
+        lead.join_round(rows, t)  # Raft: granting a vote restarts the election timer
         self.voted[rows] = terms
-        self.counted[rows] = False
         self.request[rows] = keys
-        model.reset_timer(rows)
+        self.parent[rows] = senders
+        trip = self.trip
+        trip["voter"] = np.concatenate([trip["voter"], rows])
+        trip["term"] = np.concatenate([trip["term"], terms])
+        trip["cand"] = np.concatenate([trip["cand"], key_row(keys)])
+        trip["at"] = np.concatenate([trip["at"], rows])
+        trip["t"] = np.concatenate([trip["t"], np.full(len(rows), t)])
 
-    def _send_votes(self, model, campaigning, t, loss):
-        """Voters whose vote is not yet counted send it back along the request's path."""
-        voters = np.flatnonzero(campaigning & ~self.counted)
-        if not len(voters) or model.blackout:
-            return
-        hops = ekey_hops(self.request[voters])
-        back = model.rng.random(len(voters)) < (1.0 - _mean_loss(loss)) ** hops
-        due = t + hops * (1 + model.params.comm_delay)
-        for when in np.unique(due[back]):
-            pick = back & (due == when)
-            self._replies.append((int(when), voters[pick], self.voted[voters[pick]]))
+    def _carry(self, lead, t):
+        """Votes cross one hop toward their candidate; each hop is re-sent until it gets across."""
+        trip, net = self.trip, lead.network
+        at, cand, term = trip["at"], trip["cand"], trip["term"]
+        moving = (trip["t"] < t) & (at != cand)
+        if moving.any():
+            idx = np.flatnonzero(moving)
+            here, nxt = at[idx], self.parent[at[idx]]
+            # The holder still backs that candidate in that term, and the hop still exists.
+            ok = lead.active[here] & (self.voted[here] == term[idx]) & (nxt >= 0)
+            ok &= key_row(self.request[here]) == cand[idx]
+            ok[ok] &= lead.active[nxt[ok]] & net.linked(here[ok], nxt[ok])
+            keep = np.ones(len(at), dtype=bool)
+            keep[idx[~ok]] = False  # the path is gone: the vote is lost with it
+            idx, here, nxt = idx[ok], here[ok], nxt[ok]
+            crossed = net.unicast("vote").cross(net.pair_loss(here, nxt, t), len(idx))
+            at[idx[crossed]] = nxt[crossed]
+            trip["t"][idx[crossed]] = t + net.delay
+            for k in trip:
+                trip[k] = trip[k][keep]
+        home = (trip["at"] == trip["cand"]) & (trip["t"] <= t)
+        if home.any():
+            cands, terms = trip["cand"][home], trip["term"][home]
+            valid = (lead.role[cands] == CANDIDATE) & (self.voted[cands] == terms)
+            np.add.at(self.votes, cands[valid], 1)
+            lead.timer[cands[valid]] = t  # a vote came in: the campaign is making progress
+            for k in trip:
+                trip[k] = trip[k][~home]
+            self._count(lead, np.unique(cands[valid]), t)
 
-    def _count(self, model, t):
-        due = [r for r in self._replies if r[0] <= t]
-        if not due:
-            return
-        self._replies = [r for r in self._replies if r[0] > t]
-        voters = np.concatenate([d[1] for d in due])
-        terms = np.concatenate([d[2] for d in due])
-        cands = ekey_row(self.request[voters])
-        valid = (self.voted[voters] == terms) & (self.candidate[cands] == terms)
-        self.counted[voters[valid]] = True
-        # Votes count for the term they were cast in: a candidate standing again starts afresh.
-        support = self.counted & (self.voted >= 0) & (self.request >= 0)
-        for_whom = ekey_row(self.request)
-        support &= self.candidate[for_whom] == ekey_term(self.request)
-        votes = np.bincount(for_whom[support], minlength=model.n)
-        for row in np.flatnonzero((self.candidate >= 0) & (votes >= self.needed)):
-            term = int(self.candidate[row])
-            detail = f"raft, term {term}, {int(votes[row])} votes, {int(self.needed[row])} needed"
-            self.candidate[row] = -1
-            if model.active[row]:
-                model.become_leader(int(row), term, detail)
+    def _count(self, lead, cands, t):
+        need = lead.n // 2 + 1
+        for row in cands.tolist():
+            if lead.role[row] == CANDIDATE and lead.active[row] and self.votes[row] >= need:
+                term = int(self.voted[row])
+                detail = f"raft, term {term}, {int(self.votes[row])} votes, {need} needed"
+                lead.become_leader(row, term, detail, t)
 
-    def on_leader_heard(self, model, rows: np.ndarray) -> None:
-        """Candidates that hear a leader of their term or newer give up."""
-        beaten = self.candidate[rows] <= key_term(model.belief[rows])
-        self.candidate[rows[beaten]] = -1
-
-    def can_recover(self, model):
+    def can_recover(self, lead):
         """Raft can try again while a live majority of the group remains."""
-        if model.is_leader[model.active].any():
+        if lead.is_leader.any():
             return True
-        return int(np.count_nonzero(model.active)) >= model.n // 2 + 1
-
-
-def _mean_loss(loss) -> float:
-    return float(np.mean(loss)) if np.ndim(loss) else float(loss)
+        return int(np.count_nonzero(lead.active)) >= lead.n // 2 + 1
 
 
 class Oracle(NoElection):
@@ -312,24 +284,28 @@ class Oracle(NoElection):
 
     name = "oracle"
 
-    def step(self, model, links, loss, suspects):
+    def step(self, lead, t):
         """Promote the lowest active row when no leader is alive."""
-        if model.leader < 0 and model.active.any():
-            row = int(np.flatnonzero(model.active)[0])
-            term = int(model.term.max()) + 1
-            self.announce(model, term, row)
-            model.become_leader(row, term, f"oracle (instant), term {term}")
+        if lead.main < 0 and lead.active.any():
+            row = int(np.flatnonzero(lead.active)[0])
+            term = int(lead.term.max()) + 1
+            lead.announce(term, row)
+            lead.become_leader(row, term, f"oracle (instant), term {term}", t)
 
-    def can_recover(self, model):
+    def can_recover(self, lead):
         """Any live agent can take over."""
-        return bool(model.active.any())
+        return bool(lead.active.any())
 
 
-PROTOCOLS = {"none": NoElection, "lowest_id": LowestId, "raft": Raft, "succession": Succession}
+PROTOCOLS = {"lowest_id": LowestId, "raft": Raft, "succession": Succession, "none": NoElection}
 
 
-def create(model):
-    """The election protocol named by ``model.params.election``."""
-    if model.params.information == "oracle" and model.params.election != "none":
-        return Oracle(model)
-    return PROTOCOLS[model.params.election](model)
+def create(name: str, oracle: bool, n: int, rng: np.random.Generator):
+    """The election protocol `name` (the oracle's when information is perfect)."""
+    if oracle and name != "none":
+        return Oracle(n, rng)
+    return PROTOCOLS[name](n, rng)
+
+
+def _ordinal(k: int) -> str:
+    return f"{k}{'th' if 10 <= k % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(k % 10, 'th')}"

@@ -1,123 +1,163 @@
 """Failure detection: the leader's heartbeats, relayed hop by hop, and each agent's belief.
 
 Every `heartbeat_period` steps a leader broadcasts a *beacon*: its term, its (estimated) state,
-its route knowledge and its slot table. Agents relay a beacon once, the step after they first
+its route progress and its slot table. Agents relay a beacon once, the step after they first
 hear it, so it floods the connected group one hop per step (plus `comm_delay`). Each agent keeps
 the freshest beacon it has heard — its *belief* about who leads and where the leader is — and
-acts on it. A follower suspects its leader is lost when its belief is older than its timeout
-(drawn in [election_timeout_min, election_timeout_max]); it never reads the model's truth.
+acts on it. A follower suspects its leader is lost when it has heard no fresher beacon for
+longer than its election timeout; it never reads the model's truth.
 
-Beacons are compared by one integer key, so relaying is a vectorised max over links::
+Every message of the leadership layer is compared by one integer key, so relaying is a
+vectorised max over links. Heartbeats and election messages share the layout::
 
-    key = term · 2⁴⁰ + (ROW_MASK − leader row) · 2²⁶ + time
+    key = term · 2⁴⁰ + (ROW_MASK − row) · 2²⁶ + low
 
-A higher term dominates; within a term the lower id dominates (the rule that leaves exactly one
-leader when split groups merge); for the same leader the later beacon is fresher.
+A higher term dominates; within a term the lower row (id) dominates — the rule that leaves
+exactly one leader when split groups merge. The low bits order messages of the same sender: a
+heartbeat's send time (the later beacon is fresher), or an election message's hop count
+stored as `LOW_MASK − hops` (the copy that travelled fewer hops wins).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 
-ROW_BITS, TIME_BITS = 14, 26
+ROW_BITS, LOW_BITS = 14, 26
 ROW_MASK = (1 << ROW_BITS) - 1  # rows up to 16,383 (n_agents ≤ 10,000)
-TIME_MASK = (1 << TIME_BITS) - 1  # steps up to 67 million
-TERM_SHIFT = ROW_BITS + TIME_BITS
+LOW_MASK = (1 << LOW_BITS) - 1  # times up to 67 million steps; hop counts likewise
+TERM_SHIFT = ROW_BITS + LOW_BITS  # terms up to 2²³ (8 million)
+
+
+def pack(term, row, low):
+    """Key of a leadership message (works on ints and int64 arrays)."""
+    return (np.int64(term) << TERM_SHIFT) | ((ROW_MASK - np.int64(row)) << LOW_BITS) | low
 
 
 def beacon_key(term, row, time):
-    """Key of a beacon (works on ints and int64 arrays)."""
-    return (np.int64(term) << TERM_SHIFT) | ((ROW_MASK - np.int64(row)) << TIME_BITS) | time
+    """Key of a heartbeat sent by leader `row` of `term` at `time`."""
+    return pack(term, row, time)
+
+
+def election_key(term, row, hops=0):
+    """Key of an election message for candidate `row` in `term` that travelled `hops` hops."""
+    return pack(term, row, LOW_MASK - np.int64(hops))
 
 
 def key_term(key):
-    """Term of a beacon key (-1 for no belief)."""
+    """Term of a key (-1 for none)."""
     return np.where(key >= 0, key >> TERM_SHIFT, -1)
 
 
 def key_row(key):
-    """Leader row of a beacon key (-1 for no belief)."""
-    return np.where(key >= 0, ROW_MASK - ((key >> TIME_BITS) & ROW_MASK), -1)
+    """Sender row of a key: the leader of a heartbeat, the candidate of an election message."""
+    return np.where(key >= 0, ROW_MASK - ((key >> LOW_BITS) & ROW_MASK), -1)
 
 
 def key_time(key):
-    """Time a beacon was sent (-1 for no belief)."""
-    return np.where(key >= 0, key & TIME_MASK, -1)
+    """Time a heartbeat was sent (-1 for none)."""
+    return np.where(key >= 0, key & LOW_MASK, -1)
+
+
+def key_hops(key):
+    """Hops an election message has travelled."""
+    return LOW_MASK - (key & LOW_MASK)
 
 
 def dominance(key):
     """The (term, lower row) part of a key: which leader wins when two meet."""
-    return np.where(key >= 0, key >> TIME_BITS, -1)
+    return np.where(key >= 0, key >> LOW_BITS, -1)
 
 
-@dataclass(frozen=True)
-class Beacon:
-    """What a leader tells its group in one heartbeat."""
-
-    term: int
-    row: int
-    time: int
-    pos: np.ndarray  # the leader's own position estimate (m)
-    vel: np.ndarray  # m/step
-    heading: float  # rad
-    frame_heading: float  # heading of the slot frame (rad)
-    turn: float  # rad/step the heading turned in the last step
-    frame_turn: float  # rad/step the frame turned in the last step
-    waypoint_index: int
-    route_version: int
-    slot_version: int
-    group_size: int  # members the leader knows of, itself included
+# What a heartbeat says about the leader's flight, in this order (see `Knowledge.add`).
+FLIGHT_FIELDS = (
+    "x",  # the leader's own position estimate (m)
+    "y",
+    "vx",  # velocity (m/step)
+    "vy",
+    "heading",  # rad: the direction it steers (used while it is still)
+    "frame_heading",  # rad: heading of the slot frame
+    "turn",  # rad/step the heading turned in the last step
+    "frame_turn",  # rad/step the frame turned in the last step
+    "waypoint_index",  # the waypoint it flies to
+    "route_version",  # which version of the route it knows
+)
+STILL = (0.0,) * 8 + (0, 0)  # the flight of a leader that does not move (protocol harness)
 
 
 class Knowledge:
-    """Each agent's copy of the beacon it believes, as arrays (so steering is vectorised).
+    """Every beacon ever emitted, as a table, and which one each agent believes.
 
-    Every beacon a leader emits is added once to a table (one row of numbers per beacon); an
-    agent that adopts a beacon only records which row it believes (`src`). `extrapolate`
+    A beacon is added once (one row of numbers); an agent that adopts it records the row it
+    believes (`src`) and its own slot in that beacon's slot table (`slot`). `extrapolate`
     dead-reckons every follower's believed leader at once (an arc: the leader kept its speed
     and turn rate since the beacon).
     """
 
-    # columns of the beacon table
+    # float columns of the beacon table
     X, Y, SPEED, HEADING, TURN, FRAME, FRAME_TURN, TIME = range(8)
+    # integer columns
+    SLOTS, ROUTE, WAYPOINT, REACH = range(4)
 
     def __init__(self, n: int) -> None:
         self.src = np.full(n, -1, dtype=np.intp)  # table row of each agent's beacon
         self.slot = np.full(n, -1, dtype=np.int64)  # each agent's slot in that beacon's table
         self._table = np.zeros((16, 8))
-        self._slot_version = np.zeros(16, dtype=np.int64)
+        self._ints = np.zeros((16, 4), dtype=np.int64)
         self._keys = np.zeros(16, dtype=np.int64)
         self._serial: dict[int, int] = {}  # beacon key -> table row
         self._count = 0
 
-    def add(self, key: int, beacon: Beacon) -> None:
-        """Record a newly emitted beacon so agents can adopt it by key."""
+    def add(self, key: int, time: int, flight: tuple, slot_version: int, reach: int) -> None:
+        """Record a newly emitted beacon so agents can adopt it by key.
+
+        Args:
+            key: its `beacon_key`.
+            time: the step it was sent.
+            flight: the leader's flight, `FLIGHT_FIELDS` in order.
+            slot_version: the slot table it announces.
+            reach: the group's broadcast time the leader announces (steps).
+        """
         if self._count == len(self._table):
             grow = len(self._table)
             self._table = np.concatenate([self._table, np.zeros((grow, 8))])
-            self._slot_version = np.concatenate([self._slot_version, np.zeros(grow, np.int64)])
+            self._ints = np.concatenate([self._ints, np.zeros((grow, 4), np.int64)])
             self._keys = np.concatenate([self._keys, np.zeros(grow, np.int64)])
-        vx, vy = float(beacon.vel[0]), float(beacon.vel[1])
+        x, y, vx, vy, heading, frame, turn, frame_turn, waypoint, route = flight
         speed = math.hypot(vx, vy)
-        heading = math.atan2(vy, vx) if speed > 1e-9 else beacon.heading
         k = self._count
         self._table[k] = (
-            beacon.pos[0],
-            beacon.pos[1],
+            x,
+            y,
             speed,
-            heading,
-            beacon.turn,
-            beacon.frame_heading,
-            beacon.frame_turn,
-            beacon.time,
+            math.atan2(vy, vx) if speed > 1e-9 else heading,
+            turn,
+            frame,
+            frame_turn,
+            time,
         )
-        self._slot_version[k] = beacon.slot_version
+        self._ints[k] = (slot_version, route, waypoint, reach)
         self._keys[k] = key
         self._serial[int(key)] = k
         self._count += 1
+
+    def serial(self, key: int) -> int:
+        """Table row of the beacon with this key (-1 if not on record)."""
+        return self._serial.get(int(key), -1)
+
+    def route_of(self, serial: int) -> tuple[int, int]:
+        """(route_version, waypoint_index) a beacon announced."""
+        return int(self._ints[serial, self.ROUTE]), int(self._ints[serial, self.WAYPOINT])
+
+    def heading_of(self, serial: int) -> float:
+        """Heading (rad) a beacon announced."""
+        return float(self._table[serial, self.HEADING])
+
+    def reach(self, rows: np.ndarray) -> np.ndarray:
+        """Broadcast time (steps) announced by the beacon each row believes (0 if none)."""
+        src = self.src[rows]
+        return np.where(src >= 0, self._ints[src, self.REACH], 0)
 
     def learn(self, rows: np.ndarray, keys: np.ndarray, slot_maps: dict) -> None:
         """Rows adopt the beacons named by `keys` (a key no longer on record is ignored)."""
@@ -128,14 +168,14 @@ class Knowledge:
             if serial < 0:
                 return
             self.src[rows] = serial
-            self.slot[rows] = slot_maps[int(self._slot_version[serial])][rows]
+            self.slot[rows] = slot_maps[int(self._ints[serial, self.SLOTS])][rows]
             return
         unique, inverse = np.unique(keys, return_inverse=True)
         serials = np.array([self._serial.get(k, -1) for k in unique.tolist()])[inverse]
         ok = serials >= 0
         rows, serials = rows[ok], serials[ok]
         self.src[rows] = serials
-        versions = self._slot_version[serials]
+        versions = self._ints[serials, self.SLOTS]
         for version in np.unique(versions).tolist():
             sel = rows[versions == version]
             self.slot[sel] = slot_maps[version][sel]
@@ -151,7 +191,7 @@ class Knowledge:
         remap = np.full(self._count, -1, dtype=np.intp)
         remap[old] = np.arange(len(old))
         self._table[: len(old)] = self._table[old]
-        self._slot_version[: len(old)] = self._slot_version[old]
+        self._ints[: len(old)] = self._ints[old]
         self._keys[: len(old)] = self._keys[old]
         self._count = len(old)
         # Only the kept keys can still be adopted; the others stay while some agent uses them.

@@ -77,6 +77,47 @@ def arrival_one(ex: float, ey: float, gain: float, max_accel: float) -> tuple[fl
     return ex * scale, ey * scale
 
 
+def closing_limit(dist: np.ndarray, margin: float, max_accel: float) -> np.ndarray:
+    """Fastest closing speed (m/step) at which two agents `dist` apart can still stop in time.
+
+    Both brake at max_accel (relative deceleration 2a) after one step of reaction, and stop
+    `margin` m short of each other: c + c²/(4a) = dist − margin, so c = 2a(√(1 + room/a) − 1).
+    """
+    room = np.maximum(dist - margin, 0.0)
+    return 2.0 * max_accel * (np.sqrt(1.0 + room / max_accel) - 1.0)
+
+
+def braking_push(
+    pos: np.ndarray,
+    vel: np.ndarray,
+    pairs: np.ndarray,
+    dist: np.ndarray,
+    margin: float,
+    max_accel: float,
+) -> tuple[np.ndarray, bool]:
+    """Velocity corrections (n, 2) that slow pairs closing too fast to stop in time.
+
+    A pair closing at c faster than `closing_limit` gets the excess removed from its closing
+    velocity, half from each agent, along the line between them (a braking constraint, as in
+    velocity-obstacle collision avoidance). Returns the corrections and whether any pair needed
+    one.
+    """
+    out = np.zeros_like(pos)
+    if not len(pairs):
+        return out, False
+    i, j = pairs[:, 0], pairs[:, 1]
+    unit = (pos[j] - pos[i]) / np.maximum(dist, 1e-9)[:, None]
+    closing = np.einsum("ij,ij->i", vel[i] - vel[j], unit)
+    excess = closing - closing_limit(dist, margin, max_accel)
+    fast = excess > 0
+    if not fast.any():
+        return out, False
+    half = unit[fast] * (0.5 * excess[fast])[:, None]
+    np.add.at(out, i[fast], -half)
+    np.add.at(out, j[fast], half)
+    return out, True
+
+
 def turn_toward(heading: float, desired: float, max_turn: float) -> float:
     """Rotate `heading` toward `desired` (rad) by at most `max_turn` rad."""
     diff = (desired - heading + math.pi) % (2 * math.pi) - math.pi

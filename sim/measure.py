@@ -20,22 +20,16 @@ from typing import Any
 import mesa
 import numpy as np
 
-from sim import comms, formations, metrics
-from sim.heartbeat import key_row, key_term
-from sim.neighbours import (
-    DENSE_MAX_N,
-    close_pairs,
-    dense_d2,
-    min_distance,
-    pair_vectors,
-    pairs_and_distances,
-)
+from sim import formations, metrics
+from sim.neighbours import close_pairs, min_distance, pair_vectors
 
 GRAPH_EVERY_N = 100  # above this many active agents, graph metrics every GRAPH_PERIOD steps
 GRAPH_PERIOD = 10  # steps
 FEW = 24  # up to this many agents, order and cohesion are summed in plain floats
 DENSE_GRAPH_MAX_N = 300  # collective modes: graph metrics from a distance matrix up to this size
 RECOVERY_THRESHOLD = 0.25  # formation has recovered when its error is under this × spacing
+TOGETHER_SHARE = 0.5  # a successful mission's agents were with the group this share of the time
+TOGETHER_PERIOD = 10  # steps between samples of who travels with the group
 
 
 @functools.cache
@@ -77,22 +71,18 @@ class Measurements:
     """Reporters, recovery bookkeeping and `summary()` for SwarmModel."""
 
     def _setup_measurements(self) -> None:
-        self._adj: np.ndarray | None = None  # last small-N adjacency (graph metrics cached on it)
-        self._d2: np.ndarray | None = None  # last small-N squared-distance matrix ...
-        self._d2_rows: np.ndarray | None = None  # ... and the rows it covers
-        self._near: tuple | None = None  # large N: (rows, pairs, distances) within reach
         self._members_key: tuple[int, int] | None = None  # (slot table, n active) of _members
+        self._graph_version = -1  # network links the graph metrics were computed on
         self._contacts: set[tuple[int, int]] = set()
         self._collisions = 0
-        self._leader_changes = 0
-        self._spurious = 0
         self._leaderless_steps = 0
         self._lost_at: float | None = None
         self._form_lost_at: float | None = None
         self._recoveries: list[float] = []
         self._formation_recoveries: list[float] = []
         self._formation_errors: list[float] = []
-        self._detected: set[tuple[int, int]] = set()
+        self._together = np.zeros(self.n, dtype=np.int64)  # samples each agent was with the group
+        self._samples = 0
         self._n_components = 1
         self._max_wp = 0
         self._collective_wp = 0
@@ -100,14 +90,14 @@ class Measurements:
         self.outcome: str | None = None
         self.largest_component = 1.0
         self.algebraic_connectivity = math.nan
+        self.min_separation = math.inf
 
     def _measure(self, force_graph: bool = False) -> None:
         act = self.active_rows
         n = len(act)
-        box = self.arena_size if self.torus else None
         pos, vel = self.pos[act], self.vel[act]
         self.n_active = n
-        self.n_leaders = int(np.count_nonzero(self.is_leader & self.active))
+        self.n_leaders = int(np.count_nonzero(self.is_leader))
         lead = self.leader
         self.leader_id = int(self.ids[lead]) if lead >= 0 else -1
         if n <= FEW:
@@ -117,81 +107,72 @@ class Measurements:
             self.order = metrics.order(vel)
             self.cohesion = metrics.cohesion(pos)
         self.formation_error = self._formation_error(lead)
-        self._measure_graph(act, pos, box, force_graph)
+        periodic = force_graph or n <= GRAPH_EVERY_N or int(self.time) % GRAPH_PERIOD == 0
+        self._measure_graph(act, pos, periodic)
         self.waypoints_reached = self._max_wp
         self.direction_error = self._direction_error(vel)
-        if self.time > 0 and self.n_leaders == 0 and self.behaviour is None:
-            self._leaderless_steps += 1
-        self._track_recovery(lead)
+        if self.behaviour is None:
+            if self.time > 0 and self.n_leaders == 0:
+                self._leaderless_steps += 1
+            if self.running and int(self.time) % TOGETHER_PERIOD == 0:
+                self._note_together(lead)
+            self._track_recovery(lead)
 
-    def _measure_graph(self, act, pos, box, force: bool) -> None:
+    def _measure_graph(self, act: np.ndarray, pos: np.ndarray, periodic: bool) -> None:
+        """Graph metrics, closest pair and collisions at the end-of-step positions.
+
+        The network's neighbour query made here (at every step in leader modes, where messages
+        need links, and when the graph metrics are due in collective modes) is the one the next
+        step starts from: nobody moves in between.
+        """
+        net = self.network
+        fresh = self.behaviour is None or periodic
+        if fresh:
+            net.update(self.pos, self.active, act)
+            if periodic and net.version != self._graph_version:
+                self._graph_metrics(act)
+                self._graph_version = net.version
+        prox = net.prox if fresh else None
+        self._measure_contacts(act, pos, prox)
+
+    def _graph_metrics(self, act: np.ndarray) -> None:
+        """largest_component and algebraic_connectivity of the current link graph."""
+        net, n = self.network, len(act)
+        if net.adj is not None:
+            largest, lam2, n_comp = metrics.graph_metrics(net.adj)
+        else:
+            local = net.pairs if n == self.n else np.searchsorted(act, net.pairs)
+            n_comp, labels = metrics.components(n, local)
+            largest = float(np.bincount(labels).max() / n) if n else math.nan
+            lam2 = metrics.algebraic_connectivity(n, local, n_comp)
+        self.largest_component, self.algebraic_connectivity = largest, lam2
+        self._note_components(n_comp)
+
+    def _measure_contacts(self, act: np.ndarray, pos: np.ndarray, prox) -> None:
+        """min_separation and collisions, from the neighbour query when it has them."""
         p = self.params
+        box = self.arena_size if self.torus else None
         n = len(act)
-        self._d2_rows = None
-        if n <= DENSE_MAX_N:
-            d2 = dense_d2(pos, box)
-            self._d2, self._d2_rows = d2, act
-            masked = d2 + _inf_diagonal(n)  # no agent is its own neighbour
-            adj = masked < p.comm_range**2
-            old = self._adj
-            if old is None or old.shape != adj.shape or (old != adj).any():
-                self._dense_graph(act, adj)
-                self._adj = adj
-            closest = float(masked.min()) if n > 1 else math.nan
+        if prox is not None and prox.d2 is not None:
+            masked = prox.d2 + _inf_diagonal(n)  # no agent is its own neighbour
+            closest = float(masked.min()) if n > 1 else math.inf
             self.min_separation = math.sqrt(closest)
             if closest < p.collision_radius**2 or self._contacts:
                 i, j = np.nonzero(masked < p.collision_radius**2)
                 self._count_collisions(act[i[i < j]], act[j[i < j]])
             return
-        periodic = force or n <= GRAPH_EVERY_N or int(self.time) % GRAPH_PERIOD == 0
-        if self.behaviour is not None and periodic and n <= DENSE_GRAPH_MAX_N:
-            # Collective modes need the link graph only for these metrics: from a distance
-            # matrix (one pass) rather than a pair query plus a sparse component search.
-            adj = dense_d2(pos, box) < p.comm_range**2
-            np.fill_diagonal(adj, False)
-            self._dense_graph(act, adj)
-            periodic = False
-        if self.behaviour is None or periodic:
-            # One neighbour query serves the links, the collisions and the next step's flock
-            # and separation terms (nobody moves between this measurement and the next move).
-            reach = max(p.comm_range, p.spacing, self.vision)
-            pairs, dist, both = pairs_and_distances(pos, reach, box)
-            self._near = (act, pairs, dist)
-            whole = n == self.n  # nobody dropped out: indices into `act` are the rows themselves
-            if reach == p.comm_range:  # every pair found is a link: reuse both directions
-                self._links = pairs if whole else act.take(pairs)
-                self._directed = both if whole else act.take(both)
-            else:
-                links = np.compress(dist < p.comm_range, pairs, axis=0)
-                self._set_links(links if whole else act.take(links))
+        reach = self._contact_reach()
+        if prox is not None and prox.pairs is not None and reach <= self.network.reach:
+            near = prox.dist < reach
+            close, dist = np.compress(near, prox.pairs, axis=0), prox.dist[near]
         else:
-            self._near = None
-        if periodic:
-            # links as indices into `act` (the rows themselves while nobody has dropped out)
-            local = self._links if n == self.n else np.searchsorted(act, self._links)
-            n_comp, labels = metrics.components(n, local)
-            self.largest_component = float(np.bincount(labels).max() / n)
-            self.algebraic_connectivity = metrics.algebraic_connectivity(n, local, n_comp)
-            self._note_components(n_comp)
-        # Pairs within one spacing give both the collisions and, when there are any, the
-        # closest pair; only an all-spread-out swarm needs the nearest-neighbour query.
-        if self._near is not None:
-            _, pairs, dist = self._near
-            near = dist < self._contact_reach()
-            close, dist = np.compress(near, pairs, axis=0), dist[near]
-        else:
-            close = close_pairs(pos, self._contact_reach(), box)
+            close = close_pairs(pos, reach, box)
             dist = np.hypot(*pair_vectors(pos, close, box).T)
+        # Pairs within one spacing give the collisions and, when there are any, the closest
+        # pair; only an all-spread-out swarm needs the nearest-neighbour query.
         self.min_separation = float(dist.min()) if len(close) else min_distance(pos, box)
         hit = np.compress(dist < p.collision_radius, close, axis=0)
         self._count_collisions(act[hit[:, 0]], act[hit[:, 1]])
-
-    def _dense_graph(self, act: np.ndarray, adj: np.ndarray) -> None:
-        """Graph metrics and links from a dense adjacency among the rows `act`."""
-        self.largest_component, self.algebraic_connectivity, n_comp = metrics.graph_metrics(adj)
-        i, j = np.nonzero(np.triu(adj))
-        self._set_links(np.column_stack([act[i], act[j]]))
-        self._note_components(n_comp)
 
     def _contact_reach(self) -> float:
         """Radius of the pair query for collisions and the closest pair.
@@ -201,11 +182,6 @@ class Measurements:
         p = self.params
         usual = p.repulsion_radius if self.behaviour is not None else p.spacing
         return max(p.collision_radius, usual)
-
-    def _set_links(self, links: np.ndarray) -> None:
-        """Store the link graph (undirected pairs of rows) and both directions of each link."""
-        self._links = links
-        self._directed = comms.directed_links(links)
 
     def _note_components(self, n_comp: int) -> None:
         """Log partition / merge events when the link graph splits or heals."""
@@ -228,7 +204,7 @@ class Measurements:
         if self.params.coordination != "formation" or lead < 0:
             return math.nan
         # Members and their offsets change only with a new slot table or a dropout.
-        key = (self.leaders[lead].slot_version, len(self.active_rows))
+        key = (self.leadership.leaders[lead].slot_version, len(self.active_rows))
         if self._members_key != key:
             slots = self.slot_of
             members = np.flatnonzero((slots >= 0) & self.active)
@@ -241,14 +217,26 @@ class Measurements:
         self._formation_errors.append(err)
         return err
 
+    def with_group(self, lead: int) -> np.ndarray:
+        """Agents travelling with leader `lead`: they follow it and are linked to it by relay."""
+        return self.leadership.believers(lead) & self.network.reachable(lead)
+
+    def kept_together(self) -> np.ndarray:
+        """Agents that were with the main leader's group for TOGETHER_SHARE of the samples."""
+        return self._together >= TOGETHER_SHARE * max(self._samples, 1)
+
+    def _note_together(self, lead: int) -> None:
+        """Sample who travels with the main leader's group (the mission's success needs it)."""
+        self._samples += 1
+        if lead >= 0:
+            self._together += self.with_group(lead)
+
     def _track_recovery(self, lead: int) -> None:
-        """Leader recovery: dropout → one leader acknowledged by every agent it can reach."""
+        """Leader recovery: dropout → one leader followed by every agent it can reach."""
         t = self.time
         if self._lost_at is not None and lead >= 0 and self.n_leaders == 1:
-            group = self.reachable(lead)
-            term = self.leaders[lead].term
-            believe = (key_row(self.belief) == lead) & (key_term(self.belief) == term)
-            if np.all(believe[group & (self.rows != lead)]):
+            group = self.network.reachable(lead)
+            if np.all(self.leadership.believers(lead)[group]):
                 self._recoveries.append(t - self._lost_at)
                 self.log(
                     "recovered",
@@ -272,13 +260,6 @@ class Measurements:
         cos = np.dot(mean, goal) / np.hypot(*mean)
         return float(math.acos(max(-1.0, min(1.0, cos))))
 
-    def message_counts(self) -> tuple[int, int]:
-        """(sent, delivered) over every channel: one count per sender → receiver message."""
-        channels = [self.heartbeats]
-        if getattr(self.election, "channel", None) is not None:
-            channels.append(self.election.channel)
-        return sum(c.sent for c in channels), sum(c.delivered for c in channels)
-
     def summary(self) -> dict[str, Any]:
         """Run-level outcome (README, "Summary fields")."""
         fe, rec, frec = self._formation_errors, self._recoveries, self._formation_recoveries
@@ -292,13 +273,13 @@ class Measurements:
             if self.completion_time is not None
             else math.nan,
             "waypoints_reached": self.waypoints_reached,
-            "leader_changes": self._leader_changes,
+            "leader_changes": self.leadership.changes if self.leadership else 0,
             "leaderless_steps": self._leaderless_steps,
             "max_recovery_steps": max(rec + [never])
             if rec or self._lost_at is not None
             else math.nan,
             "formation_recovery_steps": max(frec) if frec else math.nan,
-            "spurious_elections": self._spurious,
+            "spurious_elections": self.leadership.spurious if self.leadership else 0,
             "mean_formation_error": float(np.mean(fe)) if fe else math.nan,
             "collisions": self._collisions,
             "final_active": self.n_active,

@@ -16,20 +16,18 @@ from typing import Any
 import mesa
 import numpy as np
 
-from sim import comms, faults, formations, positioning
-from sim import election as election_mod
+from sim import faults, formations, positioning
 from sim.agents import SwarmAgent
 from sim.behaviours import load as load_behaviour
-from sim.control import LeaderState
-from sim.heartbeat import (
-    Beacon,
-    Knowledge,
-)
-from sim.leadership import Leadership
-from sim.measure import Collector, Measurements
+from sim.components.leadership import Hooks, Leadership
+from sim.components.network import Network
+from sim.control import Flight
+from sim.measure import DENSE_GRAPH_MAX_N, Collector, Measurements
 from sim.motion import Motion
+from sim.neighbours import DENSE_MAX_N
 from sim.params import SwarmParams
 from sim.route import default_route, start_point
+from sim.slots import assign_slots
 
 REPORTERS = (
     "n_active",
@@ -50,7 +48,7 @@ COLLECTIVE = ("couzin", "vicsek")
 SUCCESS_FRACTION = 0.5  # share of the initial agents that must arrive with the leader
 
 
-class SwarmModel(Leadership, Motion, Measurements, mesa.Model):
+class SwarmModel(Motion, Measurements, mesa.Model):
     """A swarm of point agents with one leader, travelling a route of waypoints.
 
     Args:
@@ -79,11 +77,10 @@ class SwarmModel(Leadership, Motion, Measurements, mesa.Model):
         self.preset = preset
         self.seed = rng
         self.events: list[tuple[float, str, int, str]] = []
-        self.elections: list[tuple[float, int, int]] = []  # (time, unique_id, term) of each win
         self._setup_geometry()
         self._setup_agents()
-        self._setup_knowledge()
         self._setup_measurements()
+        self._setup_network()
         self.datacollector = Collector(model_reporters={r: r for r in REPORTERS})
         self._measure(force_graph=True)
         self.datacollector.collect(self)
@@ -120,7 +117,6 @@ class SwarmModel(Leadership, Motion, Measurements, mesa.Model):
         self.start_heading = math.atan2(to_wp[1], to_wp[0]) if np.any(to_wp) else 0.0
         self.active = np.ones(n, dtype=bool)
         self.active_rows = self.rows.copy()  # np.flatnonzero(self.active), kept up to date
-        self.dropped_at = np.full(n, -1, dtype=np.int64)
         self.behaviour = None
         if p.coordination in COLLECTIVE:
             cls = load_behaviour(p.coordination)
@@ -145,68 +141,38 @@ class SwarmModel(Leadership, Motion, Measurements, mesa.Model):
         for row, agent in enumerate(self.handles):
             agent.row = row
 
-    def _setup_knowledge(self) -> None:
-        """The initial leader (id 1, term 1) and its first heartbeat, known to all."""
+    def _setup_network(self) -> None:
+        """The network every message travels on and, in leader modes, the leadership layer."""
         p = self.params
-        n = self.n
-        self.is_leader = np.zeros(n, dtype=bool)
-        self.term = np.zeros(n, dtype=np.int64)
-        self.belief = np.full(n, -1, dtype=np.int64)
-        # Last step each agent heard a fresher heartbeat (or reset its election timer): silence
-        # is measured from *receipt*, so relay latency along a long chain is not mistaken for loss.
-        self.timer = np.zeros(n, dtype=np.int64)
-        # Timers start with the first heartbeat an agent hears after the start (at the far end
-        # of a long chain that takes many steps).
-        self.armed = np.zeros(n, dtype=bool)
-        self.timeout = self.draw_timeout(n)
-        self.suspecting = np.zeros(n, dtype=bool)
-        self.hb_dirty = np.zeros(n, dtype=bool)
-        self.known = Knowledge(n)
-        self.leaders: dict[int, LeaderState] = {}
-        self._members_checked: dict[int, tuple[int, int]] = {}  # see _notice_dropouts
-        self.beacons: dict[tuple[int, int], Beacon] = {}
-        self.slot_maps: dict[int, np.ndarray] = {}
-        self.heartbeats = comms.Channel(n, p.comm_delay, self.rng)
-        self.blackout_until = -1
-        if p.blackout_at >= 0 and p.blackout_steps > 0:
-            self.blackout_from = p.blackout_at
-        else:
-            self.blackout_from = -1
-        self.positioning_lost = False
-        self.leader = -1
-        self.election = election_mod.create(self)
-        self._links = np.zeros((0, 2), dtype=np.intp)
-        self._directed = self._links
-        if p.coordination in COLLECTIVE:
-            return
-        slots = np.full(n, -1, dtype=np.int64)
-        slots[1:] = np.arange(n - 1)
-        self.slot_maps[0] = slots
-        self.leaders[0] = LeaderState(
-            term=1,
-            since=0,
-            route_version=0,
-            waypoint_index=0,
-            heading=self.start_heading,
-            frame_heading=self.start_heading,
-            slot_version=0,
+        collective = self.behaviour is not None
+        self.network = Network(
+            self.n,
+            comm_range=p.comm_range,
+            message_loss=p.message_loss,
+            distance_loss=p.distance_loss,
+            delay=p.comm_delay,
+            rng=self.rng,
+            box=self.arena_size if self.torus else None,
+            max_links=p.max_links,
+            reach=0.0 if collective else max(p.spacing, self.vision, self.look_ahead()),
+            dense_max=DENSE_GRAPH_MAX_N if collective else DENSE_MAX_N,
         )
-        self.is_leader[0] = True
-        self.leader = 0
-        self.term[:] = 1
-        self._emit_heartbeats(force=True)
-        self.belief[:] = self.belief[0]
-        self.known.learn(self.rows, self.belief, self.slot_maps)
-        self.hb_dirty[:] = False
+        self.network.update(self.pos, self.active, self.active_rows)
+        self.flights: dict[int, Flight] = {}  # how each leader flies (leader modes)
+        self.leadership = None
+        if not collective:  # agent 1 (row 0) leads at the start, in term 1
+            self.flights[0] = Flight(0, 0, self.start_heading, self.start_heading)
+            self.leadership = Leadership(p, self.network, self.rng, _Crew(self), leader=0)
+        self.positioning_lost = False
 
     # ------------------------------------------------------------------ the step recipe
     def step(self) -> None:
         """Advance one step: faults → sense → communicate → detect → elect → move → measure."""
         self._inject_faults()
         self._sense()
-        links, loss = self._communicate()
-        suspects = self._detect()
-        self.election.step(self, links, loss, suspects)
+        if self.leadership is not None:
+            self.network.update(self.pos, self.active, self.active_rows)
+            self.leadership.step(int(self.time))
         self._move()
         self._advance_mission()
         self._measure()
@@ -245,33 +211,7 @@ class SwarmModel(Leadership, Motion, Measurements, mesa.Model):
     @property
     def blackout(self) -> bool:
         """True while communication is jammed."""
-        return self.time < self.blackout_until
-
-    def _communicate(self) -> tuple[np.ndarray, Any]:
-        """Leaders emit heartbeats; beacons are relayed one hop; leaders that meet resolve."""
-        p = self.params
-        links = self._directed
-        if self.blackout:
-            loss: Any = 1.0
-        else:
-            loss = comms.link_loss(self.pos, links, p.message_loss, p.distance_loss, p.comm_range)
-        if self.behaviour is not None:
-            return links, loss
-        if p.information == "oracle":
-            self._tell_everyone()
-            return links, loss
-        self._emit_heartbeats()
-        t = int(self.time)
-        self.heartbeats.send(t, self.hb_dirty & self.active, self.belief, links, loss)
-        self.hb_dirty[:] = False
-        rows, keys = self.heartbeats.receive(t)
-        live = self.active[rows]
-        rows, keys = rows[live], keys[live]
-        fresh = keys > self.belief[rows]
-        rows, keys = rows[fresh], keys[fresh]
-        if len(rows):
-            self._adopt_beacons(rows, keys)
-        return links, loss
+        return self.network.jammed(self.time)
 
     # ------------------------------------------------------------------ mission
     def _advance_mission(self) -> None:
@@ -279,25 +219,26 @@ class SwarmModel(Leadership, Motion, Measurements, mesa.Model):
         if p.coordination == "couzin":
             self._advance_collective()
         latest = max(self.routes)
-        for row, state in list(self.leaders.items()):
-            route = self.routes[state.route_version]
-            if not self.active[row]:
-                continue
-            if state.waypoint_index < len(route):
+        for row, flight in list(self.flights.items()):
+            route = self.routes[flight.route_version]
+            if flight.waypoint_index < len(route):
                 ex, ey = self.estimate[row].tolist()
-                wx, wy = route[state.waypoint_index].tolist()
-                dist = math.hypot(ex - wx, ey - wy)
-                if dist <= p.waypoint_radius:
-                    self.log("waypoint_reached", row, f"waypoint {state.waypoint_index}")
-                    state.waypoint_index += 1
-                    self._max_wp = max(self._max_wp, state.waypoint_index)
-            if state.waypoint_index == len(route) and state.route_version == latest:
+                wx, wy = route[flight.waypoint_index].tolist()
+                if math.hypot(ex - wx, ey - wy) <= p.waypoint_radius:
+                    self.log("waypoint_reached", row, f"waypoint {flight.waypoint_index}")
+                    flight.waypoint_index += 1
+                    self._max_wp = max(self._max_wp, flight.waypoint_index)
+            if flight.waypoint_index == len(route) and flight.route_version == latest:
                 self._check_arrival(row)
         if self.running and self.time >= p.max_steps:
             self._end("mission_failed", "out of time")
         elif self.running and not self.active.any():
             self._end("mission_failed", "no agents left")
-        elif self.running and self.behaviour is None and not self.election.can_recover(self):
+        elif (
+            self.running
+            and self.leadership
+            and not self.leadership.protocol.can_recover(self.leadership)
+        ):
             self._end("mission_failed", "leaderless with no way to choose a new leader")
 
     def _advance_collective(self) -> None:
@@ -315,17 +256,19 @@ class SwarmModel(Leadership, Motion, Measurements, mesa.Model):
                 self._end("mission_complete", "the group's centroid reached the last waypoint")
 
     def _check_arrival(self, row: int) -> None:
-        """At the last waypoint the leader holds, until enough of the group has arrived.
+        """At the last waypoint the leader holds until enough of its group has arrived with it.
 
-        Success once SUCCESS_FRACTION of the initial agents are with it (in its communication
-        component); otherwise it waits for stragglers until max_steps.
+        Success once at least SUCCESS_FRACTION of the initial agents (the leader included) are
+        with it *as its group*: they follow this leader, are linked to it by relay, and were
+        with the group for at least TOGETHER_SHARE of the steps so far (`Measurements`).
+        Otherwise it waits for stragglers until max_steps.
         """
-        if not self.running:
+        if not self.running or row != self.leader:
             return
-        with_leader = int(self.reachable(row).sum())
-        if with_leader >= SUCCESS_FRACTION * self.n:
+        arrived = int(np.count_nonzero(self.with_group(row) & self.kept_together()))
+        if arrived >= SUCCESS_FRACTION * self.n:
             self.completion_time = self.time
-            self._end("mission_complete", f"{with_leader} agents arrived together")
+            self._end("mission_complete", f"{arrived} agents arrived together")
 
     def _end(self, kind: str, detail: str) -> None:
         self.outcome = kind
@@ -342,19 +285,14 @@ class SwarmModel(Leadership, Motion, Measurements, mesa.Model):
         row = self._row(unique_id)
         if not self.active[row]:
             return
-        was_leader = bool(self.is_leader[row])
         self.active[row] = False
         self.active_rows = np.flatnonzero(self.active)
         self.vel[row] = 0.0
-        self.dropped_at[row] = int(self.time)
+        was_leader = self.leadership is not None and self.leadership.drop(row, int(self.time))
         self.log("dropout", row, "leader" if was_leader else "follower")
         self.handles[row].remove()
-        if was_leader:
-            self.is_leader[row] = False
-            self.leaders.pop(row, None)
-            self._update_leader()
-            if self._lost_at is None:
-                self._lost_at = self.time
+        if was_leader and self._lost_at is None:
+            self._lost_at = self.time
 
     def drop_leader(self) -> None:
         """Make the current (main) leader drop out; nothing happens when there is none."""
@@ -369,7 +307,7 @@ class SwarmModel(Leadership, Motion, Measurements, mesa.Model):
         """
         if int(steps) != steps or steps < 1:
             raise ValueError(f"steps must be a whole number >= 1; got {steps!r}")
-        self.blackout_until = max(self.blackout_until, int(self.time) + int(steps))
+        self.network.jam(int(self.time), int(steps))
         self.log("blackout", -1, f"all messages lost for {int(steps)} steps")
 
     def lose_positioning(self) -> None:
@@ -399,12 +337,34 @@ class SwarmModel(Leadership, Motion, Measurements, mesa.Model):
         version = max(self.routes) + 1
         self.routes[version] = np.vstack([self.routes[version - 1], xy])
         if self.leader >= 0:
-            self.leaders[self.leader].route_version = version
+            self.flights[self.leader].route_version = version
         if not self.running and self.outcome == "mission_complete":
             self.running, self.outcome, self.completion_time = True, None, None
         self.log("waypoint_added", self.leader, f"({xy[0]:.1f}, {xy[1]:.1f})")
 
     # ------------------------------------------------------------------ queries
+    @property
+    def leader(self) -> int:
+        """Row of the main leader (highest term, then lowest id; -1 when there is none)."""
+        return self.leadership.main if self.leadership is not None else -1
+
+    @property
+    def is_leader(self) -> np.ndarray:
+        """Which rows are active leaders (a partition can have one per part)."""
+        if self.leadership is None:
+            return np.zeros(self.n, dtype=bool)
+        return self.leadership.is_leader
+
+    @property
+    def elections(self) -> list[tuple[float, int, int]]:
+        """(time, unique_id, term) of every election won."""
+        return self.leadership.elections if self.leadership is not None else []
+
+    @property
+    def election(self):
+        """The election protocol in use (None in the leaderless modes)."""
+        return self.leadership.protocol if self.leadership is not None else None
+
     @property
     def route(self) -> np.ndarray:
         """The newest route (k, 2) of waypoints (m)."""
@@ -416,19 +376,19 @@ class SwarmModel(Leadership, Motion, Measurements, mesa.Model):
         if self.behaviour is not None:
             return self._collective_wp
         lead = self.leader
-        return self.leaders[lead].waypoint_index if lead >= 0 else self._max_wp
+        return self.flights[lead].waypoint_index if lead >= 0 else self._max_wp
 
     @property
     def heading(self) -> float:
         """The main leader's heading (rad); the start heading when there is none."""
         lead = self.leader
-        return self.leaders[lead].heading if lead >= 0 else self.start_heading
+        return self.flights[lead].heading if lead >= 0 else self.start_heading
 
     @property
     def frame_heading(self) -> float:
         """The main leader's slot-frame heading (rad)."""
         lead = self.leader
-        return self.leaders[lead].frame_heading if lead >= 0 else self.start_heading
+        return self.flights[lead].frame_heading if lead >= 0 else self.start_heading
 
     @property
     def slot_of(self) -> np.ndarray:
@@ -436,7 +396,7 @@ class SwarmModel(Leadership, Motion, Measurements, mesa.Model):
         lead = self.leader
         if lead < 0 or self.params.coordination != "formation":
             return np.full(self.n, -1, dtype=np.int64)
-        return self.slot_maps[self.leaders[lead].slot_version]
+        return self.leadership.slot_table(lead)
 
     def slot_positions(self) -> np.ndarray:
         """World position (N, 2) of each row's slot around the main leader (own if none)."""
@@ -451,7 +411,17 @@ class SwarmModel(Leadership, Motion, Measurements, mesa.Model):
 
     def links(self) -> np.ndarray:
         """Rows (m, 2) of active agent pairs within communication range (for drawing)."""
-        return self._links.copy()
+        self.network.update(self.pos, self.active, self.active_rows)
+        return self.network.pairs.copy()
+
+    def reachable(self, row: int) -> np.ndarray:
+        """Active agents with a link path to `row`."""
+        self.network.update(self.pos, self.active, self.active_rows)
+        return self.network.reachable(row)
+
+    def message_counts(self) -> tuple[int, int]:
+        """(sent, delivered) over every channel: one count per sender → receiver message."""
+        return self.network.counts()
 
     def goal_direction(self) -> np.ndarray | None:
         """Preferred unit direction of informed agents (couzin); None where it does not apply."""
@@ -480,6 +450,66 @@ class SwarmModel(Leadership, Motion, Measurements, mesa.Model):
         while self.running and self.time < limit:
             self.step()
         return self.summary()
+
+
+class _Crew(Hooks):
+    """How the leadership layer reaches the rest of the model (flights, slots, the event log)."""
+
+    def __init__(self, model: SwarmModel) -> None:
+        self.model = model
+
+    def flight(self, row: int) -> tuple:
+        """The leader's flight for its beacon: its own estimate, velocity, heading, progress."""
+        m = self.model
+        f = m.flights[row]
+        x, y = m.estimate[row].tolist()
+        vx, vy = m.vel[row].tolist()
+        return (
+            x,
+            y,
+            vx,
+            vy,
+            f.heading,
+            f.frame_heading,
+            f.turn,
+            f.frame_turn,
+            f.waypoint_index,
+            f.route_version,
+        )
+
+    def took_over(self, row: int, serial: int) -> None:
+        """A new leader flies on from what its last beacon said (or from the start)."""
+        m = self.model
+        knows = m.leadership.knowledge
+        route, waypoint = knows.route_of(serial) if serial >= 0 else (0, 0)
+        vx, vy = m.vel[row].tolist()
+        if math.hypot(vx, vy) > 1e-6:
+            heading = math.atan2(vy, vx)
+        else:
+            heading = knows.heading_of(serial) if serial >= 0 else m.start_heading
+        m.flights[row] = Flight(route, waypoint, heading, heading)
+
+    def stood_down(self, row: int) -> None:
+        """A leader that stepped down or dropped out stops flying the route."""
+        self.model.flights.pop(row, None)
+
+    def assign(self, row: int, members: np.ndarray, old: np.ndarray) -> np.ndarray:
+        """Formation: `slot_assignment` over the members' estimates; flock: rank order."""
+        m = self.model
+        if m.params.coordination != "formation":
+            return np.arange(len(members))
+        return assign_slots(
+            m.params.slot_assignment,
+            old,
+            m.estimate[members],
+            m.estimate[row],
+            m.flights[row].frame_heading,
+            m.offsets,
+        )
+
+    def log(self, kind: str, row: int, detail: str) -> None:
+        """Events go to the model's log."""
+        self.model.log(kind, row, detail)
 
 
 def _coerce_seed(rng: Any) -> Any:

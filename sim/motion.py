@@ -9,6 +9,8 @@ and speed (see `sim.control` for the steering laws and their sources).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from sim import kinematics, positioning
@@ -18,6 +20,8 @@ from sim.kinematics import steer_one
 from sim.neighbours import close_pairs, pair_sum
 
 SEPARATION_FRACTION = 0.6  # separation acts within this fraction of `spacing`
+STOP_FRACTION = 0.3  # × spacing: agents closing fast brake to stop at least this far apart
+LOOK_AHEAD_SPACINGS = 4.0  # pairs closing fast are looked for within this many spacings
 SEPARATION_GAIN = 0.5  # m/step of push per m of intrusion
 SMALL_N = 24  # formations of up to this many active agents steer agent by agent (plain floats)
 FLOCK_RADIUS = 0.5  # × spacing·√N: inside this distance of the leader there is no pull to it
@@ -33,11 +37,15 @@ class Motion:
             return
         if self.behaviour is not None:
             self.vel[act] = self.behaviour.velocities(self)[act]
-        elif self._steers_one_by_one(act):
-            self.vel[act] = self._steer_each(act)
         else:
-            desired = self._desired_velocity(act)
-            self.vel[act], _ = kinematics.steer(self.vel[act], desired, p.max_speed, p.max_accel)
+            brake, closing = self._braking(act)
+            if not closing and self._steers_one_by_one(act):
+                self.vel[act] = self._steer_each(act)
+            else:
+                desired = self._desired_velocity(act) + brake
+                self.vel[act], _ = kinematics.steer(
+                    self.vel[act], desired, p.max_speed, p.max_accel
+                )
         self.pos[act] += self.vel[act]
         if self.positioning_lost:
             self.estimate[act] = positioning.dead_reckon(
@@ -45,6 +53,34 @@ class Motion:
             )
         if self.torus:
             self.pos[act] %= self.arena_size
+
+    def _braking(self, act: np.ndarray) -> tuple[np.ndarray | float, bool]:
+        """Corrections for pairs closing too fast to stop (`kinematics.braking_push`).
+
+        No pair can close faster than twice the largest deviation from the mean velocity, nor
+        is any pair nearer than the last measured closest pair: when that bound is within the
+        closing limit (a formation in steady flight), the pairs need not be looked at.
+        """
+        p = self.params
+        margin = STOP_FRACTION * p.spacing
+        vel = self.vel[act]
+        dev = vel - vel.mean(axis=0)
+        fastest = 2.0 * math.sqrt(float(np.max(dev[:, 0] ** 2 + dev[:, 1] ** 2)))
+        if fastest <= float(kinematics.closing_limit(self.min_separation, margin, p.max_accel)):
+            return 0.0, False
+        pairs, dist = self._pairs_within(act, self.look_ahead(), with_dist=True)
+        return kinematics.braking_push(self.pos[act], vel, pairs, dist, margin, p.max_accel)
+
+    def look_ahead(self) -> float:
+        """Distance within which pairs are checked for closing too fast to stop (m).
+
+        Two agents at top speed close at 2·max_speed; they need c + c²/(4a) to stop, plus the
+        stopping margin — capped at LOOK_AHEAD_SPACINGS spacings.
+        """
+        p = self.params
+        closing = 2 * p.max_speed
+        need = STOP_FRACTION * p.spacing + closing + closing**2 / (4 * p.max_accel)
+        return min(need, LOOK_AHEAD_SPACINGS * p.spacing)
 
     def _steers_one_by_one(self, act: np.ndarray) -> bool:
         """Small formations without separation at work take the plain-float path."""
@@ -63,23 +99,23 @@ class Motion:
         """
         p = self.params
         now = float(self.time)
-        known = self.known
+        known = self.leadership.knowledge
         src, slot = known.src.tolist(), known.slot.tolist()
-        belief, suspecting = self.belief.tolist(), self.suspecting.tolist()
+        following = self.leadership.following.tolist()
         estimate, vel, offsets = self.estimate.tolist(), self.vel.tolist(), self.offsets.tolist()
         believed: dict[int, tuple] = {}  # one dead-reckoning per beacon, shared by its followers
         out = []
         for row in act.tolist():
-            if row in self.leaders:
+            if row in self.flights:
                 dx, dy = self._leader_velocity(row).tolist()
-            elif belief[row] >= 0 and not suspecting[row] and slot[row] >= 0:
+            elif following[row] and slot[row] >= 0:
                 serial = src[row]
                 if serial not in believed:
                     believed[serial] = known.believed_leader(serial, now)
                 ex, ey = estimate[row]
                 ox, oy = offsets[slot[row]]
                 dx, dy = slot_velocity_one(ex, ey, ox, oy, believed[serial], p.max_accel)
-            else:  # suspects its leader is lost, or has no slot yet: holds its position
+            else:  # has given up on its leader, or has no slot yet: holds its position
                 dx = dy = 0.0
             vx, vy = vel[row]
             out.append(steer_one(vx, vy, dx, dy, p.max_speed, p.max_accel))
@@ -89,11 +125,11 @@ class Motion:
         """Desired velocities of the active rows `act` from what each agent knows."""
         p = self.params
         desired = np.zeros((self.n, 2))
-        following = self.active & ~self.is_leader & ~self.suspecting & (self.belief >= 0)
-        rows = following.nonzero()[0]
-        pos, vel, frame = self.known.extrapolate(rows, self.time)
+        known = self.leadership.knowledge
+        rows = self.leadership.following.nonzero()[0]
+        pos, vel, frame = known.extrapolate(rows, self.time)
         if p.coordination == "formation":
-            slots = self.known.slot[rows]
+            slots = known.slot[rows]
             has = slots >= 0
             if not has.all():  # followers without a slot (yet) only keep their distance
                 rows, slots, pos, vel, frame = rows[has], slots[has], pos[has], vel[has], frame[has]
@@ -119,18 +155,17 @@ class Motion:
             )
         elif self.min_separation < SEPARATION_FRACTION * p.spacing:
             desired[act] += self._separation(act)
-        for row in self.leaders:
-            if self.active[row]:
-                desired[row] = self._leader_velocity(row)
+        for row in self.flights:
+            desired[row] = self._leader_velocity(row)
         return desired[act]
 
     def _leader_velocity(self, row: int) -> np.ndarray:
         """Desired velocity (2,) of the leader in `row`, flying the route it knows."""
-        state = self.leaders[row]
+        flight = self.flights[row]
         return leader_velocity(
-            state,
+            flight,
             self.estimate[row],
-            self.routes[state.route_version],
+            self.routes[flight.route_version],
             self.cruise_speed,
             self.params.max_accel,
             self.max_turn,
@@ -144,9 +179,10 @@ class Motion:
         """
         radius = SEPARATION_FRACTION * self.params.spacing
         pos = self.pos[act]
-        if self._d2_rows is not None and np.array_equal(self._d2_rows, act):
-            # Reuse the distances measured at the end of the last step (nobody moved since).
-            d2 = self._d2.copy()
+        prox = self._proximity(act)
+        if prox is not None and prox.d2 is not None:
+            # The distances measured at the end of the last step (nobody moved since).
+            d2 = prox.d2.copy()
             np.fill_diagonal(d2, np.inf)
             dist = np.sqrt(d2)
             w = np.clip(radius - dist, 0.0, None) / dist
@@ -157,15 +193,31 @@ class Motion:
         f = d * (SEPARATION_GAIN * (radius - dist) / dist)[:, None]
         return pair_sum(len(pos), pairs, -f, f)
 
+    def _proximity(self, act: np.ndarray):
+        """The network's last neighbour query, if it covers exactly `act` where they are now."""
+        prox = self.network.prox
+        if prox is None or not (prox.rows is act or np.array_equal(prox.rows, act)):
+            return None
+        return prox
+
     def _pairs_within(self, act: np.ndarray, radius: float, with_dist: bool = False):
         """Pairs (indices into `act`) closer than `radius` (and their distances if asked).
 
-        Taken from the last measurement's neighbour query when nobody has dropped out since.
+        Taken from the network's neighbour query when it covers these agents and radius.
         """
-        if self._near is not None and np.array_equal(self._near[0], act):
-            _, pairs, dist = self._near
-            keep = dist < radius
-            near = np.compress(keep, pairs, axis=0)  # much faster than pairs[keep] for (m, 2)
-            return (near, dist[keep]) if with_dist else near
+        prox = self._proximity(act)
+        if prox is not None and prox.pairs is not None and radius <= self.network.reach:
+            keep = prox.dist < radius
+            near = np.compress(keep, prox.pairs, axis=0)  # much faster than pairs[keep]
+            return (near, prox.dist[keep]) if with_dist else near
+        if prox is not None and prox.d2 is not None:
+            i, j = np.nonzero(prox.d2 < radius * radius)
+            upper = i < j
+            i, j = i[upper], j[upper]
+            pairs = np.column_stack([i, j])
+            return (pairs, np.sqrt(prox.d2[i, j])) if with_dist else pairs
         pairs = close_pairs(self.pos[act], radius)
-        return (pairs, None) if with_dist else pairs
+        if with_dist:
+            d = self.pos[act][pairs[:, 1]] - self.pos[act][pairs[:, 0]]
+            return pairs, np.hypot(d[:, 0], d[:, 1])
+        return pairs

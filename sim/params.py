@@ -207,6 +207,14 @@ class SwarmParams:
     comm_delay: int = _spec(
         0, "Steps a message takes to arrive.", group="communication", unit="steps", lo=0, hi=100
     )
+    max_links: int = _spec(
+        64,
+        "A radio keeps links to at most this many neighbours, the nearest (bounds the work and "
+        "memory of dense groups).",
+        group="communication",
+        lo=1,
+        hi=10_000,
+    )
     # --- positioning -------------------------------------------------------------------------
     position_noise: float = _spec(
         0.0,
@@ -293,6 +301,14 @@ class SwarmParams:
         unit="steps",
         lo=1,
         hi=10_000,
+    )
+    timeout_scaling: str = _spec(
+        "auto",
+        "auto: the timeout window grows with the group's measured broadcast time B, to "
+        "[min + 2B, max + 4B] (Raft's rule: broadcast time ≪ election timeout); fixed: exactly "
+        "[election_timeout_min, election_timeout_max].",
+        group="election",
+        choices=("auto", "fixed"),
     )
     # --- collective (couzin / vicsek) ---------------------------------------------------------
     informed_fraction: float = _spec(

@@ -240,13 +240,13 @@ def test_small_formation_steers_agent_by_agent_like_the_vector_laws(preset):
     for _ in range(450):
         act = model.active_rows
         if model._steers_one_by_one(act):
-            pristine = copy.deepcopy(model.leaders)  # leader steering updates its heading
+            pristine = copy.deepcopy(model.flights)  # leader steering updates its heading
             each = model._steer_each(act)
-            model.leaders = copy.deepcopy(pristine)
+            model.flights = copy.deepcopy(pristine)
             desired = model._desired_velocity(act)
             vector, _ = kinematics.steer(model.vel[act], desired, p.max_speed, p.max_accel)
             np.testing.assert_allclose(each, vector, rtol=0, atol=1e-12)
-            model.leaders = pristine
+            model.flights = pristine
             checked += 1
         model.step()
     assert checked > 300

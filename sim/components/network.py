@@ -1,0 +1,305 @@
+"""The network: who can talk to whom this step, and every message that crosses a link.
+
+Each step, after faults and before anyone speaks, the network links the live agents that are
+within `comm_range` of each other (a unit-disk graph, from this step's positions). A radio keeps
+at most `max_links` neighbours — the nearest, as SwarmLab caps neighbours — so a dense group
+costs O(N · max_links) memory and work, never O(N²): an agent linked to more than `max_links`
+others keeps only the links that are among the `max_links` nearest of at least one end.
+
+Every message of the model — heartbeats, election messages, votes — goes through a channel of
+this network, so loss (`message_loss`, plus robotsim's distance term), delay (`comm_delay`) and
+blackouts apply to all of them alike, and each message is counted once when sent and once when
+it reaches a receiver that is still active (`counts`).
+
+The pairs of agents found within `reach` (≥ comm_range) are kept with their distances for the
+step (`prox`), so motion and measurement reuse the one neighbour query.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import shortest_path
+from scipy.spatial import cKDTree
+
+from sim import comms, metrics
+from sim.neighbours import DENSE_MAX_N, both_directions, dense_d2, pair_vectors, wrap
+
+KNN_SAMPLE = 64  # agents sampled to see whether the link cap binds before listing all pairs
+
+
+@dataclass
+class Proximity:
+    """One neighbour query: which active rows, where they were, and the pairs found.
+
+    Small groups (≤ `Network.dense_max`) keep the full squared-distance matrix `d2`; larger ones
+    keep `pairs` (indices into `rows`, i < j) within `Network.reach` and their distances `dist`
+    (None when the group is so dense that only each agent's nearest neighbours were listed).
+    """
+
+    rows: np.ndarray
+    pos: np.ndarray
+    d2: np.ndarray | None = None
+    pairs: np.ndarray | None = None
+    dist: np.ndarray | None = None
+
+
+class Network:
+    """Links, loss, delay and blackouts, and the channels every message travels on.
+
+    Args:
+        n: number of agents (rows).
+        comm_range: links exist only within this distance (m).
+        message_loss: probability that any one message is lost.
+        distance_loss: robotsim's extra loss, `distance_loss · (d / comm_range)²`.
+        delay: steps a message takes.
+        rng: the model's generator (the only source of randomness).
+        box: side of the arena when it wraps (periodic), else None.
+        max_links: most neighbours a radio keeps (the nearest).
+        reach: radius of the neighbour query when larger than comm_range (motion reuses it).
+        dense_max: up to this many active agents, distances come from a full matrix.
+    """
+
+    def __init__(
+        self,
+        n: int,
+        *,
+        comm_range: float,
+        message_loss: float,
+        delay: int,
+        rng: np.random.Generator,
+        distance_loss: float = 0.0,
+        box: float | None = None,
+        max_links: int = 64,
+        reach: float = 0.0,
+        dense_max: int = DENSE_MAX_N,
+    ) -> None:
+        self.n = n
+        self.comm_range = comm_range
+        self.message_loss = message_loss
+        self.distance_loss = distance_loss
+        self.delay = delay
+        self.rng = rng
+        self.box = box
+        self.max_links = max_links
+        self.reach = max(comm_range, reach)
+        self.dense_max = dense_max
+        self.active = np.ones(n, dtype=bool)
+        self.pairs = np.zeros((0, 2), dtype=np.intp)  # undirected links (rows), i < j
+        self.directed = self.pairs  # both directions of each link
+        self.link_loss: np.ndarray | float = message_loss  # per directed link, or one number
+        self.version = 0  # changes whenever the links change
+        self.prox: Proximity | None = None
+        self.adj: np.ndarray | None = None  # dense path: adjacency among prox.rows ...
+        self._adj_rows = np.zeros(0, dtype=np.intp)  # ... and the rows it covers
+        self.blackout_until = -1
+        self.channels: dict[str, comms.Channel] = {}
+        self.unicasts: dict[str, comms.Unicast] = {}
+        self._pos = np.zeros((n, 2))
+        self._crowded = True  # check whether the cap binds before the next full query
+        self._labels: tuple[int, np.ndarray] | None = None
+        self._codes: tuple[int, np.ndarray] | None = None
+
+    # ------------------------------------------------------------------ links
+    def update(self, pos: np.ndarray, active: np.ndarray, rows: np.ndarray | None = None) -> bool:
+        """Link the active agents from these positions; True if the query was (re)done.
+
+        A repeated call with the same positions and the same active agents reuses the last
+        query (measurement queries at the end of a step; the next step starts from there).
+        """
+        rows = np.flatnonzero(active) if rows is None else rows
+        self.active = active
+        prox = self.prox
+        if prox is not None and (prox.rows is rows or np.array_equal(prox.rows, rows)):
+            here = pos if len(rows) == self.n else pos[rows]
+            if np.array_equal(prox.pos, here):
+                return False
+        self._query(pos, rows)
+        return True
+
+    def set_links(self, pairs: np.ndarray, active: np.ndarray | None = None) -> None:
+        """Use these undirected links (rows) as they are (the protocol harness, tests)."""
+        pairs = np.asarray(pairs, dtype=np.intp).reshape(-1, 2)
+        if active is not None:
+            self.active = active
+            pairs = pairs[active[pairs[:, 0]] & active[pairs[:, 1]]]
+        self.prox = None
+        self._set(np.sort(pairs, axis=1), None)
+
+    def _query(self, pos: np.ndarray, rows: np.ndarray) -> None:
+        k = len(rows)
+        here = pos if k == self.n else pos[rows]
+        self._pos = pos
+        if k <= self.dense_max:
+            self._query_dense(rows, here)
+        else:
+            self._query_tree(rows, here)
+        if self.distance_loss > 0:
+            self.link_loss = comms.link_loss(
+                pos, self.directed, self.message_loss, self.distance_loss, self.comm_range, self.box
+            )
+
+    def _query_dense(self, rows: np.ndarray, here: np.ndarray) -> None:
+        d2 = dense_d2(here, self.box)
+        adj = d2 < self.comm_range**2
+        np.fill_diagonal(adj, False)
+        if len(rows) > self.max_links + 1 and adj.sum(axis=1).max() > self.max_links:
+            adj = _cap_dense(adj, d2, self.max_links)
+        self.prox = Proximity(rows, here.copy(), d2=d2)
+        old, same_rows = self.adj, np.array_equal(self._adj_rows, rows)
+        if same_rows and old is not None and old.shape == adj.shape and (old == adj).all():
+            return  # same links as before: keep the arrays (channels cache their columns)
+        i, j = np.nonzero(np.triu(adj))
+        self._set(np.column_stack([rows[i], rows[j]]), None)
+        self.adj, self._adj_rows = adj, rows
+
+    def _query_tree(self, rows: np.ndarray, here: np.ndarray) -> None:
+        k, cap, box = len(rows), self.max_links, self.box
+        tree = cKDTree(wrap(here, box) if box is not None else here, boxsize=box)
+        if self._crowded and k > cap + 1:
+            sample = tree.data[:: max(1, k // KNN_SAMPLE)]
+            d, _ = tree.query(sample, k=cap + 1, distance_upper_bound=self.comm_range)
+            if np.isfinite(d[:, cap]).any():  # someone has more than `cap` neighbours in range
+                self.prox = Proximity(rows, here.copy())
+                self._set(_nearest_links(tree, rows, cap, self.comm_range), None)
+                return
+        pairs = tree.query_pairs(self.reach, output_type="ndarray")
+        d = pair_vectors(here, pairs, box)
+        dist = np.abs(d.view(np.complex128)[:, 0])  # |dx + i·dy|: ~10x faster than np.hypot
+        self.prox = Proximity(rows, here.copy(), pairs=pairs, dist=dist)
+        local, ldist = pairs, dist
+        if self.reach > self.comm_range:
+            near = dist < self.comm_range
+            local, ldist = np.compress(near, pairs, axis=0), dist[near]
+        degree = np.bincount(local.ravel(), minlength=k)
+        top = int(degree.max()) if len(degree) else 0
+        self._crowded = top >= cap // 2
+        if top > cap:
+            local = np.compress(_cap_pairs(local, ldist, cap), local, axis=0)
+        whole = k == self.n  # nobody dropped out: indices into `rows` are the rows themselves
+        both = both_directions(local) if whole else None
+        self._set(local if whole else rows.take(local), both)
+
+    def _set(self, pairs: np.ndarray, both: np.ndarray | None) -> None:
+        self.pairs = pairs
+        self.directed = both if both is not None else comms.directed_links(pairs)
+        self.link_loss = self.message_loss
+        self.version += 1
+        self.adj = None
+
+    # ------------------------------------------------------------------ messages
+    def channel(self, name: str) -> comms.Channel:
+        """The broadcast channel `name` (created on first use)."""
+        if name not in self.channels:
+            self.channels[name] = comms.Channel(self.n, self.delay, self.rng)
+        return self.channels[name]
+
+    def unicast(self, name: str) -> comms.Unicast:
+        """The point-to-point channel `name` (created on first use)."""
+        if name not in self.unicasts:
+            self.unicasts[name] = comms.Unicast(self.rng)
+        return self.unicasts[name]
+
+    def loss(self, time: int) -> np.ndarray | float:
+        """Loss probability of each directed link this step (1 during a blackout)."""
+        return 1.0 if self.jammed(time) else self.link_loss
+
+    def broadcast(self, name: str, time: int, senders: np.ndarray, keys: np.ndarray) -> None:
+        """Each sender broadcasts `keys[row]` to its neighbours on channel `name`."""
+        self.channel(name).send(time, senders & self.active, keys, self.directed, self.loss(time))
+
+    def deliver(self, name: str, time: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(rows, best key, a sender of it) for messages of `name` reaching active rows now."""
+        return self.channel(name).receive(time, self.active)
+
+    def pair_loss(self, src: np.ndarray, dst: np.ndarray, time: int) -> np.ndarray | float:
+        """Loss probability of a message from each src to each dst row this step."""
+        if self.jammed(time):
+            return 1.0
+        if self.distance_loss <= 0:
+            return self.message_loss
+        d = pair_vectors(self._pos, np.column_stack([src, dst]), self.box)
+        frac2 = (d[:, 0] ** 2 + d[:, 1] ** 2) / self.comm_range**2
+        return np.clip(self.message_loss + self.distance_loss * frac2, 0.0, 1.0)
+
+    def jam(self, time: int, steps: int) -> None:
+        """Lose every message from `time` for `steps` steps (a blackout)."""
+        self.blackout_until = max(self.blackout_until, time + steps)
+
+    def jammed(self, time: float) -> bool:
+        """True while communication is jammed."""
+        return time < self.blackout_until
+
+    def counts(self) -> tuple[int, int]:
+        """(sent, delivered) over every channel: one count per sender → receiver message."""
+        parts = [*self.channels.values(), *self.unicasts.values()]
+        return sum(c.sent for c in parts), sum(c.delivered for c in parts)
+
+    # ------------------------------------------------------------------ graph queries
+    def labels(self) -> np.ndarray:
+        """Connected-component label of every row under the current links (-1: inactive)."""
+        if self._labels is None or self._labels[0] != self.version:
+            _, labels = metrics.components(self.n, self.pairs)
+            self._labels = (self.version, np.where(self.active, labels, -1))
+        return self._labels[1]
+
+    def reachable(self, row: int) -> np.ndarray:
+        """Active agents with a link path to `row` (those that hear it by relay)."""
+        labels = self.labels()
+        return (labels == labels[row]) & (labels >= 0)
+
+    def hops_from(self, row: int) -> np.ndarray:
+        """Hops from `row` to every agent over the current links (-1: unreachable)."""
+        adj = coo_matrix(
+            (np.ones(len(self.pairs)), (self.pairs[:, 0], self.pairs[:, 1])), shape=(self.n, self.n)
+        ).tocsr()
+        dist = shortest_path(adj, directed=False, unweighted=True, indices=row)
+        return np.where(np.isfinite(dist), dist, -1).astype(np.int64)
+
+    def linked(self, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+        """True where a link joins src[k] and dst[k] this step."""
+        if self._codes is None or self._codes[0] != self.version:
+            lo, hi = self.pairs.min(axis=1), self.pairs.max(axis=1)
+            self._codes = (self.version, np.sort(lo.astype(np.int64) * self.n + hi))
+        codes = self._codes[1]
+        if not len(codes):
+            return np.zeros(len(src), dtype=bool)
+        want = np.minimum(src, dst).astype(np.int64) * self.n + np.maximum(src, dst)
+        at = np.searchsorted(codes, want)
+        return (at < len(codes)) & (codes[np.minimum(at, len(codes) - 1)] == want)
+
+
+def _cap_pairs(pairs: np.ndarray, dist: np.ndarray, cap: int) -> np.ndarray:
+    """Mask of pairs kept when each agent keeps its `cap` nearest links (kept by either end)."""
+    m = len(pairs)
+    src = np.concatenate([pairs[:, 0], pairs[:, 1]])
+    order = np.lexsort((np.concatenate([dist, dist]), src))
+    ranked = src[order]
+    rank = np.arange(2 * m) - np.searchsorted(ranked, ranked, side="left")
+    keep = np.zeros(m, dtype=bool)
+    keep[(order % m)[rank < cap]] = True
+    return keep
+
+
+def _cap_dense(adj: np.ndarray, d2: np.ndarray, cap: int) -> np.ndarray:
+    """`_cap_pairs` for a dense adjacency matrix."""
+    order = np.argsort(np.where(adj, d2, np.inf), axis=1, kind="stable")
+    near = np.zeros_like(adj)
+    np.put_along_axis(near, order[:, :cap], True, axis=1)
+    near &= adj
+    return near | near.T
+
+
+def _nearest_links(tree: cKDTree, rows: np.ndarray, cap: int, radius: float) -> np.ndarray:
+    """Links (rows, i < j) from each agent to its `cap` nearest neighbours within `radius`."""
+    k = len(rows)
+    _, j = tree.query(tree.data, k=cap + 1, distance_upper_bound=radius)
+    i = np.repeat(np.arange(k), cap + 1)
+    j = j.ravel()
+    ok = (j < k) & (j != i)
+    lo, hi = np.minimum(i[ok], j[ok]), np.maximum(i[ok], j[ok])
+    codes = np.unique(lo.astype(np.int64) * k + hi)
+    local = np.column_stack([codes // k, codes % k]).astype(np.intp)
+    return rows.take(local)
