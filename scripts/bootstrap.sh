@@ -61,15 +61,17 @@ else
     stamp="$venv/.installed-$extras"
     inputs=(pyproject.toml)
     pin=()
+    how="versions pinned by $constraints"
     if [ -f "$constraints" ]; then
         inputs+=("$constraints")
         pin=(-c "$constraints")
     else
         echo "warning: $constraints is missing: installing unpinned versions" >&2
+        how="unpinned"
     fi
     want=$(cat "${inputs[@]}" | "$venv/bin/python" -c 'import hashlib, sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest())')
     if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-        echo "Installing swarm-sim[$extras] into $venv (versions pinned by $constraints) ..."
+        echo "Installing swarm-sim[$extras] into $venv ($how) ..."
         quiet_pip install --quiet -e ".[$extras]" ${pin[@]+"${pin[@]}"}
         if [ -f "$constraints" ]; then "$venv/bin/python" scripts/check_pins.py "$constraints"; fi
         echo "$want" >"$stamp"
