@@ -1,18 +1,29 @@
 # The two commands of the README:
 #   make ui    set everything up and open the browser UI on the default preset
 #   make test  set everything up and run the whole test suite (ruff + pytest, browser tests too)
-# Both create .venv with a Python >= 3.12 that runs and install what they need; re-runs are quick.
+# Both create .venv with a Python >= 3.12 that runs and install what they need, at the versions
+# pinned in requirements/constraints.txt; re-runs are quick.
+#   make test-latest   the suite on the newest versions, in a separate .venv-latest
+#   make lock          regenerate requirements/constraints.txt (make lock-upgrade: newest versions)
 
 VENV   := .venv
 PY     := $(VENV)/bin/python
+VENV_LATEST := .venv-latest
+EXTRAS := ui,dev,dask,parquet
 HOST   ?= 127.0.0.1
 PORT   ?= 8765
 PYTEST_ARGS ?=
 
-.PHONY: setup ui test lint format bench bench-ui chromium clean
+.PHONY: setup ui test test-latest lock lock-upgrade lint format bench bench-ui chromium clean
 
 setup:
-	@bash scripts/bootstrap.sh ui,dev,dask,parquet
+	@bash scripts/bootstrap.sh $(EXTRAS)
+
+lock:
+	@bash scripts/lock.sh $(EXTRAS)
+
+lock-upgrade:
+	@bash scripts/lock.sh --upgrade $(EXTRAS)
 
 chromium:
 	@bash scripts/ensure_chromium.sh
@@ -35,8 +46,14 @@ format: setup
 test: setup chromium lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# The same tests on the newest versions pyproject.toml allows (upgraded on every run); .venv and
+# the pins are left alone. Lint stays with the pinned ruff (make test).
+test-latest: chromium
+	@bash scripts/bootstrap.sh --latest $(EXTRAS)
+	$(VENV_LATEST)/bin/python -m pytest $(PYTEST_ARGS)
+
 bench: setup
 	$(VENV)/bin/swarm-sim bench
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(VENV_LATEST) .venv-tools .pytest_cache .ruff_cache .hypothesis

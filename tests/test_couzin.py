@@ -212,10 +212,16 @@ def _unit_rows(v: np.ndarray) -> np.ndarray:
 
 
 def test_accuracy_rises_with_informed_fraction():
-    """N = 30, 8 seeds: mean direction error falls as p goes 0.05 → 0.2 → 0.5."""
-    errors = [_errors(30, p, steps=400, seeds=8).mean() for p in (0.05, 0.2, 0.5)]
-    assert errors[0] > errors[1] > errors[2]
-    assert errors[2] < WITHIN_20_DEG
+    """N = 30: mean direction error drops clearly from p = 0.05 to 0.2 and stays low at 0.5."""
+    # Single runs are chaotic (another numpy build changes them), so the means are compared with
+    # margins, never strictly. Over 288 seeds the means are 0.84, 0.27 and 0.13 rad, with
+    # per-run sd 0.75, 0.22 and 0.10: p = 0.05 (2 informed agents) gets twice the seeds. 0.2 and
+    # 0.5 are both near saturation, so their order is left to noise within 0.1 rad.
+    few = _errors(30, 0.05, steps=400, seeds=24).mean()
+    some, half = (_errors(30, p, steps=400, seeds=12).mean() for p in (0.2, 0.5))
+    assert few > some + 0.1
+    assert half < some + 0.1
+    assert half < WITHIN_20_DEG
 
 
 def test_without_informed_agents_the_goal_does_not_matter():
@@ -223,26 +229,37 @@ def test_without_informed_agents_the_goal_does_not_matter():
     toward = simulate_couzin(20, 0.0, 100, np.random.default_rng(5), goal=(1.0, 0.0))
     against = simulate_couzin(20, 0.0, 100, np.random.default_rng(5), goal=(-1.0, 0.0))
     assert toward + against == pytest.approx(math.pi)  # same heading, measured from ±ĝ
-    errors = _errors(20, 0.0, steps=200, seeds=24)
-    # Uniform directions: mean error π/2 with standard error (π/√12)/√24 ≈ 0.19 rad.
+    errors = _errors(20, 0.0, steps=200, seeds=48)
+    # Uniform directions: mean error π/2 with standard error (π/√12)/√48 ≈ 0.13 rad.
     assert abs(errors.mean() - math.pi / 2) < 0.5
     assert np.mean(errors < WITHIN_20_DEG) < 0.35
 
 
 @pytest.mark.slow
 def test_accuracy_rises_with_informed_fraction_at_n50():
-    """N = 50, 12 seeds: the share of runs within 20° of ĝ grows with p (Couzin 2005 fig. 2)."""
-    shares = [np.mean(_errors(50, p, 800, 12) < WITHIN_20_DEG) for p in (0.0, 0.05, 0.2, 0.5)]
-    assert all(a < b for a, b in zip(shares, shares[1:], strict=False))
-    assert shares[-1] >= 0.9
+    """N = 50, 12 seeds: the share of runs within 20° of ĝ rises with p to ≈ 1 (Couzin 2005 fig. 2).
+
+    Over 192 seeds the shares at p = 0, 0.05, 0.2, 0.5 are 0.13, 0.34, 0.90 and 1.00: the curve
+    saturates, so neighbours may be equal, and single runs are chaotic (another numpy build
+    changes them). Hence no strict order: counts of the 12 runs may dip by up to 3 between
+    neighbours, but must rise by half the runs from p = 0 to 0.5, and nearly all end within 20°.
+    """
+    within = [int(np.sum(_errors(50, p, 800, 12) < WITHIN_20_DEG)) for p in (0.0, 0.05, 0.2, 0.5)]
+    assert all(b >= a - 3 for a, b in zip(within, within[1:], strict=False)), within
+    assert within[-1] - within[0] >= 6, within
+    assert within[-1] >= 11, within  # a share ≥ 0.9
 
 
 @pytest.mark.slow
 def test_larger_groups_need_a_smaller_informed_proportion():
-    """At p = 0.1, a group of 100 keeps closer to ĝ than a group of 10 (Couzin 2005 fig. 2)."""
-    small, large = _errors(10, 0.1, 800, 16), _errors(100, 0.1, 800, 16)
-    assert large.mean() < small.mean()
-    assert np.mean(large < WITHIN_20_DEG) > np.mean(small < WITHIN_20_DEG)
+    """At p = 0.1, a group of 100 keeps clearly closer to ĝ than a group of 10 (Couzin 2005 fig. 2).
+
+    Over 192 seeds: mean error 0.67 rad (sd 0.54) at N = 10 and 0.17 rad (sd 0.14) at N = 100;
+    shares within 20° 0.37 and 0.89. The noisy small group gets 48 (cheap) runs, the large 16.
+    """
+    small, large = _errors(10, 0.1, 800, 48), _errors(100, 0.1, 800, 16)
+    assert large.mean() < small.mean() - 0.2
+    assert np.mean(large < WITHIN_20_DEG) > np.mean(small < WITHIN_20_DEG) + 0.15
 
 
 def _fake_model(n: int, seed: int = 0, route=((20.0, 0.0), (20.0, 20.0)), **params):

@@ -60,4 +60,5 @@ def test_followers_steer_from_their_estimates():
         model = SwarmModel(n_agents=10, position_noise=noise, rng=3, max_steps=400)
         model.run()
         errors.append(model.summary()["mean_formation_error"])
-    assert errors[0] < errors[1] < errors[2]
+    # Seeds 0-15 give ≈ 0.24, 0.49-0.55 and 1.13-1.32 m: at least twice as large at each step.
+    assert errors[1] > 1.5 * errors[0] and errors[2] > 1.5 * errors[1], errors

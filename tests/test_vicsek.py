@@ -74,9 +74,11 @@ def test_order_near_one_at_low_noise():
 
 
 def test_order_falls_as_noise_grows():
-    """Order decreases monotonically over η = 0.5, 2, 4 (N = 100, 3 seeds, after a transient)."""
+    """Order falls clearly at each of η = 0.5 → 2 → 4 (N = 100, 3 seeds, after a transient)."""
     orders = [_steady_order(100, eta, steps=400, seeds=3, keep=200) for eta in (0.5, 2.0, 4.0)]
-    assert orders[0] > orders[1] > orders[2]
+    # Over 48 seeds: 0.988, 0.816 and 0.333 (per-run sd ≤ 0.02); in 16 disjoint triples of seeds
+    # the falls were at least 0.17 and 0.46 (time averages vary little between runs or builds).
+    assert orders[0] - orders[1] > 0.05 and orders[1] - orders[2] > 0.05, orders
     assert orders[0] - orders[2] > 0.3
 
 
@@ -85,7 +87,9 @@ def test_order_falls_as_noise_grows_at_paper_size():
     """With N = 400 (Vicsek 1995 fig. 2) order falls from ≈ 1 to well below 0.5 as η rises to 4."""
     etas = (0.1, 1.0, 2.0, 3.0, 4.0)
     orders = [_steady_order(400, eta, steps=800, seeds=3, keep=300) for eta in etas]
-    assert all(a > b for a, b in zip(orders, orders[1:], strict=False))
+    # Over 18 seeds: 0.9995, 0.944, 0.782, 0.535, 0.205 (per-run sd ≤ 0.03); in 6 disjoint
+    # triples of seeds every step fell by at least 0.05, many standard errors of a 3-seed mean.
+    assert all(a - b > 0.02 for a, b in zip(orders, orders[1:], strict=False)), orders
     assert orders[0] > 0.98
     assert orders[-1] < 0.5
 
