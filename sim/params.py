@@ -265,7 +265,8 @@ class SwarmParams:
     )
     dropout_pool: str = _spec(
         "any",
-        "Who random dropouts can hit: any agent, or only informed agents (couzin).",
+        "Who random dropouts can hit: any agent, or only informed agents (couzin only: the "
+        "other modes have no informed agents).",
         group="failures",
         choices=("any", "informed"),
     )
@@ -429,6 +430,11 @@ def _check_mode(p: SwarmParams) -> None:
             f"move at a constant speed, so with this max_speed speed must be a number in "
             f"[{lo}, {p.max_speed:g}] or empty (the mode's default, capped at max_speed); "
             f"or raise max_speed"
+        )
+    if p.dropout_pool == "informed" and p.coordination != "couzin":
+        raise ValueError(
+            f"dropout_pool='informed' needs coordination='couzin', the only mode with informed "
+            f"agents; with coordination={p.coordination!r} dropout_pool must be 'any'"
         )
 
 
