@@ -2,7 +2,9 @@
 
 Agents are double integrators with Δt = 1 step: v ← v + u, p ← p + v, with |u| ≤ max_accel and
 |v| ≤ max_speed. Controllers produce a *desired velocity*; the acceleration that chases it is
-clipped, which is how the limits hold by construction.
+clipped, which is how the limits hold by construction. The constant-speed modes (couzin, vicsek)
+honour the same limits differently: their speed is at most max_speed, and `turn_limit` bounds
+their turn per step so that the change of velocity stays within max_accel.
 """
 
 from __future__ import annotations
@@ -122,6 +124,19 @@ def turn_toward(heading: float, desired: float, max_turn: float) -> float:
     """Rotate `heading` toward `desired` (rad) by at most `max_turn` rad."""
     diff = (desired - heading + math.pi) % (2 * math.pi) - math.pi
     return heading + min(max(diff, -max_turn), max_turn)
+
+
+def turn_limit(speed: float, max_accel: float) -> float:
+    """Largest heading change (rad, at most π) per step of an agent at constant `speed`.
+
+    Turning by θ at constant speed v changes the velocity by |Δv| = 2·v·sin(θ/2), so
+    |Δv| ≤ max_accel holds for θ ≤ 2·asin(max_accel / (2·v)); once max_accel ≥ 2·v any turn,
+    even a reversal, is within the limit (π). This is how the constant-speed modes (couzin,
+    vicsek) honour `max_accel`.
+    """
+    if max_accel >= 2.0 * speed:
+        return math.pi
+    return 2.0 * math.asin(max_accel / (2.0 * speed))
 
 
 def headings(vel: np.ndarray) -> np.ndarray:

@@ -193,7 +193,7 @@ class SwarmModel(Motion, Measurements, mesa.Model):
         if p.dropout_rate <= 0.0:
             return
         pool = self.active
-        if p.dropout_pool == "informed" and hasattr(self.behaviour, "informed"):
+        if p.dropout_pool == "informed":  # couzin only (SwarmParams rejects it elsewhere)
             pool = self.active & self.behaviour.informed
         for row in faults.sample_dropouts(pool, p.dropout_rate, self.rng):
             self.drop_agent(int(self.ids[row]))

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 COORDINATIONS = ("formation", "flock", "couzin", "vicsek")
+CONSTANT_SPEED = ("couzin", "vicsek")  # every agent moves at one constant `speed`
 FORMATIONS = ("wedge", "line", "column", "circle", "grid")
 ROUTES = ("square", "zigzag", "straight", "loop")
 ELECTIONS = ("lowest_id", "raft", "succession", "none")
@@ -81,11 +82,17 @@ class SwarmParams:
         choices=COORDINATIONS,
     )
     max_speed: float = _spec(
-        1.0, "Top speed of any agent.", group="swarm", unit="m/step", lo=0.01, hi=20.0
+        1.0,
+        "Top speed of any agent (couzin / vicsek: their constant speed is at most this).",
+        group="swarm",
+        unit="m/step",
+        lo=0.01,
+        hi=20.0,
     )
     max_accel: float = _spec(
         0.2,
-        "Largest change of velocity per step.",
+        "Largest change of velocity per step (couzin / vicsek, at constant speed v: turns of at "
+        "most 2·asin(max_accel / 2v) per step; no bound once max_accel ≥ 2v).",
         group="swarm",
         unit="m/step²",
         lo=0.001,
@@ -266,7 +273,8 @@ class SwarmParams:
     )
     dropout_pool: str = _spec(
         "any",
-        "Who random dropouts can hit: any agent, or only informed agents (couzin).",
+        "Who random dropouts can hit: any agent, or only informed agents (couzin only: the "
+        "other modes have no informed agents).",
         group="failures",
         choices=("any", "informed"),
     )
@@ -356,7 +364,8 @@ class SwarmParams:
     )
     speed: float = _spec(
         None,
-        "Constant speed in couzin / vicsek; empty = the mode's published default.",
+        "Constant speed in couzin / vicsek, at most max_speed; empty = the mode's published "
+        "default (couzin 0.1, vicsek 0.03), or max_speed if that is lower.",
         group="collective",
         unit="m/step",
         lo=0.0001,
@@ -366,7 +375,8 @@ class SwarmParams:
     )
     max_turn: float = _spec(
         None,
-        "Largest turn per step (couzin); empty = the mode's default.",
+        "Largest turn per step (couzin); empty = the mode's default (0.2). Never more than "
+        "max_accel allows at the mode's speed.",
         group="collective",
         unit="rad/step",
         lo=0.0,
@@ -401,6 +411,7 @@ class SwarmParams:
                 f"election_timeout_min ({self.election_timeout_min}) must be <= "
                 f"election_timeout_max ({self.election_timeout_max})"
             )
+        _check_mode(self)
 
     @classmethod
     def build(cls, **kwargs: Any) -> SwarmParams:
@@ -424,6 +435,23 @@ class SwarmParams:
         if d["waypoints"] is not None:
             d["waypoints"] = [list(p) for p in d["waypoints"]]
         return d
+
+
+def _check_mode(p: SwarmParams) -> None:
+    """Reject settings the chosen coordination mode cannot honour, naming the fields."""
+    if p.coordination in CONSTANT_SPEED and p.speed is not None and p.speed > p.max_speed:
+        lo = _fmt(specs()["speed"]["lo"])
+        raise ValueError(
+            f"speed ({p.speed:g}) must be <= max_speed ({p.max_speed:g}): {p.coordination} agents "
+            f"move at a constant speed, so with this max_speed speed must be a number in "
+            f"[{lo}, {p.max_speed:g}] or empty (the mode's default, capped at max_speed); "
+            f"or raise max_speed"
+        )
+    if p.dropout_pool == "informed" and p.coordination != "couzin":
+        raise ValueError(
+            f"dropout_pool='informed' needs coordination='couzin', the only mode with informed "
+            f"agents; with coordination={p.coordination!r} dropout_pool must be 'any'"
+        )
 
 
 def field_names() -> tuple[str, ...]:

@@ -141,6 +141,28 @@ def test_informed_dropouts_hit_only_informed_agents():
     assert sorted(dropped) == np.flatnonzero(informed).tolist()
 
 
+def test_informed_dropouts_with_nobody_informed_hit_nobody():
+    """dropout_pool="informed" draws only from informed agents: with none, nobody drops out."""
+    model = _couzin(
+        n_agents=20, informed_fraction=0.0, dropout_rate=0.1, dropout_pool="informed",
+        max_steps=50, rng=8,
+    )  # fmt: skip
+    model.run()
+    assert model.active.all()
+    assert not [e for e in model.events if e[1] == "dropout"]
+
+
+@pytest.mark.parametrize("coordination", ["formation", "flock", "vicsek"])
+def test_informed_dropout_pool_is_rejected_without_informed_agents(coordination):
+    """dropout_pool="informed" outside couzin (nobody is informed) is a ValueError, not ignored."""
+    with pytest.raises(ValueError, match=r"dropout_pool='informed'.*coordination='couzin'"):
+        SwarmModel(coordination=coordination, dropout_pool="informed", dropout_rate=0.01)
+    with pytest.raises(
+        ValueError, match=rf"coordination={coordination!r} dropout_pool must be 'any'"
+    ):
+        SwarmModel(coordination=coordination, dropout_pool="informed")
+
+
 def test_any_dropouts_hit_uninformed_agents_too():
     """dropout_pool="any" (the default) draws from every active agent."""
     model = _couzin(n_agents=40, informed_fraction=0.25, dropout_rate=0.05, max_steps=60, rng=8)

@@ -27,8 +27,11 @@ from sim.behaviours.couzin import (
     direction_error,
     simulate_couzin,
 )
+from sim.kinematics import turn_limit
+from sim.params import specs
 
 EAST = np.array([1.0, 0.0])
+LIMITS = {name: specs()[name]["default"] for name in ("max_speed", "max_accel")}  # SwarmParams'
 WITHIN_20_DEG = math.radians(20)
 
 
@@ -268,7 +271,7 @@ def _fake_model(n: int, seed: int = 0, route=((20.0, 0.0), (20.0, 20.0)), **para
     defaults = dict(
         n_agents=n, speed=None, noise=None, interaction_radius=None, repulsion_radius=1.0,
         informed_weight=None, max_turn=None, informed_fraction=0.25, torus=None,
-        waypoints=None, route="straight", waypoint_radius=3.0,
+        waypoints=None, route="straight", waypoint_radius=3.0, **LIMITS,
     )  # fmt: skip
     return SimpleNamespace(
         pos=rng.uniform(0, 5, (n, 2)),
@@ -308,11 +311,24 @@ def test_adapter_moves_active_agents_at_default_speed(fraction):
 
 def test_adapter_uses_model_parameters():
     """Given speed and max_turn are honoured."""
-    model = _fake_model(30, speed=2.0, max_turn=0.05, noise=0.0, torus=True)
+    model = _fake_model(30, speed=2.0, max_speed=2.0, max_turn=0.05, noise=0.0, torus=True)
     before = model.vel.copy()
     new = CouzinBehaviour(model).velocities(model)
     np.testing.assert_allclose(np.hypot(*new[model.active].T), 2.0)
     assert np.all(_angle_between(before[model.active], new[model.active]) <= 0.05 + 1e-9)
+
+
+def test_adapter_honours_max_speed_and_max_accel():
+    """An empty speed is capped at max_speed; the turn per step keeps |Δv| within max_accel."""
+    model = _fake_model(30, max_speed=0.05, max_accel=0.005, noise=0.5)
+    model.vel = CouzinBehaviour.place(model)[1]
+    np.testing.assert_allclose(np.hypot(*model.vel.T), 0.05)
+    before = model.vel.copy()
+    new = CouzinBehaviour(model).velocities(model)
+    np.testing.assert_allclose(np.hypot(*new[model.active].T), 0.05)
+    turns = _angle_between(before[model.active], new[model.active])
+    assert turns.max() <= turn_limit(0.05, 0.005) + 1e-9 < DEFAULT_MAX_TURN  # the bound binds
+    assert np.hypot(*(new - before)[model.active].T).max() <= 0.005 + 1e-12
 
 
 def test_place_starts_one_cohesive_group_at_the_route_start():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import subprocess
 import sys
 
@@ -13,6 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim import PRESETS, SwarmModel
+from sim.behaviours.couzin import DEFAULT_SPEED as COUZIN_SPEED
+from sim.behaviours.vicsek import DEFAULT_SPEED as VICSEK_SPEED
+from sim.kinematics import turn_limit
 from sim.model import REPORTERS
 from tests.conftest import run_recording
 
@@ -65,6 +69,61 @@ def test_speed_and_acceleration_limits_hold(coordination):
     accel = np.hypot(*np.diff(vel, axis=0).transpose(2, 0, 1))
     assert speed.max() <= model.params.max_speed + 1e-9
     assert accel[active[1:]].max() <= model.params.max_accel + 1e-9  # dropped agents just stop
+
+
+COLLECTIVE_LIMITS = [
+    dict(max_speed=0.02),  # below both published speeds: the empty speed is capped to it
+    dict(max_accel=0.002),  # below 2·speed: the turn per step is bounded
+    dict(max_speed=0.05, max_accel=0.001, speed=0.04),  # an explicit speed under max_speed
+]
+
+
+@pytest.mark.parametrize("limits", COLLECTIVE_LIMITS)
+@pytest.mark.parametrize("coordination", ["couzin", "vicsek"])
+def test_collective_modes_honour_speed_and_acceleration_limits(coordination, limits):
+    """Couzin and Vicsek agents keep speed ≤ max_speed and turn so that |Δv| ≤ max_accel.
+
+    On the torus a wrap is not a move: each step, taken to the nearest periodic image, is the
+    velocity and so also within max_speed.
+    """
+    model = SwarmModel(
+        n_agents=30, coordination=coordination, arena_size=8.0, torus=True, rng=5,
+        waypoints=((0.0, 0.0), (1e4, 1e4)), max_steps=200, **limits,
+    )  # fmt: skip
+    pos, vel, active = run_recording(model)
+    p = model.params
+    default = COUZIN_SPEED if coordination == "couzin" else VICSEK_SPEED
+    speed = np.hypot(vel[..., 0], vel[..., 1])[active]
+    np.testing.assert_allclose(speed, limits.get("speed", min(default, p.max_speed)))
+    assert speed.max() <= p.max_speed + 1e-9
+    both = active[1:] & active[:-1]
+    accel = np.hypot(*np.diff(vel, axis=0).transpose(2, 0, 1))
+    assert accel[both].max() <= p.max_accel + 1e-9
+    move = np.diff(pos, axis=0)
+    move -= model.arena_size * np.round(move / model.arena_size)  # nearest periodic image
+    np.testing.assert_allclose(move[both], vel[1:][both], atol=1e-9)
+
+
+@settings(max_examples=200)
+@given(st.floats(1e-4, 20.0), st.floats(1e-3, 10.0), st.floats(-math.pi, math.pi))
+def test_turn_limit_keeps_the_change_of_velocity_within_max_accel(speed, max_accel, heading):
+    """Turning by turn_limit at constant speed changes the velocity by at most max_accel."""
+    turn = turn_limit(speed, max_accel)
+    assert 0.0 < turn <= math.pi
+    before = speed * np.array([math.cos(heading), math.sin(heading)])
+    after = speed * np.array([math.cos(heading + turn), math.sin(heading + turn)])
+    change = float(np.hypot(*(after - before)))
+    assert change <= max_accel * (1 + 1e-9)
+    if turn < math.pi:  # the bound binds: it is the largest such turn
+        assert change == pytest.approx(max_accel, rel=1e-6)
+
+
+@pytest.mark.parametrize("coordination", ["couzin", "vicsek"])
+def test_constant_speed_above_max_speed_is_rejected(coordination):
+    """A constant speed above max_speed cannot be honoured: a ValueError names both fields."""
+    with pytest.raises(ValueError, match=r"speed \(0\.8\).*max_speed \(0\.5\).*\[0\.0001, 0\.5\]"):
+        SwarmModel(coordination=coordination, speed=0.8, max_speed=0.5)
+    assert SwarmModel(coordination=coordination, speed=0.5, max_speed=0.5).params.speed == 0.5
 
 
 def test_leader_dropout_yields_one_new_leader_and_mission_completes():

@@ -113,3 +113,13 @@ def test_field_names_cover_design_table():
     informed_fraction noise interaction_radius torus max_steps""".split()
     assert set(design) <= set(field_names())
     assert len({f.name for f in dataclasses.fields(SwarmParams)}) == len(field_names())
+
+
+def test_collective_docs_quote_the_modes_defaults():
+    """The speed and max_turn docs quote the couzin / vicsek defaults they fall back on."""
+    from sim.behaviours import couzin, vicsek
+
+    docs = specs()
+    assert f"couzin {couzin.DEFAULT_SPEED:g}" in docs["speed"]["doc"]
+    assert f"vicsek {vicsek.DEFAULT_SPEED:g}" in docs["speed"]["doc"]
+    assert f"({couzin.DEFAULT_MAX_TURN:g})" in docs["max_turn"]["doc"]

@@ -20,6 +20,10 @@ from sim.behaviours.vicsek import (
     simulate_vicsek,
     vicsek_velocity,
 )
+from sim.kinematics import turn_limit
+from sim.params import specs
+
+LIMITS = {name: specs()[name]["default"] for name in ("max_speed", "max_accel")}  # SwarmParams'
 
 
 def _steady_order(n: int, noise: float, steps: int, seeds: int, keep: int) -> float:
@@ -129,10 +133,30 @@ def test_output_is_finite_with_constant_speed(data, noise, box, seed):
     np.testing.assert_allclose(np.hypot(new[:, 0], new[:, 1]), 0.03)
 
 
+def test_bounded_turn_caps_the_heading_change_noise_included():
+    """max_turn bounds every heading change; max_turn = π is exactly the paper's update."""
+    rng = np.random.default_rng(3)
+    pos, vel = rng.uniform(0, 3, (60, 2)), rng.normal(size=(60, 2))
+    kwargs = dict(speed=0.03, radius=1.0, noise=2.0, box=3.0)
+    free = vicsek_velocity(pos, vel, rng=np.random.default_rng(1), **kwargs)
+    same = vicsek_velocity(pos, vel, rng=np.random.default_rng(1), max_turn=math.pi, **kwargs)
+    np.testing.assert_array_equal(same, free)
+    bounded = vicsek_velocity(pos, vel, rng=np.random.default_rng(1), max_turn=0.1, **kwargs)
+    turn = np.remainder(_heading(bounded) - _heading(vel) + math.pi, 2 * math.pi) - math.pi
+    assert np.abs(turn).max() <= 0.1 + 1e-12
+    assert (
+        np.abs(np.remainder(_heading(free) - _heading(vel) + math.pi, 2 * math.pi) - math.pi).max()
+        > 0.5
+    )
+    np.testing.assert_allclose(np.hypot(*bounded.T), 0.03)
+
+
 def _fake_model(n: int, seed: int = 0, **params) -> SimpleNamespace:
     """The attributes of the swarm model that the adapter reads."""
     rng = np.random.default_rng(seed)
-    defaults = dict(n_agents=n, speed=None, noise=None, interaction_radius=None, torus=None)
+    defaults = dict(
+        n_agents=n, speed=None, noise=None, interaction_radius=None, torus=None, **LIMITS
+    )
     return SimpleNamespace(
         pos=rng.uniform(0, 5, (n, 2)),
         vel=rng.normal(size=(n, 2)),
@@ -161,6 +185,30 @@ def test_adapter_uses_model_parameters_and_generator():
     va, vb = VicsekBehaviour(a).velocities(a), VicsekBehaviour(b).velocities(b)
     np.testing.assert_array_equal(va, vb)
     np.testing.assert_allclose(np.hypot(*va[a.active].T), 0.5)
+
+
+def test_adapter_with_default_limits_is_the_published_update():
+    """With the default max_speed and max_accel the adapter is `vicsek_velocity`, bit for bit."""
+    model = _fake_model(40, seed=2)
+    expected = vicsek_velocity(
+        model.pos[model.active], model.vel[model.active], speed=DEFAULT_SPEED,
+        radius=DEFAULT_RADIUS, noise=DEFAULT_NOISE, rng=np.random.default_rng(2), box=5.0,
+    )  # fmt: skip
+    model.rng = np.random.default_rng(2)
+    np.testing.assert_array_equal(VicsekBehaviour(model).velocities(model)[model.active], expected)
+
+
+def test_adapter_honours_max_speed_and_max_accel():
+    """An empty speed is capped at max_speed, and turns keep |Δv| within max_accel."""
+    model = _fake_model(40, max_speed=0.02, max_accel=0.005, noise=3.0)
+    model.vel = VicsekBehaviour.place(model)[1]
+    before = model.vel.copy()
+    new = VicsekBehaviour(model).velocities(model)
+    np.testing.assert_allclose(np.hypot(*new.T), 0.02)
+    turn = np.remainder(_heading(new) - _heading(before) + math.pi, 2 * math.pi) - math.pi
+    assert 0 < turn_limit(0.02, 0.005) < 1.0
+    assert np.abs(turn).max() <= turn_limit(0.02, 0.005) + 1e-9
+    assert np.hypot(*(new - before).T).max() <= 0.005 + 1e-12
 
 
 def test_place_fills_the_box_at_the_set_speed():

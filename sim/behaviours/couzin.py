@@ -24,6 +24,13 @@ The desired direction is then rotated by Gaussian noise of standard deviation σ
 turns toward it by at most θΔt per step. No agent signals that it is informed,
 yet the group's direction follows ĝ; accuracy rises with the informed proportion p, and the
 larger the group, the smaller the p it needs. With p = 0 the group picks a direction at random.
+
+Inside the swarm model the swarm's kinematic limits hold too (`CouzinBehaviour`): the constant
+speed s Δt is at most ``max_speed`` (an empty ``speed`` is the default below, capped at
+``max_speed``; a larger explicit one is rejected by `SwarmParams`), and the turn per step is at
+most min(θΔt, 2·asin(max_accel / (2 s Δt))), since turning by φ at constant speed v changes the
+velocity by 2·v·sin(φ/2). With the default limits (max_speed 1, max_accel 0.2 ≥ 2 s Δt) neither
+binds, so the published model runs unchanged.
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ import numpy as np
 from sim.behaviours.vicsek import unit_headings
 from sim.behaviours.zones import TINY as _TINY
 from sim.behaviours.zones import social_direction
+from sim.kinematics import turn_limit
 from sim.route import start_point
 
 # Defaults follow the 2005 paper's setup as used in replications: α = 1, ρ = 6, ω = 0.5,
@@ -270,12 +278,27 @@ def _or_default(value: float | None, default: float) -> float:
     return default if value is None else value
 
 
+def mode_speed(params) -> float:
+    """Constant speed s Δt (m/step): `speed`, or when empty the default capped at `max_speed`."""
+    return _or_default(params.speed, min(DEFAULT_SPEED, params.max_speed))
+
+
+def mode_max_turn(params) -> float:
+    """Largest turn per step (rad): `max_turn` (or its default), within what `max_accel` allows.
+
+    At constant speed v a turn by φ changes the velocity by 2·v·sin(φ/2) ≤ max_accel.
+    """
+    wanted = _or_default(params.max_turn, DEFAULT_MAX_TURN)
+    return min(wanted, turn_limit(mode_speed(params), params.max_accel))
+
+
 class CouzinBehaviour:
     """Adapter the swarm model calls when ``coordination="couzin"``.
 
     Picks the informed agents once, with the model's generator, and keeps them in `informed`
     (a mask over all N agents). Empty parameters take this module's defaults; the arena is open
-    unless ``params.torus`` is True.
+    unless ``params.torus`` is True. Speed and turn per step respect ``max_speed`` and
+    ``max_accel`` (`mode_speed`, `mode_max_turn`).
 
     The 2005 findings assume a *fixed* preferred direction ĝ, so ĝ is not re-aimed at the
     waypoint every step (that would swing round as the group passes it). Instead the informed
@@ -299,7 +322,8 @@ class CouzinBehaviour:
         """Initial positions and velocities (N, 2): one cohesive group at the route's start.
 
         The group is a square of side √N · α (as in `simulate_couzin`) centred where the
-        route starts — where a formation's leader would start — with random headings.
+        route starts — where a formation's leader would start — with random headings, at the
+        mode's speed (`mode_speed`).
         """
         params = model.params
         if params.waypoints is not None:
@@ -307,8 +331,9 @@ class CouzinBehaviour:
         else:
             centre = start_point(params.route, model.arena_size)
         alpha = params.repulsion_radius or DEFAULT_REPULSION_RADIUS
-        speed = _or_default(params.speed, DEFAULT_SPEED)
-        return cohesive_group(params.n_agents, centre, model.rng, spacing=alpha, speed=speed)
+        return cohesive_group(
+            params.n_agents, centre, model.rng, spacing=alpha, speed=mode_speed(params)
+        )
 
     def goal_direction(self, model) -> np.ndarray | None:
         """The informed agents' preferred direction ĝ (unit (2,)), fixed per leg of the route.
@@ -352,12 +377,12 @@ class CouzinBehaviour:
             model.vel[rows],
             self.informed[rows],
             self.goal_direction(model),
-            speed=_or_default(params.speed, DEFAULT_SPEED),
+            speed=mode_speed(params),
             repulsion_radius=_or_default(params.repulsion_radius, DEFAULT_REPULSION_RADIUS),
             interaction_radius=_or_default(params.interaction_radius, DEFAULT_INTERACTION_RADIUS),
             omega=_or_default(params.informed_weight, DEFAULT_OMEGA),
             noise=_or_default(params.noise, DEFAULT_NOISE),
-            max_turn=_or_default(params.max_turn, DEFAULT_MAX_TURN),
+            max_turn=mode_max_turn(params),
             rng=model.rng,
             box=model.arena_size if params.torus else None,
         )

@@ -13,6 +13,13 @@ The order parameter v_a = |Σ v_i| / (N v0) is ≈ 1 when all agents head the sa
 when headings are random. In the paper's setup (v0 = 0.03, r = 1, periodic box at density
 N/L² = 4) v_a falls from ≈ 1 at low noise η to ≈ 0 at η near 2π; the transition sharpens as N
 grows. No agent leads: the common heading is a spontaneously broken symmetry.
+
+Inside the swarm model the swarm's kinematic limits hold too (`VicsekBehaviour`): v0 is at most
+``max_speed`` (an empty ``speed`` is the paper's 0.03 capped at ``max_speed``; a larger explicit
+one is rejected by `SwarmParams`), and since the rule above sets the heading directly (any turn,
+up to a reversal), the turn per step is capped at 2·asin(max_accel / (2 v0)) so that
+|Δv| = 2 v0 sin(turn/2) ≤ max_accel. This departs from the paper only when max_accel < 2 v0,
+which with the defaults (v0 = 0.03, max_accel = 0.2) never happens.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ import math
 import numpy as np
 from scipy.spatial import cKDTree
 
+from sim.kinematics import turn_limit
 from sim.neighbours import pair_sum, wrap
 
 DEFAULT_SPEED = 0.03  # v0, m/step (Vicsek 1995, Δt = 1)
@@ -52,6 +60,7 @@ def vicsek_velocity(
     noise: float,
     rng: np.random.Generator,
     box: float | None = None,
+    max_turn: float = math.pi,
 ) -> np.ndarray:
     """New velocities (n, 2) of one Vicsek update for the active agents.
 
@@ -63,6 +72,8 @@ def vicsek_velocity(
         noise: Width η of the uniform heading noise U(−η/2, η/2), rad.
         rng: The only source of randomness.
         box: Side of the periodic arena [0, box)², m, or None for open space.
+        max_turn: Largest change of heading per step, noise included, rad; π (the paper's
+            rule, any turn) leaves the update exactly as published.
 
     Returns:
         Velocities (n, 2), each of length `speed`.
@@ -81,6 +92,10 @@ def vicsek_velocity(
     lost = np.hypot(total[:, 0], total[:, 1]) <= _TINY
     angle[lost] = np.arctan2(own[lost, 1], own[lost, 0])
     angle += rng.uniform(-noise / 2, noise / 2, n)
+    if max_turn < math.pi:  # bounded turning (see the module docstring): not in the paper
+        current = np.arctan2(own[:, 1], own[:, 0])
+        turn = np.remainder(angle - current + math.pi, 2 * math.pi) - math.pi
+        angle = current + np.clip(turn, -max_turn, max_turn)
     return speed * np.column_stack([np.cos(angle), np.sin(angle)])
 
 
@@ -136,11 +151,17 @@ def _or_default(value: float | None, default: float) -> float:
     return default if value is None else value
 
 
+def mode_speed(params) -> float:
+    """Constant speed v0 (m/step): `speed`, or when empty the paper's v0 capped at `max_speed`."""
+    return _or_default(params.speed, min(DEFAULT_SPEED, params.max_speed))
+
+
 class VicsekBehaviour:
     """Adapter the swarm model calls when ``coordination="vicsek"``.
 
     Reads the model's arrays and parameters each step; empty parameters take this module's
-    published defaults, and the arena is periodic unless ``params.torus`` is False.
+    published defaults, and the arena is periodic unless ``params.torus`` is False. Speed and
+    turn per step respect ``max_speed`` and ``max_accel`` (`mode_speed`, `turn_limit`).
     """
 
     def __init__(self, model) -> None:
@@ -152,12 +173,12 @@ class VicsekBehaviour:
         """Initial positions and velocities (N, 2): uniform in the arena, random headings.
 
         As in the paper, positions are uniform over the (periodic) box [0, L)² and every
-        agent moves at v0 in a direction of its own.
+        agent moves at v0 (`mode_speed`) in a direction of its own.
         """
         n = model.params.n_agents
         pos = model.rng.uniform(0.0, model.arena_size, (n, 2))
         angle = model.rng.uniform(-math.pi, math.pi, n)
-        speed = _or_default(model.params.speed, DEFAULT_SPEED)
+        speed = mode_speed(model.params)
         return wrap(pos, model.arena_size), speed * np.column_stack([np.cos(angle), np.sin(angle)])
 
     def goal_direction(self, model) -> None:
@@ -170,13 +191,15 @@ class VicsekBehaviour:
         box = model.arena_size if params.torus is None or params.torus else None
         out = np.array(model.vel, dtype=float, copy=True)
         active = np.asarray(model.active, dtype=bool)
+        speed = mode_speed(params)
         out[active] = vicsek_velocity(
             model.pos[active],
             model.vel[active],
-            speed=_or_default(params.speed, DEFAULT_SPEED),
+            speed=speed,
             radius=_or_default(params.interaction_radius, DEFAULT_RADIUS),
             noise=_or_default(params.noise, DEFAULT_NOISE),
             rng=model.rng,
             box=box,
+            max_turn=turn_limit(speed, params.max_accel),
         )
         return out
