@@ -7,14 +7,27 @@ stderr and exit status 2 — never a traceback.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import math
+import os
 import sys
-from typing import Any
+from pathlib import Path
+from typing import Any, NoReturn
+
+OUT_SUFFIXES = (".csv", ".parquet")
 
 
 class UserError(Exception):
     """A mistake in the command line or an input file: reported as one line, exit status 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (``swarm-sim run: error: ...``), exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print the error on one line, without the usage block, and exit with status 2."""
+        self.exit(2, f"{self.prog}: error: {' '.join(message.split())}\n")
 
 
 def parse_assignments(items: list[str]) -> dict[str, Any]:
@@ -45,6 +58,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Run one simulation and print its summary as JSON."""
     from sim import SwarmModel, __version__
 
+    if args.out is not None:
+        check_out(args.out)
     params = parse_assignments(args.set or [])
     if args.steps is not None:
         if args.steps < 1:
@@ -58,11 +73,37 @@ def cmd_run(args: argparse.Namespace) -> int:
         "version": __version__,
         **{k: _jsonable(v) for k, v in summary.items()},
     }
-    if args.out:
+    if args.out is not None:
         _write_table(model, args.out)
         out["out"] = args.out
     print(json.dumps(out, indent=2))
     return 0
+
+
+def check_out(path: str) -> None:
+    """Refuse an --out file the run could not write, before the run starts.
+
+    Raises:
+        UserError: for an empty name, a suffix other than .csv / .parquet, a missing or
+            unwritable directory, a directory in place of the file, or Parquet without an engine.
+    """
+    if not path:
+        raise UserError("--out must be a file name ending in .csv or .parquet; got ''")
+    if not path.endswith(OUT_SUFFIXES):
+        raise UserError(f"--out must end in .csv or .parquet; got {path!r}")
+    file = Path(path)
+    folder = file.parent
+    if not folder.exists():
+        raise UserError(f"--out: directory {folder} does not exist")
+    if not folder.is_dir():
+        raise UserError(f"--out: {folder} is not a directory")
+    if file.is_dir():
+        raise UserError(f"--out: {path} is a directory")
+    if not os.access(folder, os.W_OK | os.X_OK) or (file.exists() and not os.access(file, os.W_OK)):
+        raise UserError(f"--out: cannot write {path} (no permission)")
+    engines = ("pyarrow", "fastparquet")
+    if path.endswith(".parquet") and not any(importlib.util.find_spec(e) for e in engines):
+        raise UserError("--out: writing Parquet needs pyarrow; use a .csv file")
 
 
 def _write_table(model, path: str) -> None:
@@ -121,9 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``swarm-sim``."""
     from sim.presets import DEFAULT_PRESET, PRESETS
 
-    parser = argparse.ArgumentParser(
-        prog="swarm-sim", description="Leader–follower swarm coordination simulator."
-    )
+    parser = Parser(prog="swarm-sim", description="Leader–follower swarm coordination simulator.")
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="run one simulation and print its summary as JSON")
@@ -173,7 +212,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``swarm-sim`` console script."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help (0), or a usage error already printed as one line (2)
+        return int(exc.code or 0)
     try:
         return int(args.func(args) or 0)
     except (UserError, ValueError, FileNotFoundError) as exc:

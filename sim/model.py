@@ -25,7 +25,14 @@ from sim.control import Flight
 from sim.measure import DENSE_GRAPH_MAX_N, Collector, Measurements
 from sim.motion import Motion
 from sim.neighbours import DENSE_MAX_N
-from sim.params import SwarmParams
+from sim.params import (
+    STEP_LIMIT,
+    SwarmParams,
+    check_point,
+    check_unique_id,
+    check_whole,
+    coerce_seed,
+)
 from sim.route import default_route, start_point
 from sim.slots import assign_slots
 
@@ -54,7 +61,8 @@ class SwarmModel(Motion, Measurements, mesa.Model):
     Args:
         preset: name of a preset in `sim.PRESETS`; its overrides (and seed, unless `rng` is
             given) are applied first, explicit keywords override them.
-        rng: seed (or numpy Generator) for all randomness in the run.
+        rng: seed for all randomness in the run: None, a non-negative integer (Python or numpy),
+            a string of digits, or a numpy Generator (see `sim.params.coerce_seed`).
         scenario: Mesa's own Scenario object (passed by SolaraViz's Reset); not used otherwise.
         **params: any field of `SwarmParams`.
 
@@ -70,7 +78,7 @@ class SwarmModel(Motion, Measurements, mesa.Model):
 
         settings, preset_seed = resolve(preset, params)
         self.params = SwarmParams.build(**settings)
-        rng = _coerce_seed(rng if rng is not None else preset_seed)
+        rng = coerce_seed(rng if rng is not None else preset_seed)
         if scenario is not None and rng is not None and getattr(scenario, "rng", None) != rng:
             scenario = None  # Mesa's empty Scenario from a Reset: our rng wins
         super().__init__(rng=rng, scenario=scenario)
@@ -279,8 +287,12 @@ class SwarmModel(Motion, Measurements, mesa.Model):
     def drop_agent(self, unique_id: int) -> None:
         """Make the agent with this unique_id drop out (it stops and never moves again).
 
+        Args:
+            unique_id: a whole number in [1, n_agents]: a Python or numpy integer, or an integral
+                float (2.0). Booleans, strings and fractional numbers are not ids.
+
         Raises:
-            ValueError: if no such agent exists.
+            ValueError: if `unique_id` is not such a number, naming it and the allowed range.
         """
         row = self._row(unique_id)
         if not self.active[row]:
@@ -303,11 +315,11 @@ class SwarmModel(Motion, Measurements, mesa.Model):
         """Lose every message for the next `steps` steps (a blackout).
 
         Raises:
-            ValueError: if steps is not a positive whole number.
+            ValueError: unless steps is a whole number in [1, 10,000,000] (as for blackout_steps;
+                integral floats such as 5.0 count, booleans and strings do not).
         """
-        if int(steps) != steps or steps < 1:
-            raise ValueError(f"steps must be a whole number >= 1; got {steps!r}")
-        self.network.jam(int(self.time), int(steps))
+        steps = check_whole("steps", steps, 1, STEP_LIMIT)
+        self.network.jam(int(self.time), steps)
         self.log("blackout", -1, f"all messages lost for {int(steps)} steps")
 
     def lose_positioning(self) -> None:
@@ -329,11 +341,9 @@ class SwarmModel(Motion, Measurements, mesa.Model):
         """Append a waypoint (x, y) in metres: only the leader learns of it, others by relay.
 
         Raises:
-            ValueError: if the point is not two finite numbers.
+            ValueError: if the point is not two finite numbers (booleans and text are not).
         """
-        xy = np.asarray(point, dtype=float).reshape(-1)
-        if xy.shape != (2,) or not np.all(np.isfinite(xy)):
-            raise ValueError(f"waypoint must be two finite numbers (x, y); got {point!r}")
+        xy = check_point("waypoint", point)
         version = max(self.routes) + 1
         self.routes[version] = np.vstack([self.routes[version - 1], xy])
         if self.leader >= 0:
@@ -439,10 +449,7 @@ class SwarmModel(Motion, Measurements, mesa.Model):
         self.events.append((float(self.time), kind, uid, detail))
 
     def _row(self, unique_id: int) -> int:
-        uid = int(unique_id)
-        if not 1 <= uid <= self.n:
-            raise ValueError(f"unique_id must be in [1, {self.n}]; got {unique_id!r}")
-        return uid - 1
+        return check_unique_id(unique_id, self.n) - 1
 
     def run(self, steps: int | None = None) -> dict[str, Any]:
         """Step until the mission ends (or `steps` more steps); return `summary()`."""
@@ -510,16 +517,3 @@ class _Crew(Hooks):
     def log(self, kind: str, row: int, detail: str) -> None:
         """Events go to the model's log."""
         self.model.log(kind, row, detail)
-
-
-def _coerce_seed(rng: Any) -> Any:
-    """Accept seeds typed into a UI text field ("42") as integers."""
-    if isinstance(rng, str):
-        text = rng.strip()
-        if text == "" or text.lower() == "none":
-            return None
-        try:
-            return int(text)
-        except ValueError:
-            raise ValueError(f"rng (seed) must be a whole number; got {rng!r}") from None
-    return rng

@@ -13,8 +13,11 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import math
+import numbers
 from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
 
 COORDINATIONS = ("formation", "flock", "couzin", "vicsek")
 CONSTANT_SPEED = ("couzin", "vicsek")  # every agent moves at one constant `speed`
@@ -22,6 +25,7 @@ FORMATIONS = ("wedge", "line", "column", "circle", "grid")
 ROUTES = ("square", "zigzag", "straight", "loop")
 ELECTIONS = ("lowest_id", "raft", "succession", "none")
 SLOT_ASSIGNMENTS = ("optimal", "shift", "fixed")
+STEP_LIMIT = 10_000_000  # steps: the longest run, and the bound of every step-valued field
 
 GROUPS = (
     "swarm",
@@ -46,8 +50,9 @@ def _spec(
     kind: type | None = None,
     optional: bool = False,
     step: float | None = None,
+    shape: str | None = None,
 ) -> Any:
-    """Declare a parameter field with its metadata."""
+    """Declare a parameter field with its metadata (`shape`: what a list-valued field holds)."""
     kind = kind or type(default)
     meta = dict(
         doc=doc,
@@ -59,6 +64,7 @@ def _spec(
         kind=kind,
         optional=optional,
         step=step,
+        shape=shape,
     )
     return field(default=default, metadata=meta)
 
@@ -128,6 +134,7 @@ class SwarmParams:
         unit="m",
         kind=tuple,
         optional=True,
+        shape="a list of at least one [x, y] point",
     )
     waypoint_radius: float = _spec(
         3.0,
@@ -146,7 +153,7 @@ class SwarmParams:
         hi=100.0,
     )
     max_steps: int = _spec(
-        3000, "Mission time limit.", group="swarm", unit="steps", lo=1, hi=10_000_000
+        3000, "Mission time limit.", group="swarm", unit="steps", lo=1, hi=STEP_LIMIT
     )
     # --- formation ---------------------------------------------------------------------------
     formation: str = _spec(
@@ -201,7 +208,7 @@ class SwarmParams:
         group="communication",
         unit="step",
         lo=-1,
-        hi=10_000_000,
+        hi=STEP_LIMIT,
     )
     blackout_steps: int = _spec(
         0,
@@ -209,7 +216,7 @@ class SwarmParams:
         group="communication",
         unit="steps",
         lo=0,
-        hi=10_000_000,
+        hi=STEP_LIMIT,
     )
     comm_delay: int = _spec(
         0, "Steps a message takes to arrive.", group="communication", unit="steps", lo=0, hi=100
@@ -237,7 +244,7 @@ class SwarmParams:
         group="positioning",
         unit="step",
         lo=-1,
-        hi=10_000_000,
+        hi=STEP_LIMIT,
     )
     drift_noise: float = _spec(
         0.05,
@@ -262,7 +269,7 @@ class SwarmParams:
         group="failures",
         unit="step",
         lo=-1,
-        hi=10_000_000,
+        hi=STEP_LIMIT,
     )
     scheduled_dropouts: tuple = _spec(
         None,
@@ -270,6 +277,7 @@ class SwarmParams:
         group="failures",
         kind=tuple,
         optional=True,
+        shape="a list of [step, unique_id] pairs",
     )
     dropout_pool: str = _spec(
         "any",
@@ -401,10 +409,10 @@ class SwarmParams:
                 f"({self.election_timeout_min}), or followers suspect a live leader every period"
             )
         for step, uid in self.scheduled_dropouts or ():
-            if step != int(step) or uid != int(uid) or step < 0 or not 1 <= uid <= self.n_agents:
+            if not (_is_whole(step) and step >= 0 and _is_whole(uid) and 1 <= uid <= self.n_agents):
                 raise ValueError(
-                    f"scheduled_dropouts must be [step >= 0, unique_id in [1, {self.n_agents}]] "
-                    f"pairs; got {[step, uid]}"
+                    f"scheduled_dropouts must be {allowed('scheduled_dropouts')} (step >= 0, "
+                    f"unique_id in [1, {self.n_agents}]); got {[step, uid]}"
                 )
         if self.election_timeout_min > self.election_timeout_max:
             raise ValueError(
@@ -483,7 +491,7 @@ def allowed(name: str) -> str:
     if m["kind"] is bool:
         return "true or false" + opt
     if m["kind"] is tuple:
-        return "a list of at least one [x, y] point" + opt
+        return m["shape"] + opt
     what = "an integer" if m["kind"] is int else "a number"
     return f"{what} in [{_fmt(m['lo'])}, {_fmt(m['hi'])}]{opt}"
 
@@ -502,7 +510,7 @@ def _check(f: dataclasses.Field, value: Any) -> Any:
         raise ValueError(f"{f.name} must be {allowed(f.name)}; got {value!r}")
     try:
         value = _coerce(m["kind"], value)
-    except (TypeError, ValueError, IndexError, KeyError):
+    except (TypeError, ValueError, IndexError, KeyError, OverflowError):
         raise ValueError(f"{f.name} must be {allowed(f.name)}; got {value!r}") from None
     if m["choices"] and value not in m["choices"]:
         raise ValueError(f"{f.name} must be {allowed(f.name)}; got {value!r}")
@@ -525,10 +533,8 @@ def _coerce(kind: type, value: Any) -> Any:
             return bool(value)
         raise TypeError(value)
     if kind is int:
-        if isinstance(value, bool):
-            raise TypeError(value)
         number = float(value) if isinstance(value, str) else value
-        if float(number) != int(number):
+        if not _is_whole(number):
             raise ValueError(value)
         return int(number)
     if kind is float:
@@ -549,8 +555,97 @@ def _coerce(kind: type, value: Any) -> Any:
             value = json.loads(value)
         if not len(value) or any(len(p) != 2 for p in value):
             raise ValueError(value)
+        if any(isinstance(c, (bool, np.bool_)) for p in value for c in p):
+            raise TypeError(value)
         points = tuple((float(p[0]), float(p[1])) for p in value)
         if not all(math.isfinite(c) for p in points for c in p):
             raise ValueError(value)
         return points
     raise TypeError(kind)
+
+
+def _is_whole(value: Any) -> bool:
+    """True for Python / numpy integers and integral finite floats (2.0); never for booleans."""
+    if isinstance(value, (bool, np.bool_)):
+        return False
+    if isinstance(value, numbers.Integral):
+        return True
+    return isinstance(value, numbers.Real) and math.isfinite(value) and float(value).is_integer()
+
+
+# ------------------------------------------------ arguments of the model's verbs and constructor
+SEED_FORMS = "None, a non-negative integer, a string of digits or a numpy Generator"
+
+
+def check_whole(name: str, value: Any, lo: int, hi: int) -> int:
+    """Return `value` as an int if it is a whole number in [lo, hi].
+
+    Whole numbers are Python and numpy integers and floats with an integral value (2.0).
+    Booleans, strings, None, NaN, inf and fractional numbers are not.
+
+    Raises:
+        ValueError: naming `name` and the range, e.g. "steps must be a whole number in [1, 10]".
+    """
+    if _is_whole(value) and lo <= value <= hi:
+        return int(value)
+    raise ValueError(f"{name} must be a whole number in [{lo}, {hi}]; got {value!r}")
+
+
+def check_unique_id(value: Any, n: int) -> int:
+    """Return `value` as an agent's unique_id (a whole number in [1, n], see `check_whole`)."""
+    return check_whole("unique_id", value, 1, n)
+
+
+def check_point(name: str, value: Any) -> np.ndarray:
+    """Return `value` as a float array [x, y] if it holds exactly two finite real numbers.
+
+    A tuple, list or numpy array (also of shape (1, 2)) of Python or numpy numbers is accepted;
+    booleans, text, mappings and numbers too large for a float are not.
+
+    Raises:
+        ValueError: naming `name`, e.g. "waypoint must be two finite numbers (x, y); got ...".
+    """
+    try:
+        items = np.asarray(value, dtype=object).reshape(-1)
+    except (TypeError, ValueError):
+        items = None
+    if items is not None and items.shape == (2,) and all(map(_is_finite_real, items)):
+        return np.array([float(c) for c in items])
+    raise ValueError(f"{name} must be two finite numbers (x, y); got {value!r}")
+
+
+def _is_finite_real(value: Any) -> bool:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        return False
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:
+        return False
+
+
+def coerce_seed(value: Any) -> Any:
+    """Return the seed to hand to Mesa: None, a non-negative int, or a numpy random object.
+
+    Accepted: None (a fresh random seed); Python and numpy integers >= 0; text of digits as typed
+    into the UI's seed field (" 42 "; "" and "none" mean None); numpy's Generator, BitGenerator
+    and SeedSequence (passed through unchanged). Negative numbers, floats (even 2.0), NaN,
+    booleans, other text and sequences are refused.
+
+    Raises:
+        ValueError: naming `rng` and the accepted forms.
+    """
+    random_objects = (np.random.Generator, np.random.BitGenerator, np.random.SeedSequence)
+    if value is None or isinstance(value, random_objects):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        if text.lower() in ("", "none"):
+            return None
+        if text.isascii() and text.isdigit():
+            try:
+                return int(text)
+            except ValueError:  # more digits than int() converts
+                pass
+    elif _is_whole(value) and isinstance(value, numbers.Integral) and value >= 0:
+        return int(value)
+    raise ValueError(f"rng (seed) must be {SEED_FORMS}; got {value!r}")

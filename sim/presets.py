@@ -248,11 +248,11 @@ def resolve(preset: str | None, params: dict[str, Any]) -> tuple[dict[str, Any],
     """Merge a preset's overrides with explicit keywords; return (settings, preset seed).
 
     Raises:
-        ValueError: for an unknown preset name.
+        ValueError: for an unknown preset name, or a preset that is not a name (str) at all.
     """
     if preset is None or preset == "":
         return dict(params), None
-    if preset not in PRESETS:
+    if not isinstance(preset, str) or preset not in PRESETS:
         raise ValueError(f"preset must be one of {', '.join(PRESETS)}; got {preset!r}")
     chosen = PRESETS[preset]
     return {**chosen.overrides, **params}, chosen.seed

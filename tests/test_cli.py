@@ -55,3 +55,73 @@ def test_run_writes_time_series_with_provenance(tmp_path, suffix):
     assert (frame["seed"] == 9).all() and (frame["n_agents"] == 5).all()
     assert (frame["version"] == __version__).all()
     assert {"formation_error", "largest_component", "time"} <= set(frame.columns)
+
+
+def one_error_line(capsys) -> str:
+    """The single stderr line of a failed command (asserts there is exactly one, no traceback)."""
+    err = capsys.readouterr().err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in err, err
+    return lines[0]
+
+
+@pytest.fixture
+def no_run(monkeypatch):
+    """Fail the test if `run` builds a model: bad --out must be caught before running."""
+    import sim
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the simulation ran before --out was checked")
+
+    monkeypatch.setattr(sim, "SwarmModel", refuse)
+
+
+def test_infinite_value_is_one_line(capsys):
+    """--set n_agents=inf is a range error on one line, not an OverflowError traceback."""
+    assert main(["run", "--set", "n_agents=inf"]) == 2
+    assert "n_agents must be an integer in [1, 10000]; got 'inf'" in one_error_line(capsys)
+
+
+@pytest.mark.parametrize(
+    "out,needle",
+    [
+        ("/no/such/dir/x.csv", "directory /no/such/dir does not exist"),
+        ("x.xyz", "must end in .csv or .parquet"),
+        ("", "--out must be a file name"),
+        ("{tmp}/folder.csv", "is a directory"),
+        ("{tmp}/file.txt/x.csv", "is not a directory"),
+    ],
+)
+def test_bad_out_rejected_before_running(out, needle, tmp_path, no_run, capsys):
+    """A bad --out (missing folder, wrong suffix, empty, a folder) fails at once, exit 2."""
+    (tmp_path / "file.txt").write_text("")
+    (tmp_path / "folder.csv").mkdir()
+    assert main(["run", "--out", out.format(tmp=tmp_path)]) == 2
+    line = one_error_line(capsys)
+    assert "--out" in line and needle in line
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["nope"],
+        ["run", "--bogus"],
+        ["run", "--steps", "abc"],
+        ["run", "--seed", "1.5"],
+        ["run", "--preset", "zzz"],
+        ["sweep"],
+    ],
+)
+def test_usage_errors_are_one_line(argv, capsys):
+    """Usage errors (argparse) print one line 'swarm-sim...: error: ...' and exit with status 2."""
+    assert main(argv) == 2
+    line = one_error_line(capsys)
+    assert line.startswith("swarm-sim") and ": error: " in line
+
+
+def test_help_still_works(capsys):
+    """--help prints the usage and options and exits 0."""
+    assert main(["run", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: swarm-sim run") and "--out" in out

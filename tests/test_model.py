@@ -150,6 +150,64 @@ def test_drop_agent_api():
         model.drop_agent(99)
 
 
+def repr_short(value):
+    """Test id that spells 10**400 briefly."""
+    return repr(value).replace(str(10**400), "10**400")
+
+
+@pytest.mark.parametrize("uid", [1.7, True, np.True_, "2", None, float("nan"), float("inf"), 0])
+def test_drop_agent_rejects_non_ids(uid):
+    """Booleans, strings, None and non-integral or out-of-range numbers are not unique_ids."""
+    model = SwarmModel(n_agents=5, rng=0)
+    with pytest.raises(ValueError) as err:
+        model.drop_agent(uid)
+    assert str(err.value) == f"unique_id must be a whole number in [1, 5]; got {uid!r}"
+    assert model.active.all()
+
+
+@pytest.mark.parametrize("uid", [2, np.int64(2), np.uint16(2), 2.0])
+def test_drop_agent_accepts_whole_numbers(uid):
+    """Python and numpy integers (the UI's click handler) and integral floats name an agent."""
+    model = SwarmModel(n_agents=5, rng=0)
+    model.drop_agent(uid)
+    assert not model.active[1] and model.active.sum() == 4
+
+
+@pytest.mark.parametrize(
+    "steps", [float("inf"), float("nan"), None, True, "3", 2.5, 0, 10**400], ids=repr_short
+)
+def test_jam_communications_rejects_bad_steps(steps):
+    """A blackout length must be a whole number of steps in range; anything else names steps."""
+    model = SwarmModel(n_agents=5, rng=0)
+    with pytest.raises(ValueError) as err:
+        model.jam_communications(steps)
+    assert str(err.value).startswith("steps must be a whole number in [1, 10000000]; got ")
+
+
+@pytest.mark.parametrize(
+    "point",
+    [{"x": 1}, "ab", "12", (10**400, 1.0), (True, False), [None, 1.0], b"12"],
+    ids=repr_short,
+)
+def test_add_waypoint_rejects_non_points(point):
+    """Anything but two finite numbers is a ValueError naming the waypoint, route unchanged."""
+    model = SwarmModel(n_agents=5, rng=0)
+    before = model.route.copy()
+    with pytest.raises(ValueError, match=r"^waypoint must be two finite numbers \(x, y\); got "):
+        model.add_waypoint(point)
+    assert np.array_equal(model.route, before)
+
+
+@pytest.mark.parametrize(
+    "point", [(1, 2), [1.0, 2.0], np.array([1.0, 2.0]), np.array([[1, 2]]), (np.float32(1), 2)]
+)
+def test_add_waypoint_accepts_number_pairs(point):
+    """Pairs of Python or numpy numbers, as tuple, list or array, are appended as floats."""
+    model = SwarmModel(n_agents=5, rng=0)
+    model.add_waypoint(point)
+    assert model.route[-1].tolist() == [1.0, 2.0]
+
+
 def test_dropped_agents_never_move():
     """An agent that drops out keeps its position for the rest of the run."""
     model = SwarmModel(n_agents=12, dropout_rate=0.004, rng=7, max_steps=800)

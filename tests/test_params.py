@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -123,3 +124,68 @@ def test_collective_docs_quote_the_modes_defaults():
     assert f"couzin {couzin.DEFAULT_SPEED:g}" in docs["speed"]["doc"]
     assert f"vicsek {vicsek.DEFAULT_SPEED:g}" in docs["speed"]["doc"]
     assert f"({couzin.DEFAULT_MAX_TURN:g})" in docs["max_turn"]["doc"]
+
+
+HUGE = 10**400  # a Python int too large for a float
+
+
+def short_id(value):
+    """Test id that spells 10**400 briefly."""
+    return repr(value).replace(str(HUGE), "10**400")
+
+
+@pytest.mark.parametrize(
+    "name,value",
+    [("n_agents", float("inf")), ("n_agents", "inf"), ("waypoints", [[HUGE, 0.0]])]
+    + [(name, HUGE) for name in numeric],
+    ids=short_id,
+)
+def test_huge_or_infinite_numbers_name_field_and_range(name, value):
+    """Infinity and 10**400 give the field's ValueError, never OverflowError."""
+    with pytest.raises(ValueError) as err:
+        SwarmParams.build(**{name: value})
+    assert f"{name} must be {allowed(name)}" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "pair", [[1e400, 1], [1, 1e400], [HUGE, 1], [1, HUGE], [3, True]], ids=short_id
+)
+def test_bad_scheduled_dropouts_name_step_and_unique_id(pair):
+    """A non-finite, huge or boolean [step, unique_id] pair: ValueError saying what is allowed."""
+    with pytest.raises(ValueError) as err:
+        SwarmParams.build(scheduled_dropouts=[pair])
+    assert "scheduled_dropouts must be a list of [step, unique_id] pairs" in str(err.value)
+
+
+@pytest.mark.parametrize("seed", [1.5, float("nan"), -1, "-3", True, np.True_, 2.0, [1, 2]])
+def test_bad_seed_names_rng_and_what_is_allowed(seed):
+    """Negative, fractional, NaN or boolean seeds raise ValueError naming rng and its forms."""
+    with pytest.raises(ValueError) as err:
+        SwarmModel(n_agents=3, rng=seed)
+    assert str(err.value).startswith("rng (seed) must be None, a non-negative integer")
+
+
+@pytest.mark.parametrize("seed", [7, np.int64(7), np.uint8(7), "7", " 7 "])
+def test_seed_forms_accepted(seed):
+    """Python and numpy integers and digit strings (the UI's seed field) all mean the same seed."""
+    model = SwarmModel(n_agents=3, rng=seed)
+    assert model.seed == 7 and type(model.seed) is int
+    assert model.rng.random() == SwarmModel(n_agents=3, rng=7).rng.random()
+
+
+def test_seed_parsed_once_for_model_and_ui():
+    """The UI's seed field and the model share one parser (same accepted forms, same message)."""
+    from sim.ui.session import Session
+
+    session = Session()
+    session.set_seed(" 12 ")
+    assert session.seed == 12
+    with pytest.raises(ValueError, match=r"^rng \(seed\) must be None, a non-negative integer"):
+        session.set_seed("-3")
+
+
+@pytest.mark.parametrize("preset", [["x"], {"leader_handover": 1}])
+def test_preset_of_wrong_type_names_preset(preset):
+    """preset= that is not a name raises ValueError listing the known presets."""
+    with pytest.raises(ValueError, match="preset must be one of .*leader_handover"):
+        SwarmModel(preset=preset)

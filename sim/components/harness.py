@@ -86,19 +86,19 @@ class ProtocolHarness:
         """Replace the link graph (a partition, a merge, a new shape)."""
         self.links = np.asarray(links, dtype=np.intp).reshape(-1, 2)
         self.network.set_links(self.links, self.leadership.active)
-        self.last_fault = self.time
+        self.last_fault = max(self.last_fault, self.time)
 
     def drop(self, row: int) -> None:
         """Agent `row` drops out now."""
         if self.leadership.active[row]:
             self.leadership.drop(int(row), self.time)
             self.network.set_links(self.links, self.leadership.active)
-            self.last_fault = self.time
+            self.last_fault = max(self.last_fault, self.time)
 
     def jam(self, steps: int) -> None:
         """Lose every message for the next `steps` steps."""
         self.network.jam(self.time, steps)
-        self.last_fault = self.time + steps
+        self.last_fault = max(self.last_fault, self.time + steps)
 
     def step(self) -> None:
         """Advance one step."""

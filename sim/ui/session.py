@@ -16,7 +16,7 @@ import numpy as np
 from mesa.experimental.scenarios import Scenario
 
 from sim.model import SwarmModel
-from sim.params import specs
+from sim.params import coerce_seed, specs
 from sim.presets import DEFAULT_PRESET, PRESETS
 from sim.ui import frames
 
@@ -82,15 +82,8 @@ class Session:
         self.reset()
 
     def set_seed(self, text: Any) -> None:
-        """Set the seed from a text field (empty = random)."""
-        value = str(text).strip()
-        if value in ("", "none", "None"):
-            self.seed = None
-            return
-        try:
-            self.seed = int(value)
-        except ValueError:
-            raise ValueError(f"seed must be a whole number; got {text!r}") from None
+        """Set the seed from a text field (empty = random), parsed as the model parses `rng`."""
+        self.seed = coerce_seed(text)
 
     def set_param(self, name: str, value: Any) -> None:
         """Change one parameter (validated now, applied on Reset)."""
