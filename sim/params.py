@@ -412,7 +412,7 @@ class SwarmParams:
             if not (_is_whole(step) and step >= 0 and _is_whole(uid) and 1 <= uid <= self.n_agents):
                 raise ValueError(
                     f"scheduled_dropouts must be {allowed('scheduled_dropouts')} (step >= 0, "
-                    f"unique_id in [1, {self.n_agents}]); got {[step, uid]}"
+                    f"unique_id in [1, {self.n_agents}]); got {shown([step, uid])}"
                 )
         if self.election_timeout_min > self.election_timeout_max:
             raise ValueError(
@@ -462,6 +462,17 @@ def _check_mode(p: SwarmParams) -> None:
         )
 
 
+SHOWN_CHARS = 60  # an error message quotes at most this much of a bad value
+
+
+def shown(value: Any) -> str:
+    """`repr(value)` for an error message, shortened when long (10**400 has 401 digits)."""
+    text = repr(value)
+    if len(text) <= SHOWN_CHARS:
+        return text
+    return f"{text[: SHOWN_CHARS - 12]}… ({len(text)} characters)"
+
+
 def field_names() -> tuple[str, ...]:
     """Names of every parameter, in declaration order."""
     return tuple(f.name for f in dataclasses.fields(SwarmParams))
@@ -507,15 +518,15 @@ def _check(f: dataclasses.Field, value: Any) -> Any:
     if value is None or blank:
         if m["optional"]:
             return None
-        raise ValueError(f"{f.name} must be {allowed(f.name)}; got {value!r}")
+        raise ValueError(f"{f.name} must be {allowed(f.name)}; got {shown(value)}")
     try:
         value = _coerce(m["kind"], value)
     except (TypeError, ValueError, IndexError, KeyError, OverflowError):
-        raise ValueError(f"{f.name} must be {allowed(f.name)}; got {value!r}") from None
+        raise ValueError(f"{f.name} must be {allowed(f.name)}; got {shown(value)}") from None
     if m["choices"] and value not in m["choices"]:
-        raise ValueError(f"{f.name} must be {allowed(f.name)}; got {value!r}")
+        raise ValueError(f"{f.name} must be {allowed(f.name)}; got {shown(value)}")
     if m["kind"] in (int, float) and not (m["lo"] <= value <= m["hi"]):
-        raise ValueError(f"{f.name} must be {allowed(f.name)}; got {value!r}")
+        raise ValueError(f"{f.name} must be {allowed(f.name)}; got {shown(value)}")
     return value
 
 
@@ -588,7 +599,7 @@ def check_whole(name: str, value: Any, lo: int, hi: int) -> int:
     """
     if _is_whole(value) and lo <= value <= hi:
         return int(value)
-    raise ValueError(f"{name} must be a whole number in [{lo}, {hi}]; got {value!r}")
+    raise ValueError(f"{name} must be a whole number in [{lo}, {hi}]; got {shown(value)}")
 
 
 def check_unique_id(value: Any, n: int) -> int:
@@ -611,7 +622,7 @@ def check_point(name: str, value: Any) -> np.ndarray:
         items = None
     if items is not None and items.shape == (2,) and all(map(_is_finite_real, items)):
         return np.array([float(c) for c in items])
-    raise ValueError(f"{name} must be two finite numbers (x, y); got {value!r}")
+    raise ValueError(f"{name} must be two finite numbers (x, y); got {shown(value)}")
 
 
 def _is_finite_real(value: Any) -> bool:
@@ -648,4 +659,4 @@ def coerce_seed(value: Any) -> Any:
                 pass
     elif _is_whole(value) and isinstance(value, numbers.Integral) and value >= 0:
         return int(value)
-    raise ValueError(f"rng (seed) must be {SEED_FORMS}; got {value!r}")
+    raise ValueError(f"rng (seed) must be {SEED_FORMS}; got {shown(value)}")
