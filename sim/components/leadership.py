@@ -174,10 +174,6 @@ class Leadership:
         """Active leaders (a partition can have one per part)."""
         return self.active & (self.role == LEADER)
 
-    def silence(self, rows=slice(None)) -> np.ndarray:
-        """Steps since each agent last made progress (heard its leader, voted, stood)."""
-        return self.time - self.timer[rows]
-
     def detect_window(self, rows) -> tuple[np.ndarray, np.ndarray]:
         """How long each row's heartbeat may be silent before it suspects (lo, hi), in steps."""
         p = self.params
