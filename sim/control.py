@@ -37,7 +37,7 @@ class Flight:
     frame_turn: float = 0.0
 
 
-def leader_velocity(
+def steer_flight(
     state: Flight,
     position: np.ndarray,
     route: np.ndarray,
@@ -46,7 +46,11 @@ def leader_velocity(
     max_turn: float,
     frame_turn: float,
 ) -> np.ndarray:
-    """Desired velocity of a leader at `position` (its estimate) flying `route`."""
+    """Turn a leader's flight toward its waypoint; return its desired velocity (2,).
+
+    The leader is at `position` (its estimate) and flies `route`. Updates the flight's heading,
+    frame heading and the turns of this step in place.
+    """
     if state.waypoint_index >= len(route):
         state.turn = state.frame_turn = 0.0
         return np.zeros(2)

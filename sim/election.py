@@ -47,6 +47,7 @@ class NoElection:
     """Nobody replaces a lost leader: followers stop and wait."""
 
     name = "none"
+    doc = "nobody replaces a lost leader (the contrast case)"
 
     def __init__(self, n: int, rng: np.random.Generator) -> None:
         self.started: set[int] = set()  # terms whose election_started was logged
@@ -68,6 +69,7 @@ class Succession(NoElection):
     """The k-th in a pre-agreed line takes over after k timeouts; no messages."""
 
     name = "succession"
+    doc = "the next in a pre-agreed order takes over, no messages"
 
     def step(self, lead, t):
         """Promote suspecting agents whose place in line has come."""
@@ -91,6 +93,7 @@ class LowestId(NoElection):
     """FloodMin rounds: the lowest id heard by everyone in the group becomes leader."""
 
     name = "lowest_id"
+    doc = "the lowest id the group can reach (FloodMin)"
 
     def __init__(self, n, rng):
         super().__init__(n, rng)
@@ -172,6 +175,7 @@ class Raft(NoElection):
     """
 
     name = "raft"
+    doc = "a Raft vote: a majority of the whole group elects"
 
     def __init__(self, n, rng):
         super().__init__(n, rng)
@@ -283,6 +287,7 @@ class Oracle(NoElection):
     """Idealised baseline: the lowest live id takes over in the very step the leader is lost."""
 
     name = "oracle"
+    doc = "the lowest live id, instantly (with information='oracle')"
 
     def step(self, lead, t):
         """Promote the lowest active row when no leader is alive."""

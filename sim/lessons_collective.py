@@ -46,12 +46,12 @@ def _heads_along_goal(model) -> bool:
 
 def _informed_lost(model) -> int:
     """Number of informed agents that dropped out."""
-    return int((model.behaviour.informed & ~model.active).sum())
+    return int((model.mode.informed & ~model.active).sum())
 
 
 def _survives_informed_losses(model) -> bool:
     """Half the informed agents (and nobody else) dropped out; no leader; the group arrived."""
-    informed = model.behaviour.informed
+    informed = model.mode.informed
     frame = model.datacollector.get_model_vars_dataframe()
     return (
         model.summary()["mission_success"]

@@ -1,11 +1,14 @@
-"""SwarmModel: a leader–follower swarm that travels a route and replaces agents that drop out.
+"""SwarmModel: a group of point agents that travels a route and replaces agents that drop out.
 
-State lives in numpy arrays (one row per agent, rows never move); Mesa `Agent` objects are thin
-handles so Mesa's AgentSet, DataCollector, batch_run and SolaraViz work. Agents act on what they
-*know*: their own position estimate and the heartbeats and election messages that reached them.
-`step()` reads as the recipe of one time step:
+The model wires its components (`sim.components`) and the coordination mode (`sim.modes`), and
+keeps the recipe of one step::
 
-    faults → sense → communicate → detect → elect → move → mission → measure
+    faults → sense → network → leadership → move → mission → measure → collect
+
+State that several components read lives here as numpy arrays, one row per agent (rows never
+move): true positions and velocities, each agent's own position estimate, who is active. Mesa
+`Agent` objects are thin handles, so Mesa's AgentSet, batch_run and SolaraViz work. Agents act
+on what they *know*: their own position estimate and the messages that reached them.
 """
 
 from __future__ import annotations
@@ -16,15 +19,15 @@ from typing import Any
 import mesa
 import numpy as np
 
-from sim import faults, formations, positioning
+from sim import faults
 from sim.agents import SwarmAgent
-from sim.behaviours import load as load_behaviour
 from sim.components.leadership import Hooks, Leadership
+from sim.components.measurement import REPORTERS, Collector, Measurement
+from sim.components.mission import Mission
+from sim.components.motion import Motion
 from sim.components.network import Network
-from sim.control import Flight
-from sim.measure import DENSE_GRAPH_MAX_N, Collector, Measurements
-from sim.motion import Motion
-from sim.neighbours import DENSE_MAX_N
+from sim.formations import rotate
+from sim.modes import load as load_mode
 from sim.params import (
     STEP_LIMIT,
     SwarmParams,
@@ -33,30 +36,11 @@ from sim.params import (
     check_whole,
     coerce_seed,
 )
-from sim.route import default_route, start_point
-from sim.slots import assign_slots
-
-REPORTERS = (
-    "n_active",
-    "n_leaders",
-    "leader_id",
-    "formation_error",
-    "order",
-    "cohesion",
-    "largest_component",
-    "algebraic_connectivity",
-    "min_separation",
-    "waypoints_reached",
-    "direction_error",
-)
-
-FLOCK_VISION = 3.0  # flock neighbours are seen within this many `spacing`s
-COLLECTIVE = ("couzin", "vicsek")
-SUCCESS_FRACTION = 0.5  # share of the initial agents that must arrive with the leader
+from sim.presets import resolve
 
 
-class SwarmModel(Motion, Measurements, mesa.Model):
-    """A swarm of point agents with one leader, travelling a route of waypoints.
+class SwarmModel(mesa.Model):
+    """A swarm of point agents travelling a route of waypoints, with or without a leader.
 
     Args:
         preset: name of a preset in `sim.PRESETS`; its overrides (and seed, unless `rng` is
@@ -74,10 +58,8 @@ class SwarmModel(Motion, Measurements, mesa.Model):
     def __init__(
         self, *, preset: str | None = None, rng: Any = None, scenario: Any = None, **params: Any
     ) -> None:
-        from sim.presets import resolve
-
         settings, preset_seed = resolve(preset, params)
-        self.params = SwarmParams.build(**settings)
+        self.params = p = SwarmParams.build(**settings)
         rng = coerce_seed(rng if rng is not None else preset_seed)
         if scenario is not None and rng is not None and getattr(scenario, "rng", None) != rng:
             scenario = None  # Mesa's empty Scenario from a Reset: our rng wins
@@ -85,75 +67,34 @@ class SwarmModel(Motion, Measurements, mesa.Model):
         self.preset = preset
         self.seed = rng
         self.events: list[tuple[float, str, int, str]] = []
-        self._setup_geometry()
-        self._setup_agents()
-        self._setup_measurements()
-        self._setup_network()
-        self.datacollector = Collector(model_reporters={r: r for r in REPORTERS})
-        self._measure(force_graph=True)
-        self.datacollector.collect(self)
-
-    # ------------------------------------------------------------------ setup
-    def _setup_geometry(self) -> None:
-        p = self.params
         self.n = n = p.n_agents
-        self.rows = np.arange(n)
-        self.ids = self.rows + 1  # Mesa's unique_id of row i is i + 1
-        self.arena_size = p.arena_size or 60.0 * math.sqrt(n)
-        if p.coordination == "vicsek" and p.arena_size is None:
-            from sim.behaviours.vicsek import DEFAULT_DENSITY
-
-            self.arena_size = math.sqrt(n / DEFAULT_DENSITY)
-        self.torus = p.torus if p.torus is not None else p.coordination == "vicsek"
-        explicit = p.waypoints is not None
-        route = np.asarray(p.waypoints) if explicit else default_route(p.route, self.arena_size)
-        start = route[0] if explicit else start_point(p.route, self.arena_size)
-        if explicit and len(route) > 1:
-            route = route[1:]  # an explicit route starts where the swarm starts
-        self.routes = {0: route}  # route versions: only leaders know the newest
-        self.cruise_speed = p.cruise_fraction * p.max_speed
-        self.vision = FLOCK_VISION * p.spacing if p.coordination == "flock" else 0.0
-        self.offsets = formations.slot_offsets(p.formation, n - 1, p.spacing)
-        # The leader turns at most a/v per step. The slot frame follows more slowly: a slot at
-        # radius R swings at R·ω when the frame turns at ω, so ω keeps that within half the
-        # followers' speed slack.
-        slack = max(p.max_speed - self.cruise_speed, 0.05 * p.max_speed)
-        radius = max(formations.formation_radius(self.offsets), p.spacing)
-        self.max_turn = p.max_accel / max(self.cruise_speed, 1e-9)
-        self.frame_turn = min(self.max_turn, 0.5 * slack / radius)
-        to_wp = route[0] - start
-        self.start_heading = math.atan2(to_wp[1], to_wp[0]) if np.any(to_wp) else 0.0
-        self.active = np.ones(n, dtype=bool)
-        self.active_rows = self.rows.copy()  # np.flatnonzero(self.active), kept up to date
-        self.behaviour = None
-        if p.coordination in COLLECTIVE:
-            cls = load_behaviour(p.coordination)
-            if hasattr(cls, "place"):
-                self.pos, self.vel = cls.place(self)
-            else:
-                self.pos = self.rng.random((n, 2)) * self.arena_size
-                angle = self.rng.uniform(-math.pi, math.pi, n)
-                self.vel = np.column_stack([np.cos(angle), np.sin(angle)])
-            self.behaviour = cls(self)
-        else:
-            jitter = self.rng.uniform(-0.25, 0.25, (n, 2)) * p.spacing
-            self.pos = start + np.vstack(
-                [[0.0, 0.0], formations.rotate(self.offsets, self.start_heading)]
-            )
-            self.pos = self.pos + jitter * (self.rows > 0)[:, None]
-            self.vel = np.zeros((n, 2))
+        self.ids = np.arange(1, n + 1)  # Mesa's unique_id of row i is i + 1
+        mode_class = load_mode(p.coordination)
+        self.arena_size, self.torus = mode_class.arena(p)
+        self.mission = Mission(p, self.arena_size, self.log)
+        self.mode = mode_class(self)
+        self.pos, self.vel = self.mode.place(self)
         self.estimate = self.pos.copy()
-
-    def _setup_agents(self) -> None:
-        self.handles = list(SwarmAgent.create_agents(self, self.n))
+        self.active = np.ones(n, dtype=bool)
+        self.active_rows = np.arange(n)  # np.flatnonzero(self.active), kept up to date
+        self.handles = list(SwarmAgent.create_agents(self, n))
         for row, agent in enumerate(self.handles):
             agent.row = row
+        self.measurement = Measurement(n)
+        self.motion = Motion(p, self.arena_size if self.torus else None)
+        self.network = self._network()
+        self.leadership = None
+        if self.mode.info.leader:  # agent 1 (row 0) leads at the start, in term 1
+            self.network.update(self.pos, self.active, self.active_rows)
+            self.mission.fly(0, 0, 0, self.mission.start_heading)
+            self.leadership = Leadership(p, self.network, self.rng, _Crew(self), leader=0)
+        self.datacollector = Collector(REPORTERS)
+        self.measurement.measure(self, force_graph=True)
+        self.datacollector.collect(self)
 
-    def _setup_network(self) -> None:
-        """The network every message travels on and, in leader modes, the leadership layer."""
+    def _network(self) -> Network:
         p = self.params
-        collective = self.behaviour is not None
-        self.network = Network(
+        return Network(
             self.n,
             comm_range=p.comm_range,
             message_loss=p.message_loss,
@@ -162,28 +103,21 @@ class SwarmModel(Motion, Measurements, mesa.Model):
             rng=self.rng,
             box=self.arena_size if self.torus else None,
             max_links=p.max_links,
-            reach=0.0 if collective else max(p.spacing, self.vision, self.look_ahead()),
-            dense_max=DENSE_GRAPH_MAX_N if collective else DENSE_MAX_N,
+            reach=self.mode.neighbour_reach(),
+            dense_max=self.mode.dense_max,
         )
-        self.network.update(self.pos, self.active, self.active_rows)
-        self.flights: dict[int, Flight] = {}  # how each leader flies (leader modes)
-        self.leadership = None
-        if not collective:  # agent 1 (row 0) leads at the start, in term 1
-            self.flights[0] = Flight(0, 0, self.start_heading, self.start_heading)
-            self.leadership = Leadership(p, self.network, self.rng, _Crew(self), leader=0)
-        self.positioning_lost = False
 
     # ------------------------------------------------------------------ the step recipe
     def step(self) -> None:
-        """Advance one step: faults → sense → communicate → detect → elect → move → measure."""
+        """Advance one step: faults → sense → network → leadership → move → mission → measure."""
         self._inject_faults()
-        self._sense()
+        self.motion.sense(self)
         if self.leadership is not None:
             self.network.update(self.pos, self.active, self.active_rows)
             self.leadership.step(int(self.time))
-        self._move()
+        self.motion.move(self)
         self._advance_mission()
-        self._measure()
+        self.measurement.measure(self)
         self.datacollector.collect(self)
 
     def _inject_faults(self) -> None:
@@ -198,90 +132,26 @@ class SwarmModel(Motion, Measurements, mesa.Model):
         for step, uid in p.scheduled_dropouts or ():
             if int(step) == t:
                 self.drop_agent(int(uid))
-        if p.dropout_rate <= 0.0:
-            return
-        pool = self.active
-        if p.dropout_pool == "informed":  # couzin only (SwarmParams rejects it elsewhere)
-            pool = self.active & self.behaviour.informed
-        for row in faults.sample_dropouts(pool, p.dropout_rate, self.rng):
-            self.drop_agent(int(self.ids[row]))
+        if p.dropout_rate > 0.0:
+            pool = self.mode.dropout_pool(self)
+            for row in faults.sample_dropouts(pool, p.dropout_rate, self.rng):
+                self.drop_agent(int(self.ids[row]))
 
-    def _sense(self) -> None:
-        """Update each agent's own position estimate (fix with noise, or dead reckoning)."""
-        p = self.params
-        if self.positioning_lost:
-            return  # dead reckoning advances the estimates as agents move (see _move)
-        if p.position_noise > 0:
-            self.estimate = positioning.fix_estimates(self.pos, p.position_noise, self.rng)
-        else:
-            self.estimate = self.pos  # exact: an alias, no copy
-
-    @property
-    def blackout(self) -> bool:
-        """True while communication is jammed."""
-        return self.network.jammed(self.time)
-
-    # ------------------------------------------------------------------ mission
     def _advance_mission(self) -> None:
-        p = self.params
-        if p.coordination == "couzin":
-            self._advance_collective()
-        latest = max(self.routes)
-        for row, flight in list(self.flights.items()):
-            route = self.routes[flight.route_version]
-            if flight.waypoint_index < len(route):
-                ex, ey = self.estimate[row].tolist()
-                wx, wy = route[flight.waypoint_index].tolist()
-                if math.hypot(ex - wx, ey - wy) <= p.waypoint_radius:
-                    self.log("waypoint_reached", row, f"waypoint {flight.waypoint_index}")
-                    flight.waypoint_index += 1
-                    self._max_wp = max(self._max_wp, flight.waypoint_index)
-            if flight.waypoint_index == len(route) and flight.route_version == latest:
-                self._check_arrival(row)
-        if self.running and self.time >= p.max_steps:
-            self._end("mission_failed", "out of time")
-        elif self.running and not self.active.any():
-            self._end("mission_failed", "no agents left")
-        elif (
-            self.running
-            and self.leadership
-            and not self.leadership.protocol.can_recover(self.leadership)
-        ):
-            self._end("mission_failed", "leaderless with no way to choose a new leader")
-
-    def _advance_collective(self) -> None:
-        """Couzin / vicsek: a waypoint is reached when the group's centroid gets there."""
-        route = self.routes[max(self.routes)]
-        if self._collective_wp >= len(route) or not self.active.any():
-            return
-        centroid = self.pos[self.active].mean(axis=0)
-        if math.hypot(*(centroid - route[self._collective_wp])) <= self.params.waypoint_radius:
-            self.log("waypoint_reached", -1, f"waypoint {self._collective_wp} (group centroid)")
-            self._collective_wp += 1
-            self._max_wp = max(self._max_wp, self._collective_wp)
-            if self._collective_wp == len(route) and self.running:
-                self.completion_time = self.time
-                self._end("mission_complete", "the group's centroid reached the last waypoint")
-
-    def _check_arrival(self, row: int) -> None:
-        """At the last waypoint the leader holds until enough of its group has arrived with it.
-
-        Success once at least SUCCESS_FRACTION of the initial agents (the leader included) are
-        with it *as its group*: they follow this leader, are linked to it by relay, and were
-        with the group for at least TOGETHER_SHARE of the steps so far (`Measurements`).
-        Otherwise it waits for stragglers until max_steps.
-        """
-        if not self.running or row != self.leader:
-            return
-        arrived = int(np.count_nonzero(self.with_group(row) & self.kept_together()))
-        if arrived >= SUCCESS_FRACTION * self.n:
-            self.completion_time = self.time
-            self._end("mission_complete", f"{arrived} agents arrived together")
-
-    def _end(self, kind: str, detail: str) -> None:
-        self.outcome = kind
-        self.running = False
-        self.log(kind, self.leader, detail)
+        """The mode moves the mission on; then the ways a mission fails."""
+        mission = self.mission
+        if not mission.over:
+            self.mode.advance(self)
+        if not mission.over:
+            if self.time >= self.params.max_steps:
+                mission.end("mission_failed", "out of time", self.time, self.leader)
+            elif not self.active.any():
+                mission.end("mission_failed", "no agents left", self.time, self.leader)
+            elif self.leadership and not self.leadership.protocol.can_recover(self.leadership):
+                detail = "leaderless with no way to choose a new leader"
+                mission.end("mission_failed", detail, self.time, self.leader)
+        if mission.over:
+            self.running = False
 
     # ------------------------------------------------------------------ public verbs
     def drop_agent(self, unique_id: int) -> None:
@@ -294,7 +164,7 @@ class SwarmModel(Motion, Measurements, mesa.Model):
         Raises:
             ValueError: if `unique_id` is not such a number, naming it and the allowed range.
         """
-        row = self._row(unique_id)
+        row = check_unique_id(unique_id, self.n) - 1
         if not self.active[row]:
             return
         self.active[row] = False
@@ -303,8 +173,8 @@ class SwarmModel(Motion, Measurements, mesa.Model):
         was_leader = self.leadership is not None and self.leadership.drop(row, int(self.time))
         self.log("dropout", row, "leader" if was_leader else "follower")
         self.handles[row].remove()
-        if was_leader and self._lost_at is None:
-            self._lost_at = self.time
+        if was_leader:
+            self.measurement.leader_lost(self.time)
 
     def drop_leader(self) -> None:
         """Make the current (main) leader drop out; nothing happens when there is none."""
@@ -320,39 +190,40 @@ class SwarmModel(Motion, Measurements, mesa.Model):
         """
         steps = check_whole("steps", steps, 1, STEP_LIMIT)
         self.network.jam(int(self.time), steps)
-        self.log("blackout", -1, f"all messages lost for {int(steps)} steps")
+        self.log("blackout", -1, f"all messages lost for {steps} steps")
 
     def lose_positioning(self) -> None:
         """Positioning fixes stop: every agent dead-reckons from now on (its error drifts)."""
-        if not self.positioning_lost:
-            self.positioning_lost = True
-            self.estimate = self.estimate.copy()
-            self.log(
-                "positioning_lost", -1, f"dead reckoning, drift {self.params.drift_noise} m/step"
-            )
-
-    def restore_positioning(self) -> None:
-        """Positioning fixes return."""
-        if self.positioning_lost:
-            self.positioning_lost = False
-            self.log("positioning_restored", -1, "")
+        if self.motion.lose_positioning(self):
+            drift = self.params.drift_noise
+            self.log("positioning_lost", -1, f"dead reckoning, drift {drift} m/step")
 
     def add_waypoint(self, point) -> None:
         """Append a waypoint (x, y) in metres: only the leader learns of it, others by relay.
+
+        A completed mission becomes open again.
 
         Raises:
             ValueError: if the point is not two finite numbers (booleans and text are not).
         """
         xy = check_point("waypoint", point)
-        version = max(self.routes) + 1
-        self.routes[version] = np.vstack([self.routes[version - 1], xy])
-        if self.leader >= 0:
-            self.flights[self.leader].route_version = version
-        if not self.running and self.outcome == "mission_complete":
-            self.running, self.outcome, self.completion_time = True, None, None
+        self.mission.add_waypoint(xy, self.leader)
+        if not self.mission.over:
+            self.running = True
         self.log("waypoint_added", self.leader, f"({xy[0]:.1f}, {xy[1]:.1f})")
 
+    def run(self, steps: int | None = None) -> dict[str, Any]:
+        """Step until the mission ends (or `steps` more steps); return `summary()`."""
+        limit = self.params.max_steps if steps is None else int(self.time) + steps
+        while self.running and self.time < limit:
+            self.step()
+        return self.summary()
+
     # ------------------------------------------------------------------ queries
+    def summary(self) -> dict[str, Any]:
+        """Run-level outcome (README, "Summary fields")."""
+        return self.measurement.summary(self)
+
     @property
     def leader(self) -> int:
         """Row of the main leader (highest term, then lowest id; -1 when there is none)."""
@@ -376,46 +247,45 @@ class SwarmModel(Motion, Measurements, mesa.Model):
         return self.leadership.protocol if self.leadership is not None else None
 
     @property
+    def outcome(self) -> str | None:
+        """How the mission ended: "mission_complete", "mission_failed", or None (running)."""
+        return self.mission.outcome
+
+    @property
     def route(self) -> np.ndarray:
         """The newest route (k, 2) of waypoints (m)."""
-        return self.routes[max(self.routes)]
+        return self.mission.route
 
     @property
     def waypoint_index(self) -> int:
-        """Index of the main leader's current waypoint (the group's, in collective modes)."""
-        if self.behaviour is not None:
-            return self._collective_wp
-        lead = self.leader
-        return self.flights[lead].waypoint_index if lead >= 0 else self._max_wp
+        """Index of the next waypoint of the main leader (of the group, where nobody leads)."""
+        return self.mode.waypoint_index(self)
 
     @property
     def heading(self) -> float:
         """The main leader's heading (rad); the start heading when there is none."""
-        lead = self.leader
-        return self.flights[lead].heading if lead >= 0 else self.start_heading
+        flight = self.mission.flights.get(self.leader)
+        return flight.heading if flight else self.mission.start_heading
 
     @property
     def frame_heading(self) -> float:
         """The main leader's slot-frame heading (rad)."""
-        lead = self.leader
-        return self.flights[lead].frame_heading if lead >= 0 else self.start_heading
+        flight = self.mission.flights.get(self.leader)
+        return flight.frame_heading if flight else self.mission.start_heading
 
     @property
     def slot_of(self) -> np.ndarray:
-        """Each row's slot in the main leader's current table (-1: none)."""
-        lead = self.leader
-        if lead < 0 or self.params.coordination != "formation":
-            return np.full(self.n, -1, dtype=np.int64)
-        return self.leadership.slot_table(lead)
+        """Each row's slot in the main leader's formation (-1: none)."""
+        return self.mode.slot_of(self)
 
     def slot_positions(self) -> np.ndarray:
         """World position (N, 2) of each row's slot around the main leader (own if none)."""
         out = self.pos.copy()
-        lead, slots = self.leader, self.slot_of
+        slots = self.slot_of
         has = slots >= 0
-        if lead >= 0 and has.any():
-            out[has] = self.pos[lead] + formations.rotate(
-                self.offsets[slots[has]], self.frame_heading
+        if has.any():
+            out[has] = self.pos[self.leader] + rotate(
+                self.mode.offsets[slots[has]], self.frame_heading
             )
         return out
 
@@ -429,34 +299,30 @@ class SwarmModel(Motion, Measurements, mesa.Model):
         self.network.update(self.pos, self.active, self.active_rows)
         return self.network.reachable(row)
 
+    def kept_together(self) -> np.ndarray:
+        """Agents that travelled with the main leader's group for most of the run."""
+        return self.measurement.kept_together()
+
     def message_counts(self) -> tuple[int, int]:
         """(sent, delivered) over every channel: one count per sender → receiver message."""
         return self.network.counts()
 
     def goal_direction(self) -> np.ndarray | None:
-        """Preferred unit direction of informed agents (couzin); None where it does not apply."""
-        if self.behaviour is not None and hasattr(self.behaviour, "goal_direction"):
-            return self.behaviour.goal_direction(self)
-        if self.waypoint_index >= len(self.route) or not self.active.any():
-            return None
-        d = self.route[self.waypoint_index] - self.pos[self.active].mean(axis=0)
-        norm = math.hypot(*d)
-        return d / norm if norm > 0 else None
+        """The direction the group should travel (unit (2,)), None where there is none."""
+        return self.mode.goal_direction(self)
 
     def log(self, kind: str, row: int | None, detail: str = "") -> None:
         """Record an event (time, kind, agent unique_id or -1, detail)."""
         uid = int(self.ids[row]) if row is not None and row >= 0 else -1
         self.events.append((float(self.time), kind, uid, detail))
 
-    def _row(self, unique_id: int) -> int:
-        return check_unique_id(unique_id, self.n) - 1
 
-    def run(self, steps: int | None = None) -> dict[str, Any]:
-        """Step until the mission ends (or `steps` more steps); return `summary()`."""
-        limit = self.params.max_steps if steps is None else int(self.time) + steps
-        while self.running and self.time < limit:
-            self.step()
-        return self.summary()
+def _reporter(name: str) -> property:
+    return property(lambda model: model.measurement.values[name], doc=f"The {name} reporter.")
+
+
+for _name in REPORTERS:  # model.n_leaders, model.order, ...: the reporters as attributes
+    setattr(SwarmModel, _name, _reporter(_name))
 
 
 class _Crew(Hooks):
@@ -468,21 +334,11 @@ class _Crew(Hooks):
     def flight(self, row: int) -> tuple:
         """The leader's flight for its beacon: its own estimate, velocity, heading, progress."""
         m = self.model
-        f = m.flights[row]
+        f = m.mission.flights[row]
         x, y = m.estimate[row].tolist()
         vx, vy = m.vel[row].tolist()
-        return (
-            x,
-            y,
-            vx,
-            vy,
-            f.heading,
-            f.frame_heading,
-            f.turn,
-            f.frame_turn,
-            f.waypoint_index,
-            f.route_version,
-        )
+        return (x, y, vx, vy, f.heading, f.frame_heading, f.turn, f.frame_turn,
+                f.waypoint_index, f.route_version)  # fmt: skip
 
     def took_over(self, row: int, serial: int) -> None:
         """A new leader flies on from what its last beacon said (or from the start)."""
@@ -493,26 +349,16 @@ class _Crew(Hooks):
         if math.hypot(vx, vy) > 1e-6:
             heading = math.atan2(vy, vx)
         else:
-            heading = knows.heading_of(serial) if serial >= 0 else m.start_heading
-        m.flights[row] = Flight(route, waypoint, heading, heading)
+            heading = knows.heading_of(serial) if serial >= 0 else m.mission.start_heading
+        m.mission.fly(row, route, waypoint, heading)
 
     def stood_down(self, row: int) -> None:
         """A leader that stepped down or dropped out stops flying the route."""
-        self.model.flights.pop(row, None)
+        self.model.mission.land(row)
 
     def assign(self, row: int, members: np.ndarray, old: np.ndarray) -> np.ndarray:
-        """Formation: `slot_assignment` over the members' estimates; flock: rank order."""
-        m = self.model
-        if m.params.coordination != "formation":
-            return np.arange(len(members))
-        return assign_slots(
-            m.params.slot_assignment,
-            old,
-            m.estimate[members],
-            m.estimate[row],
-            m.flights[row].frame_heading,
-            m.offsets,
-        )
+        """Slots for a leader's members, as the mode assigns them."""
+        return self.model.mode.assign(self.model, row, members, old)
 
     def log(self, kind: str, row: int, detail: str) -> None:
         """Events go to the model's log."""

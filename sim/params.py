@@ -19,11 +19,13 @@ from typing import Any
 
 import numpy as np
 
-COORDINATIONS = ("formation", "flock", "couzin", "vicsek")
-CONSTANT_SPEED = ("couzin", "vicsek")  # every agent moves at one constant `speed`
+from sim.election import PROTOCOLS
+from sim.modes import MODES
+
+COORDINATIONS = tuple(MODES)  # the registries are the source of these choices
+ELECTIONS = tuple(PROTOCOLS)
 FORMATIONS = ("wedge", "line", "column", "circle", "grid")
 ROUTES = ("square", "zigzag", "straight", "loop")
-ELECTIONS = ("lowest_id", "raft", "succession", "none")
 SLOT_ASSIGNMENTS = ("optimal", "shift", "fixed")
 STEP_LIMIT = 10_000_000  # steps: the longest run, and the bound of every step-valued field
 
@@ -82,8 +84,9 @@ class SwarmParams:
     n_agents: int = _spec(10, "Number of agents in the swarm.", group="swarm", lo=1, hi=10_000)
     coordination: str = _spec(
         "formation",
-        "How the group coordinates: explicit leader + slots (formation), boids following the "
-        "leader (flock), an informed minority (couzin), or pure alignment with noise (vicsek).",
+        "How the group coordinates: "
+        + "; ".join(f"{name}: {info.doc}" for name, info in MODES.items())
+        + ".",
         group="swarm",
         choices=COORDINATIONS,
     )
@@ -289,8 +292,9 @@ class SwarmParams:
     # --- election ----------------------------------------------------------------------------
     election: str = _spec(
         "lowest_id",
-        "How a new leader is chosen: lowest reachable id, Raft vote, pre-agreed succession, "
-        "or nobody (none).",
+        "How a new leader is chosen: "
+        + "; ".join(f"{name}: {cls.doc}" for name, cls in PROTOCOLS.items())
+        + ".",
         group="election",
         choices=ELECTIONS,
     )
@@ -447,7 +451,8 @@ class SwarmParams:
 
 def _check_mode(p: SwarmParams) -> None:
     """Reject settings the chosen coordination mode cannot honour, naming the fields."""
-    if p.coordination in CONSTANT_SPEED and p.speed is not None and p.speed > p.max_speed:
+    mode = MODES[p.coordination]
+    if mode.constant_speed and p.speed is not None and p.speed > p.max_speed:
         lo = _fmt(specs()["speed"]["lo"])
         raise ValueError(
             f"speed ({p.speed:g}) must be <= max_speed ({p.max_speed:g}): {p.coordination} agents "
@@ -455,9 +460,10 @@ def _check_mode(p: SwarmParams) -> None:
             f"[{lo}, {p.max_speed:g}] or empty (the mode's default, capped at max_speed); "
             f"or raise max_speed"
         )
-    if p.dropout_pool == "informed" and p.coordination != "couzin":
+    if p.dropout_pool == "informed" and not mode.informed:
+        informed = " or ".join(repr(name) for name, info in MODES.items() if info.informed)
         raise ValueError(
-            f"dropout_pool='informed' needs coordination='couzin', the only mode with informed "
+            f"dropout_pool='informed' needs coordination={informed}, a mode with informed "
             f"agents; with coordination={p.coordination!r} dropout_pool must be 'any'"
         )
 

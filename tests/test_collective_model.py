@@ -64,7 +64,7 @@ def test_goal_direction_is_fixed_along_a_leg_in_the_model():
     np.testing.assert_allclose(first, [0.8, 0.6], atol=0.02)  # from the centroid, ≈ (0, 0)
     model.run()
     np.testing.assert_array_equal(model.goal_direction(), first)
-    assert model.behaviour.bearings_taken == 1
+    assert model.mode.behaviour.bearings_taken == 1
 
 
 def test_without_informed_agents_the_waypoint_does_not_steer():
@@ -133,7 +133,7 @@ def test_informed_dropouts_hit_only_informed_agents():
         n_agents=40, informed_fraction=0.25, dropout_rate=0.05, dropout_pool="informed",
         max_steps=150, rng=8,
     )  # fmt: skip
-    informed = model.behaviour.informed.copy()
+    informed = model.mode.informed.copy()
     model.run()
     assert not model.active[informed].any()  # all 10 gone (P(any left) ≈ 10·0.95^150 < 0.01)
     assert model.active[~informed].all()
@@ -166,7 +166,7 @@ def test_informed_dropout_pool_is_rejected_without_informed_agents(coordination)
 def test_any_dropouts_hit_uninformed_agents_too():
     """dropout_pool="any" (the default) draws from every active agent."""
     model = _couzin(n_agents=40, informed_fraction=0.25, dropout_rate=0.05, max_steps=60, rng=8)
-    informed = model.behaviour.informed.copy()
+    informed = model.mode.informed.copy()
     model.run()
     assert not model.active[~informed].all()
 

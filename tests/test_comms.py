@@ -111,7 +111,7 @@ def test_cut_off_follower_keeps_last_belief_and_misses_new_waypoint():
     model.pos[far] += 500.0  # carried out of range of everyone
     lead = model.leadership
     model.add_waypoint((10.0, 10.0))
-    new_version = max(model.routes)
+    new_version = max(model.mission.routes)
     for _ in range(40):
         model.step()
         model.vel[far] = 0.0

@@ -352,18 +352,18 @@ def test_small_formation_steers_agent_by_agent_like_the_vector_laws(preset):
     from sim import kinematics
 
     model = SwarmModel(preset=preset, max_steps=10**6)
-    p = model.params
+    p, mode, mission = model.params, model.mode, model.mission
     checked = 0
     for _ in range(450):
         act = model.active_rows
-        if model._steers_one_by_one(act):
-            pristine = copy.deepcopy(model.flights)  # leader steering updates its heading
-            each = model._steer_each(act)
-            model.flights = copy.deepcopy(pristine)
-            desired = model._desired_velocity(act)
+        pristine = copy.deepcopy(mission.flights)  # leader steering updates its heading
+        each = mode.steer_each(model, act)
+        if each is not None:
+            mission.flights = copy.deepcopy(pristine)
+            desired = mode.desired(model, act)
             vector, _ = kinematics.steer(model.vel[act], desired, p.max_speed, p.max_accel)
             np.testing.assert_allclose(each, vector, rtol=0, atol=1e-12)
-            model.flights = pristine
             checked += 1
+        mission.flights = pristine
         model.step()
     assert checked > 300

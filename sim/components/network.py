@@ -119,6 +119,16 @@ class Network:
         self._query(pos, rows)
         return True
 
+    def prox_for(self, rows: np.ndarray) -> Proximity | None:
+        """The last neighbour query if it covers exactly these active rows (else None).
+
+        Motion reuses it within a step: nobody has moved since the network's phase.
+        """
+        prox = self.prox
+        if prox is None or not (prox.rows is rows or np.array_equal(prox.rows, rows)):
+            return None
+        return prox
+
     def set_links(self, pairs: np.ndarray, active: np.ndarray | None = None) -> None:
         """Use these undirected links (rows) as they are (the protocol harness, tests)."""
         pairs = np.asarray(pairs, dtype=np.intp).reshape(-1, 2)

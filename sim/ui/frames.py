@@ -89,9 +89,7 @@ def _clean(x: Any) -> float | None:
 def chart_data(model) -> dict[str, Any]:
     """Time series of the charted reporters (thinned) and the events to mark on them."""
     mv = model.datacollector.model_vars
-    times = list(getattr(model.datacollector, "_collection_steps", [])) or list(
-        range(len(mv["n_active"]))
-    )
+    times = list(model.datacollector.times)
     keep = thin(times)
     series = {name: [_clean(mv[name][i]) for i in keep] for name, _ in CHARTS}
     marks = [[t, MARKED_EVENTS[kind]] for t, kind, _, _ in model.events if kind in MARKED_EVENTS]

@@ -72,6 +72,19 @@ def test_mesa_reset_uses_our_seed(app):
     assert mesa_time(app) == "Time: 0.0"
 
 
+def wait_still(app, timeout: float = 8.0) -> int:
+    """Wait until the painted step stops changing (0.5 s apart); return it."""
+    deadline = time.monotonic() + timeout
+    last = app.painted_t()
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        now = app.painted_t()
+        if now == last:
+            return now
+        last = now
+    raise AssertionError(f"the view kept moving after pause (t={last})")
+
+
 def test_mesa_play_and_smooth_play_take_turns(app):
     """Mesa's ▶ plays and our views follow; our Play gives way while it runs; ❚❚ stops it."""
     app.click("▶")
@@ -81,8 +94,7 @@ def test_mesa_play_and_smooth_play_take_turns(app):
     app.page.locator(".swarm-error", has_text="Mesa's controls").wait_for()
     assert app.page.get_by_role("button", name="Play", exact=True).is_enabled()
     app.click("❚❚")
-    time.sleep(0.4)
-    stopped = app.painted_t()
+    stopped = wait_still(app)  # Mesa's thread may finish a step already under way
     time.sleep(0.4)
     assert app.painted_t() == stopped
     app.click("Play")  # now ours runs
