@@ -112,7 +112,7 @@ def check_out(path: str) -> None:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    """Per-step timings vs Mesa's boid_flockers, or (--sweep) the batch-sweep targets."""
+    """Per-step timings vs Mesa's boid_flockers, or (--sweep) the sweep targets."""
     return bench_sweep.main(args) if args.sweep else bench_steps.main(args)
 
 

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from tqdm import tqdm
 
 from sim import __version__
@@ -51,7 +52,7 @@ def _plain(value: Any) -> Any:
     return value.item() if hasattr(value, "item") else value
 
 
-def _series(model: SwarmModel, run_id: str, spec: dict[str, Any]):
+def _series(model: SwarmModel, run_id: str, spec: dict[str, Any]) -> pd.DataFrame:
     """The run's ``[timeseries]`` table: run id, time and the chosen reporters every k steps.
 
     The parameters, seed and version are left out: they are in the run's row of summary.csv.
