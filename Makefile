@@ -33,7 +33,7 @@ ui: setup
 
 # UI speed: displayed steps/s during Play at N = 50 and 500, ours vs Mesa's matplotlib view
 bench-ui: setup chromium
-	$(PY) -m sim.bench_ui
+	$(PY) -m sim.bench.ui
 
 lint: setup
 	$(VENV)/bin/ruff format --check sim tests scripts

@@ -15,7 +15,16 @@ import sys
 from pathlib import Path
 from typing import Any, NoReturn
 
-OUT_SUFFIXES = (".csv", ".parquet")
+from sim import __version__
+from sim.bench import steps as bench_steps
+from sim.bench import sweep as bench_sweep
+from sim.model import SwarmModel
+from sim.params import field_names, unknown_message
+from sim.presets import DEFAULT_PRESET, PRESETS
+from sim.research.plots import plot_command
+from sim.research.sweep import sweep_command
+from sim.research.tables import SUFFIXES, step_table, write_table
+from sim.ui.serve import serve
 
 
 class UserError(Exception):
@@ -32,8 +41,6 @@ class Parser(argparse.ArgumentParser):
 
 def parse_assignments(items: list[str]) -> dict[str, Any]:
     """Turn ``key=value`` strings into a dict; values are validated later by SwarmParams."""
-    from sim.params import field_names, unknown_message
-
     out: dict[str, Any] = {}
     for item in items:
         if "=" not in item:
@@ -56,8 +63,6 @@ def _jsonable(value: Any) -> Any:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run one simulation and print its summary as JSON."""
-    from sim import SwarmModel, __version__
-
     if args.out is not None:
         check_out(args.out)
     params = parse_assignments(args.set or [])
@@ -74,7 +79,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         **{k: _jsonable(v) for k, v in summary.items()},
     }
     if args.out is not None:
-        _write_table(model, args.out)
+        write_table(step_table(model), args.out)
         out["out"] = args.out
     print(json.dumps(out, indent=2))
     return 0
@@ -89,7 +94,7 @@ def check_out(path: str) -> None:
     """
     if not path:
         raise UserError("--out must be a file name ending in .csv or .parquet; got ''")
-    if not path.endswith(OUT_SUFFIXES):
+    if not path.endswith(SUFFIXES):
         raise UserError(f"--out must end in .csv or .parquet; got {path!r}")
     file = Path(path)
     folder = file.parent
@@ -106,62 +111,18 @@ def check_out(path: str) -> None:
         raise UserError("--out: writing Parquet needs pyarrow; use a .csv file")
 
 
-def _write_table(model, path: str) -> None:
-    """Write the run's time series (one row per step) with its parameters and seed."""
-    from sim import __version__
-
-    df = model.datacollector.get_model_vars_dataframe().reset_index(names="time")
-    for key, value in model.params.as_dict().items():
-        df[key] = json.dumps(value) if isinstance(value, list) else value
-    df["seed"] = model.seed
-    df["version"] = __version__
-    if path.endswith(".parquet"):
-        try:
-            df.to_parquet(path, index=False)
-        except ImportError as exc:
-            raise UserError(f"writing Parquet needs pyarrow ({exc}); use a .csv file") from None
-    elif path.endswith(".csv"):
-        df.to_csv(path, index=False)
-    else:
-        raise UserError(f"--out must end in .csv or .parquet; got {path!r}")
-
-
 def cmd_bench(args: argparse.Namespace) -> int:
-    """Per-step timings vs Mesa's boid_flockers, or (--sweep) the batch-sweep targets."""
-    if args.sweep:
-        from sim.batch import bench_command
-
-        return bench_command(args)
-    from sim.bench import main as bench_main
-
-    return bench_main(args)
-
-
-def cmd_sweep(args: argparse.Namespace) -> int:
-    """Run an experiment file (a grid of parameters × seeds)."""
-    from sim.batch import sweep_command
-
-    return sweep_command(args)
-
-
-def cmd_plot(args: argparse.Namespace) -> int:
-    """Draw figures and a Markdown table from a sweep's results."""
-    from sim.plots import plot_command
-
-    return plot_command(args)
+    """Per-step timings vs Mesa's boid_flockers, or (--sweep) the sweep targets."""
+    return bench_sweep.main(args) if args.sweep else bench_steps.main(args)
 
 
 def cmd_ui(args: argparse.Namespace) -> int:
     """Serve the browser UI."""
-    from sim.ui.serve import serve
-
     return serve(host=args.host, port=args.port, open_browser=not args.no_browser)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``swarm-sim``."""
-    from sim.presets import DEFAULT_PRESET, PRESETS
-
     parser = Parser(prog="swarm-sim", description="Leader–follower swarm coordination simulator.")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -195,11 +156,11 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--resume", action="store_true", help="skip runs already finished")
     sweep.add_argument("--executor", choices=["local", "dask"], default="local")
     sweep.add_argument("--scheduler", default=None, help="Dask scheduler address")
-    sweep.set_defaults(func=cmd_sweep)
+    sweep.set_defaults(func=sweep_command)
 
     plot = sub.add_parser("plot", help="figures and a Markdown table from sweep results")
     plot.add_argument("dir", help="results folder written by `swarm-sim sweep`")
-    plot.set_defaults(func=cmd_plot)
+    plot.set_defaults(func=plot_command)
 
     ui = sub.add_parser("ui", help="serve the browser UI")
     ui.add_argument("--host", default="127.0.0.1")

@@ -9,7 +9,7 @@ import sys
 import pandas as pd
 import pytest
 
-from sim import __version__
+from sim import __version__, cli
 from sim.cli import main
 
 
@@ -68,12 +68,11 @@ def one_error_line(capsys) -> str:
 @pytest.fixture
 def no_run(monkeypatch):
     """Fail the test if `run` builds a model: bad --out must be caught before running."""
-    import sim
 
     def refuse(*args, **kwargs):
         raise AssertionError("the simulation ran before --out was checked")
 
-    monkeypatch.setattr(sim, "SwarmModel", refuse)
+    monkeypatch.setattr(cli, "SwarmModel", refuse)
 
 
 def test_infinite_value_is_one_line(capsys):

@@ -1,5 +1,7 @@
 """Exports for slides and analysis: a PNG of the view, an animated GIF of the recent run, CSV.
 
+The CSV is the run's per-step table, the same as ``swarm-sim run --out`` writes.
+
 Images are drawn with Pillow from the same numbers the canvas view gets (no matplotlib, so an
 export costs a few milliseconds), with the same colours: followers blue, the leader orange with a
 ring, dropped-out agents as grey crosses, the route dashed with reached waypoints filled.
@@ -8,10 +10,12 @@ ring, dropped-out agents as grey crosses, the route dashed with reached waypoint
 from __future__ import annotations
 
 import io
-import json
 
 import numpy as np
 from PIL import Image, ImageDraw
+
+from sim.research.tables import step_table, table_bytes
+from sim.ui.frames import agent_states
 
 SIZE = 560  # px, square
 FOLLOWER = (47, 109, 181)
@@ -62,8 +66,6 @@ def draw(pos: np.ndarray, states: str, route: np.ndarray, arena: float, t: int) 
 
 def png_bytes(model) -> bytes:
     """PNG of the model's current state."""
-    from sim.ui.frames import agent_states
-
     img = draw(model.pos, agent_states(model), model.route, model.arena_size, int(model.time))
     buf = io.BytesIO()
     img.save(buf, format="PNG")
@@ -82,9 +84,5 @@ def gif_bytes(history, arena: float, every: int = 2, ms_per_frame: int = 60) -> 
 
 
 def csv_bytes(model) -> bytes:
-    """The run's time series (one row per step) with its parameters and seed, as CSV."""
-    df = model.datacollector.get_model_vars_dataframe().reset_index(names="time")
-    for key, value in model.params.as_dict().items():
-        df[key] = json.dumps(value) if isinstance(value, list) else value
-    df["seed"] = model.seed
-    return df.to_csv(index=False).encode()
+    """The run's per-step table (`sim.research.tables.step_table`) as CSV."""
+    return table_bytes(step_table(model), ".csv")

@@ -1,16 +1,20 @@
-"""What the browser is sent: compact frames of the swarm, chart series and event-log lines.
+"""What the browser is sent: compact frames of the swarm, chart series, event log, status lines.
 
-Pure functions of a model (no Solara): a frame is a small dict of integers and short strings so
-the canvas view can be repainted 60 times a second without the server building widgets.
-Positions travel as decimetres (integers), headings as whole degrees.
+Pure functions of a model or of a `Session` (no Solara): a frame is a small dict of integers and
+short strings so the canvas view can be repainted 60 times a second without the server building
+widgets. Positions travel as decimetres (integers), headings as whole degrees. The views render
+the payloads at the end, and during Play the page state pushes them straight to the widgets.
 """
 
 from __future__ import annotations
 
+import html
 import math
 from typing import Any
 
 import numpy as np
+
+from sim.params import specs
 
 SCALE = 10  # positions are sent as integers in 1/SCALE m (decimetres)
 CHARTS = (
@@ -130,3 +134,55 @@ def _one_based(detail: str) -> str:
 def event_lines(model, limit: int = 200) -> list[str]:
     """The most recent `limit` events as readable lines, newest last."""
     return [describe(e) for e in model.events[-limit:]]
+
+
+# ---------------------------------------------------------------------- payloads of a session
+def compare_labels(session) -> tuple[str, str]:
+    """Names of swarms A and B in compare mode, e.g. ('A: election=raft', 'B: election=none')."""
+    if session.compare is None:
+        return "", ""
+    name, value = session.compare
+    default = session.model.params.as_dict()[name]
+    return f"A: {name}={default}", f"B: {name}={value}"
+
+
+def chart_payload(session) -> dict:
+    """What the charts canvas draws: series of swarm A (and B), marks and labels."""
+    models = session.models
+    return {
+        "names": [list(pair) for pair in CHARTS],
+        "a": chart_data(models[0]),
+        "b": chart_data(models[1]) if len(models) > 1 else None,
+        "labels": list(compare_labels(session)),
+    }
+
+
+def log_html(model) -> str:
+    """The event log of one model, newest first, escaped for an HTML <pre>."""
+    lines = event_lines(model)[::-1]
+    return html.escape("\n".join(lines)) if lines else "(no events yet)"
+
+
+def status_text(session) -> str:
+    """One line per swarm: time, agents, leader, waypoints, mission outcome; then the settings."""
+    out = []
+    models = session.models
+    for i, model in enumerate(models):
+        outcome = model.outcome.replace("_", " ") if model.outcome else "running"
+        # live arrays, not the reporters: those are measured at the end of a step
+        leader = f"agent {int(model.ids[model.leader])}" if model.leader >= 0 else "none"
+        active = int(model.active.sum())
+        name = f"{'AB'[i]}: " if len(models) > 1 else ""
+        out.append(
+            f"{name}t={int(model.time)}  active {active}/{len(model.active)}  leader {leader}"
+            f"  waypoints {model.waypoints_reached}/{len(model.route)}  {outcome}"
+        )
+    out.append("settings: " + settings_text(session.model))
+    return "\n".join(out)
+
+
+def settings_text(model) -> str:
+    """The parameters that differ from their defaults, e.g. 'n_agents=25, election=none'."""
+    defaults = {k: v["default"] for k, v in specs().items()}
+    changed = [f"{k}={v}" for k, v in model.params.as_dict().items() if v != defaults[k]]
+    return ", ".join(changed) or "all defaults"

@@ -2,7 +2,7 @@
 
 A stock SolaraViz with `make_mpl_space_component`, on a `SwarmModel` that mirrors its agents'
 positions into a Mesa `ContinuousSpace` (the matplotlib drawer needs one). Served only by
-`python -m sim.bench_ui`; the number of agents comes from ``SWARM_BENCH_N`` and the play
+`python -m sim.bench.ui`; the number of agents comes from ``SWARM_BENCH_N`` and the play
 interval from ``SWARM_BENCH_PLAY_INTERVAL`` (ms, default 20: far below matplotlib's 55-95 ms per
 frame, so the view runs at its best, while 1 ms often ends in reacton's "Too many renders").
 """

@@ -224,16 +224,14 @@ class PageState:
 
     def push_slow(self) -> None:
         """Send charts, event log and status straight to their widgets (during Play)."""
-        from sim.ui import views
-
         w = self.widgets
         if "charts" in w:
-            w["charts"].chart = views.chart_payload(self)
+            w["charts"].chart = frames.chart_payload(self.session)
         if "status" in w:
-            w["status"].unsafe_innerHTML = views.status_text(self)
+            w["status"].unsafe_innerHTML = frames.status_text(self.session)
         for i, model in enumerate(self.session.models):
             if f"log_{i}" in w:
-                w[f"log_{i}"].unsafe_innerHTML = views.log_html(model)
+                w[f"log_{i}"].unsafe_innerHTML = frames.log_html(model)
 
 
 def _new_state() -> PageState:

@@ -8,7 +8,7 @@ listen to the page's own reactive values; `MesaSync` turns each Mesa update into
 
 During Play the loop pushes new values straight into these views' widgets (`PageState.push`,
 `PageState.push_slow`) instead of re-rendering the page; a render after Pause brings reacton's
-copy up to date. The payload functions below serve both paths.
+copy up to date. The payloads (`sim.ui.frames`) serve both paths.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ import html
 import solara
 from mesa.visualization.utils import update_counter
 
-from sim.params import specs
 from sim.presets import PRESETS
 from sim.ui import frames
 from sim.ui.charts_component import ChartsCanvas
@@ -70,63 +69,11 @@ def SpaceView(state: PageState, key: str = "a", label: str = ""):
     use_live(state, "space_" + key, el)
 
 
-def compare_labels(state: PageState) -> tuple[str, str]:
-    """Names of swarms A and B in compare mode, e.g. ('A: election=raft', 'B: election=none')."""
-    s = state.session
-    if s.compare is None:
-        return "", ""
-    name, value = s.compare
-    default = s.model.params.as_dict()[name]
-    return f"A: {name}={default}", f"B: {name}={value}"
-
-
-def chart_payload(state: PageState) -> dict:
-    """What the charts canvas draws: series of swarm A (and B), marks and labels."""
-    models = state.session.models
-    return {
-        "names": [list(pair) for pair in frames.CHARTS],
-        "a": frames.chart_data(models[0]),
-        "b": frames.chart_data(models[1]) if len(models) > 1 else None,
-        "labels": list(compare_labels(state)),
-    }
-
-
-def log_html(model) -> str:
-    """The event log of one model, newest first, escaped for an HTML <pre>."""
-    lines = frames.event_lines(model)[::-1]
-    return html.escape("\n".join(lines)) if lines else "(no events yet)"
-
-
-def status_text(state: PageState) -> str:
-    """One line per swarm: time, agents, leader, waypoints, mission outcome."""
-    out = []
-    models = state.session.models
-    for i, model in enumerate(models):
-        outcome = model.outcome.replace("_", " ") if model.outcome else "running"
-        # live arrays, not the reporters: those are measured at the end of a step
-        leader = f"agent {int(model.ids[model.leader])}" if model.leader >= 0 else "none"
-        active = int(model.active.sum())
-        name = f"{'AB'[i]}: " if len(models) > 1 else ""
-        out.append(
-            f"{name}t={int(model.time)}  active {active}/{len(model.active)}  leader {leader}"
-            f"  waypoints {model.waypoints_reached}/{len(model.route)}  {outcome}"
-        )
-    out.append("settings: " + settings_text(state.session.model))
-    return "\n".join(out)
-
-
-def settings_text(model) -> str:
-    """The parameters that differ from their defaults, e.g. 'n_agents=25, election=none'."""
-    defaults = {k: v["default"] for k, v in specs().items()}
-    changed = [f"{k}={v}" for k, v in model.params.as_dict().items() if v != defaults[k]]
-    return ", ".join(changed) or "all defaults"
-
-
 @solara.component
 def Charts(state: PageState):
     """Live charts of the main metrics, dropouts and elections marked."""
     state.tick.value  # noqa: B018
-    use_live(state, "charts", ChartsCanvas(chart=chart_payload(state)))
+    use_live(state, "charts", ChartsCanvas(chart=frames.chart_payload(state.session)))
 
 
 @solara.component
@@ -136,8 +83,8 @@ def LogColumn(state: PageState, index: int):
     model = state.session.models[index]
     with solara.Column(style={"flex": "1", "min-width": "0"}):
         if len(state.session.models) > 1:
-            solara.Text(compare_labels(state)[index], style={"font-weight": "bold"})
-        el = solara.HTML(tag="pre", unsafe_innerHTML=log_html(model), classes=["swarm-log"],
+            solara.Text(frames.compare_labels(state.session)[index], style={"font-weight": "bold"})
+        el = solara.HTML(tag="pre", unsafe_innerHTML=frames.log_html(model), classes=["swarm-log"],
                          style=LOG_STYLE)  # fmt: skip
         use_live(state, f"log_{index}", el)
 
@@ -155,7 +102,8 @@ def EventLog(state: PageState):
 def Status(state: PageState):
     """Status lines of the swarm(s)."""
     state.tick.value  # noqa: B018
-    el = solara.HTML(tag="pre", unsafe_innerHTML=status_text(state), classes=["swarm-status"],
+    text = frames.status_text(state.session)
+    el = solara.HTML(tag="pre", unsafe_innerHTML=text, classes=["swarm-status"],
                      style="font-size: 13px; margin: 0 0 6px 0")  # fmt: skip
     use_live(state, "status", el)
 
@@ -179,7 +127,7 @@ def LessonText(state: PageState):
 def Spaces(state: PageState):
     """One canvas, or two side by side in compare mode."""
     state.tick.value  # noqa: B018  (compare mode switches on a refresh)
-    a, b = compare_labels(state)
+    a, b = frames.compare_labels(state.session)
     if len(state.session.models) == 1:
         SpaceView(state, "a")
         return

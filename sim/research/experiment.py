@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from sim.model import REPORTERS
 from sim.params import SwarmParams, allowed, field_names, unknown_message
 
 TOP_KEYS = ("name", "description", "steps", "seeds", "params", "sweep", "timeseries")
@@ -259,8 +260,6 @@ def _seeds(value: Any) -> tuple[int, ...]:
 
 
 def _timeseries(value: Any) -> dict[str, Any] | None:
-    from sim.model import REPORTERS
-
     if value is None:
         return None
     if not isinstance(value, dict):

@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim import plots
-from sim.batch import run_sweep
-from sim.experiment import parse_experiment
+from sim.research import plots
+from sim.research.experiment import parse_experiment
+from sim.research.sweep import run_sweep
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +99,7 @@ def test_plot_command_on_a_folder_without_results(tmp_path):
 
 
 def test_model_does_not_import_matplotlib():
-    """`import sim.model` (and the batch runner) leave matplotlib unloaded."""
-    code = "import sys, sim.model, sim.batch; print('matplotlib' in sys.modules)"
+    """`import sim.model` (and the sweep runner, and the command line) leave matplotlib unloaded."""
+    code = "import sys, sim.model, sim.research.sweep, sim.cli; print('matplotlib' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

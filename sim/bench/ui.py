@@ -8,7 +8,7 @@ the same run, at N = 50 and N = 500, with every step drawn (render interval 1).
   and whether any step was skipped (painted steps must be consecutive).
 * Mesa view: new images the browser received (each ``<img>`` source change is one step).
 
-Usage: ``python -m sim.bench_ui [--seconds 6] [--repeats 3] [--sizes 50 500]``
+Usage: ``python -m sim.bench.ui [--seconds 6] [--repeats 3] [--sizes 50 500]``
 (or ``make bench-ui``). Needs Debian's chromium at /usr/bin/chromium.
 """
 
@@ -118,7 +118,7 @@ def model_time(page) -> float:
 
 def run(sizes: list[int], seconds: float, repeats: int) -> dict:
     """Measure both views at each size; return {(view, n): [rates]} and print a table."""
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import sync_playwright  # deferred: a dev-only dependency
 
     logs = Path(tempfile.mkdtemp(prefix="bench-ui-"))
     results: dict = {}
@@ -185,7 +185,9 @@ def _median(rates: list) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m sim.bench.ui", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--seconds", type=float, default=6.0, help="counting window per run")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--sizes", type=int, nargs="+", default=[50, 500])

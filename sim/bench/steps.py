@@ -12,6 +12,11 @@ import statistics
 import time
 from collections.abc import Callable
 
+from mesa.examples.basic.boid_flockers.model import BoidFlockers, BoidsScenario
+
+from sim.model import SwarmModel
+from sim.presets import DEFAULT_PRESET
+
 SIZES = (10, 100, 1_000, 10_000)
 BOID_SIZES = (100, 1_000)
 
@@ -32,8 +37,6 @@ def time_steps(step: Callable[[], None], n: int, repeats: int) -> float:
 
 def swarm_case(coordination: str, n: int, repeats: int, **extra) -> float:
     """Median ms/step of SwarmModel (data collection included) at size n."""
-    from sim import SwarmModel
-
     model = SwarmModel(
         n_agents=n, coordination=coordination, rng=0, max_steps=10**7, formation="grid", **extra
     )
@@ -42,8 +45,6 @@ def swarm_case(coordination: str, n: int, repeats: int, **extra) -> float:
 
 def boids_case(n: int, repeats: int) -> float:
     """Median ms/step of Mesa's boid_flockers example (100×100 torus, vision 10)."""
-    from mesa.examples.basic.boid_flockers.model import BoidFlockers, BoidsScenario
-
     model = BoidFlockers(scenario=BoidsScenario(population_size=n, rng=0))
     return time_steps(model.step, n, repeats)
 
@@ -55,10 +56,6 @@ def interleaved_ratio(n: int, repeats: int) -> tuple[float, float, float]:
     the two in turns, moments apart, keeps a burst of load on a shared machine from landing
     on one side of the ratio only.
     """
-    from mesa.examples.basic.boid_flockers.model import BoidFlockers, BoidsScenario
-
-    from sim import SwarmModel
-
     ours = SwarmModel(
         n_agents=n, coordination="flock", rng=0, max_steps=10**7, formation="grid"
     ).step
@@ -88,8 +85,6 @@ def preset_rate(name: str, steps: int, repeats: int) -> tuple[float, float]:
     Returns (wall-clock rate, CPU-time rate); the second leaves out time the process spent
     waiting for a core, which on a busy shared machine is most of the noise.
     """
-    from sim import SwarmModel
-
     wall, cpu = [], []
     for _ in range(repeats):
         model = SwarmModel(preset=name, max_steps=10**7)
@@ -103,8 +98,6 @@ def preset_rate(name: str, steps: int, repeats: int) -> tuple[float, float]:
 
 def main(args: argparse.Namespace) -> int:
     """Print the benchmark table and the ratios the project's targets are stated in."""
-    from sim.presets import DEFAULT_PRESET
-
     repeats = max(1, args.repeats if not args.quick else 3)
     sizes = SIZES if not args.quick else (10, 100, 1_000)
     print(f"swarm-sim bench: median of {repeats} timed blocks per case (ms/step)")

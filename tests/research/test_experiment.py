@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.experiment import balanced_order, load_experiment, parse_experiment
+from sim.research.experiment import balanced_order, load_experiment, parse_experiment
 
 
 def exp(**extra):
@@ -172,7 +172,7 @@ def test_bad_linked_axes_are_explained(axis, message):
         exp(sweep=axis)
 
 
-SHIPPED = sorted((Path(__file__).resolve().parent.parent / "experiments").glob("*.toml"))
+SHIPPED = sorted((Path(__file__).resolve().parents[2] / "experiments").glob("*.toml"))
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)

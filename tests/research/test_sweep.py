@@ -15,11 +15,11 @@ import pandas as pd
 import pytest
 
 import sim
-from sim import batch
-from sim.batch import execute_run, run_sweep
-from sim.experiment import parse_experiment
+from sim.research import results, sweep
+from sim.research.experiment import parse_experiment
+from sim.research.sweep import execute_run, run_sweep
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 SMALL = """
 name = "small"
@@ -55,7 +55,7 @@ def test_sweep_writes_one_row_per_run_with_everything(tmp_path):
     assert report["ran"] == e.n_runs == len(table) == 12
     assert [r["run_id"] for r in table] == [r.run_id for r in e.runs()]  # plan order
     first = table[0]
-    for name in [*sim.SwarmParams().as_dict(), "seed", *batch.summary_fields()]:
+    for name in [*sim.SwarmParams().as_dict(), "seed", *results.summary_fields()]:
         assert name in first
     assert {r["status"] for r in table} == {"ok"} and first["version"] == sim.__version__
 
@@ -191,7 +191,7 @@ def test_sigkill_then_resume_equals_an_uninterrupted_sweep(tmp_path):
 
 def parse_experiment_file(path: Path):
     """Load an experiment file (helper for the kill test)."""
-    from sim.experiment import load_experiment
+    from sim.research.experiment import load_experiment
 
     return load_experiment(path)
 
@@ -247,7 +247,7 @@ def test_submissions_in_flight_are_bounded(monkeypatch):
     """The driver never has more than `limit` runs submitted and not yet handed over."""
     from concurrent.futures import ThreadPoolExecutor
 
-    monkeypatch.setattr(batch, "execute_run", lambda run, ts: {"run_id": run.run_id})
+    monkeypatch.setattr(sweep, "execute_run", lambda run, ts: {"run_id": run.run_id})
     seen, most = [], [0]
 
     class Counting(ThreadPoolExecutor):
@@ -259,12 +259,5 @@ def test_submissions_in_flight_are_bounded(monkeypatch):
             return super().submit(fn, *args, **kwargs)
 
     with Counting(2) as pool:
-        batch._drive(pool, small(steps=2).runs(), None, 3, lambda run, res: seen.append(run))
+        sweep.drive(pool, small(steps=2).runs(), None, 3, lambda run, res: seen.append(run))
     assert len(seen) == 12 and most[0] == 3
-
-
-def test_memory_probe_reports_the_process_tree(capsys):
-    """The benchmark's memory probe prints peak RSS of the sweep process and its workers."""
-    batch.memory_probe_main(20)
-    report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    assert report["tree_mb"] >= report["parent_mb"] > 10

@@ -22,6 +22,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.params import field_names
+from sim.research.provenance import PROVENANCE_FILE
+from sim.research.results import STATUS_COLUMNS, SUMMARY_FILE
+
 N_BOOT = 1000  # bootstrap resamples
 BOOT_SEED = 0  # fixed: the same table gives the same intervals
 MAX_FACETS = 6  # a third parameter with more values than this is pooled instead
@@ -65,13 +69,13 @@ def load_results(folder: str | Path) -> tuple[pd.DataFrame, list[str], list[str]
         ValueError: when no run finished successfully.
     """
     folder = Path(folder)
-    df = pd.read_csv(folder / "summary.csv")
-    prov_path = folder / "provenance.json"
+    df = pd.read_csv(folder / SUMMARY_FILE)
+    prov_path = folder / PROVENANCE_FILE
     prov = json.loads(prov_path.read_text(encoding="utf-8")) if prov_path.exists() else {}
     metrics = prov.get("columns", {}).get("summary") or _guess_metrics(df)
     # A linked axis "a,b" is plotted against its first parameter.
     axes = prov.get("experiment", {}).get("sweep", {})
-    swept = [key.split(",")[0].strip() for key in axes] or _guess_swept(df, metrics)
+    swept = [key.split(",")[0].strip() for key in axes] or _guess_swept(df)
     df = df[df["status"] == "ok"].copy()
     if df.empty:
         raise ValueError(f"{folder}: no successful runs to plot")
@@ -82,24 +86,20 @@ def load_results(folder: str | Path) -> tuple[pd.DataFrame, list[str], list[str]
 
 
 def _guess_metrics(df: pd.DataFrame) -> list[str]:
-    from sim.params import field_names
-
-    skip = {*field_names(), "seed", "status", "error", "run_id", "version"}
+    skip = {*field_names(), "seed", *STATUS_COLUMNS}
     return [c for c in df.columns if c not in skip]
 
 
-def _guess_swept(df: pd.DataFrame, metrics: list[str]) -> list[str]:
-    from sim.params import field_names
-
+def _guess_swept(df: pd.DataFrame) -> list[str]:
     return [c for c in field_names() if c in df and df[c].nunique(dropna=False) > 1]
 
 
 # ---------------------------------------------------------------------- figures
 def _plt():
-    import matplotlib
+    import matplotlib  # deferred: slow to import, and only figures need it
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # deferred: likewise, once the backend is chosen
 
     return plt
 
@@ -268,8 +268,8 @@ def _save(plt, fig, path: Path) -> Path:
 def plot_command(args) -> int:
     """``swarm-sim plot DIR``: figures in DIR/figures and a table in DIR/table.md."""
     folder = Path(args.dir)
-    if not (folder / "summary.csv").exists():
-        raise FileNotFoundError(f"{folder / 'summary.csv'} not found; run `swarm-sim sweep` first")
+    if not (folder / SUMMARY_FILE).exists():
+        raise FileNotFoundError(f"{folder / SUMMARY_FILE} not found; run `swarm-sim sweep` first")
     files = plot_all(folder)
     print(f"{len(files) - 1} figures in {folder / FIGURE_DIR}, table in {folder / TABLE_FILE}")
     return 0

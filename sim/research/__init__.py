@@ -1,0 +1,10 @@
+"""Research tooling: experiment files, sweeps, their results and provenance, figures, tables.
+
+``experiment``  reading and validating an experiment file; its runs, ids and order
+``sweep``       running the runs (``swarm-sim sweep``): `run_sweep`, `execute_run`, `drive`
+``executors``   where runs execute: this process, local worker processes, a Dask cluster
+``results``     the results folder: ``summary.csv`` written a line per run, resume, final order
+``provenance``  ``provenance.json``: versions, git state, source hash, sessions
+``tables``      the one writer of per-step tables (``run --out``, UI CSV, ``[timeseries]``)
+``plots``       figures and a Markdown table with bootstrap intervals (``swarm-sim plot``)
+"""

@@ -1,0 +1,102 @@
+"""Provenance: what produced a sweep's results, recorded in ``provenance.json`` beside them.
+
+The experiment as run (its parsed form and its file's text, also copied to
+``experiment.toml``), the package version, Python, the platform, the versions of the packages
+results depend on, the git commit of the source tree and whether it had uncommitted changes,
+the columns of the summary table, and one entry per session (start, workers, executor, resume,
+command line, a hash of the `sim` sources): a resumed sweep may have run on other code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import subprocess
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+import sim
+from sim.params import field_names
+from sim.research.experiment import Experiment
+from sim.research.results import summary_fields
+
+PROVENANCE_FILE = "provenance.json"
+EXPERIMENT_FILE = "experiment.toml"
+PACKAGES = ("mesa", "numpy", "scipy", "pandas", "matplotlib", "tqdm", "pyarrow", "dask",
+            "distributed")  # fmt: skip
+SIM_ROOT = Path(sim.__file__).resolve().parent  # the package's sources
+
+
+def provenance(exp: Experiment, source: str) -> dict[str, Any]:
+    """What produced these results: the experiment, package versions, git commit."""
+    packages = {}
+    for name in PACKAGES:
+        try:
+            packages[name] = version(name)
+        except PackageNotFoundError:
+            packages[name] = None
+    return {
+        "experiment": experiment_dict(exp),
+        "experiment_file": source,
+        "experiment_text": exp.text,
+        "sim_version": sim.__version__,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "packages": packages,
+        "git": git_state(),
+        "columns": {"params": list(field_names()), "summary": summary_fields()},
+        "sessions": [],
+    }
+
+
+def experiment_dict(exp: Experiment) -> dict[str, Any]:
+    """The parsed experiment as plain data (what a resumed sweep must match)."""
+    return {"name": exp.name, "description": exp.description, "steps": exp.steps,
+            "seeds": list(exp.seeds), "params": exp.params, "sweep": exp.sweep,
+            "timeseries": exp.timeseries}  # fmt: skip
+
+
+def git_state() -> dict[str, Any] | None:
+    """The source tree's commit and whether it has uncommitted changes (None outside git)."""
+    root = str(SIM_ROOT.parent)
+    try:
+        commit = subprocess.run(["git", "-C", root, "rev-parse", "HEAD"], capture_output=True,
+                                text=True, timeout=10, check=True).stdout.strip()  # fmt: skip
+        status = subprocess.run(["git", "-C", root, "status", "--porcelain", "-uno"],
+                                capture_output=True, text=True, timeout=10).stdout  # fmt: skip
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return {"commit": commit, "dirty": bool(status.strip())}
+
+
+def source_hash() -> str:
+    """SHA-256 of the package's Python sources: tells apart sessions run on different code."""
+    digest = hashlib.sha256()
+    for path in sorted(SIM_ROOT.rglob("*.py")):
+        digest.update(path.relative_to(SIM_ROOT).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def add_session(out: Path, exp: Experiment, source: str, session: dict[str, Any]) -> None:
+    """Append a session to ``out/provenance.json``, creating it (and experiment.toml) first.
+
+    Raises:
+        ValueError: when `out` holds the results of a different experiment.
+    """
+    path = out / PROVENANCE_FILE
+    if path.exists():
+        prov = json.loads(path.read_text(encoding="utf-8"))
+        if prov.get("experiment") != json.loads(json.dumps(experiment_dict(exp))):
+            raise ValueError(
+                f"{out} holds results of a different experiment; use a new --out to run this one"
+            )
+    else:
+        prov = provenance(exp, source)
+        (out / EXPERIMENT_FILE).write_text(exp.text, encoding="utf-8")
+    prov["sessions"].append(session)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(prov, indent=2, default=str), encoding="utf-8")
+    os.replace(tmp, path)

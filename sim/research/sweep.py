@@ -1,0 +1,152 @@
+"""Sweeps: an experiment's runs → an executor → results written as each run finishes.
+
+Each run (`sim.research.experiment.Run`) has an id derived from its resolved parameters and
+seed, and a given id gives the same row in any process: all randomness comes from the seeded
+model. `run_sweep` submits the runs not yet in the results folder to an executor
+(`sim.research.executors`), at most a few per worker at a time so memory stays flat however many
+runs a sweep has, and records each result as it arrives (`sim.research.results`); a worker never
+raises, a failed run is recorded with its traceback. ``--resume`` skips the ids already written.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import traceback
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from tqdm import tqdm
+
+from sim import __version__
+from sim.model import SwarmModel
+from sim.research.executors import default_workers, open_executor
+from sim.research.experiment import Experiment, Run, load_experiment
+from sim.research.provenance import add_session, source_hash
+from sim.research.results import ERRORS_FILE, SUMMARY_FILE, Results, columns
+from sim.research.tables import step_table
+
+IN_FLIGHT_PER_WORKER = 4  # submissions queued per worker: keeps workers busy, memory bounded
+
+
+# ---------------------------------------------------------------------- one run (in a worker)
+def execute_run(run: Run, timeseries: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Run one simulation; never raises (a failure is returned with its traceback)."""
+    try:
+        model = SwarmModel(**run.params, rng=run.seed)
+        summary = {k: _plain(v) for k, v in model.run().items()}
+        series = _series(model, run.run_id, timeseries) if timeseries else None
+        return {"run_id": run.run_id, "status": "ok", "summary": summary, "series": series}
+    except Exception as exc:  # noqa: BLE001 - any model error is recorded, the sweep goes on
+        error = f"{type(exc).__name__}: {exc}".replace("\n", " ")
+        return {"run_id": run.run_id, "status": "failed", "summary": {}, "error": error,
+                "traceback": traceback.format_exc()}  # fmt: skip
+
+
+def _plain(value: Any) -> Any:
+    """Convert numpy scalars to Python scalars (so a value prints the same in every process)."""
+    return value.item() if hasattr(value, "item") else value
+
+
+def _series(model: SwarmModel, run_id: str, spec: dict[str, Any]) -> pd.DataFrame:
+    """The run's ``[timeseries]`` table: run id, time and the chosen reporters every k steps.
+
+    The parameters, seed and version are left out: they are in the run's row of summary.csv.
+    """
+    kept = ["time", *spec["columns"]]
+    table = step_table(model, spec["columns"], spec["every"])
+    return table[kept].assign(run_id=run_id)[["run_id", *kept]]
+
+
+# ---------------------------------------------------------------------- the sweep
+def drive(executor: Executor, runs: Iterable[Run], timeseries: dict | None, limit: int,
+          on_result: Callable[[Run, dict], None]) -> None:  # fmt: skip
+    """Submit runs with at most `limit` in flight; hand each result over as it arrives."""
+    pending: dict[Future, Run] = {}
+
+    def collect() -> None:
+        done, _ = wait(pending, return_when=FIRST_COMPLETED)
+        for future in done:  # a worker crash (BrokenProcessPool) stops the sweep: --resume
+            on_result(pending.pop(future), future.result())
+
+    for run in runs:
+        pending[executor.submit(execute_run, run, timeseries)] = run
+        if len(pending) >= limit:
+            collect()
+    while pending:
+        collect()
+
+
+def run_sweep(exp: Experiment, out: str | Path, *, workers: int | None = None,
+              resume: bool = False, executor: str = "local", scheduler: str | None = None,
+              progress: bool = True, source: str = "") -> dict[str, Any]:  # fmt: skip
+    """Run every unfinished run of `exp`, writing results into `out` as they finish.
+
+    Returns:
+        ``{"total", "skipped", "ran", "failed", "seconds", "out"}``.
+
+    Raises:
+        ValueError: when `out` already holds results (without `resume`) or other ones.
+    """
+    out = Path(out)
+    workers = workers or default_workers()
+    if workers < 1:
+        raise ValueError(f"--workers must be a positive integer; got {workers}")
+    results = Results(out, columns(), resume)
+    session = {"started": datetime.now(UTC).isoformat(timespec="seconds"), "resume": resume,
+               "workers": workers, "executor": executor, "argv": sys.argv,
+               "source_sha256": source_hash()}  # fmt: skip
+    add_session(out, exp, source, session)
+    order = {run.run_id: run.index for run in exp.runs()}
+    todo = (run for run in exp.runs() if run.run_id not in results.done)
+    skipped = len(set(order) & results.done)
+    bar = tqdm(total=len(order), initial=skipped, desc=exp.name, unit="run",
+               disable=not progress, mininterval=0.5, dynamic_ncols=True,
+               file=sys.stderr)  # fmt: skip
+    start = time.perf_counter()
+
+    def on_result(run: Run, result: dict[str, Any]) -> None:
+        results.record(run, result, __version__)
+        bar.update(1)
+        if results.failed:
+            bar.set_postfix(failed=results.failed, refresh=False)
+
+    try:
+        with open_executor(executor, workers, scheduler) as pool:
+            drive(pool, _unique(todo), exp.timeseries, IN_FLIGHT_PER_WORKER * workers, on_result)
+    finally:
+        bar.close()
+        results.close()
+    results.finalize(order)
+    ran = len(order) - skipped
+    return {"total": len(order), "skipped": skipped, "ran": ran, "failed": results.failed,
+            "seconds": time.perf_counter() - start, "out": str(out)}  # fmt: skip
+
+
+def _unique(runs: Iterable[Run]) -> Iterator[Run]:
+    """Skip a run whose id was already planned (two grid points resolving to one setting)."""
+    seen: set[str] = set()
+    for run in runs:
+        if run.run_id not in seen:
+            seen.add(run.run_id)
+            yield run
+
+
+def sweep_command(args) -> int:
+    """``swarm-sim sweep FILE``: run an experiment file; 1 if any run failed, else 0."""
+    exp = load_experiment(args.file)
+    out = args.out or str(Path("results") / exp.name)
+    report = run_sweep(exp, out, workers=args.workers, resume=args.resume,
+                       executor=args.executor, scheduler=args.scheduler,
+                       source=str(args.file))  # fmt: skip
+    print(f"{exp.name}: {report['ran']} runs in {report['seconds']:.1f} s "
+          f"({report['skipped']} already done, {report['failed']} failed) → "
+          f"{Path(out) / SUMMARY_FILE}")  # fmt: skip
+    if report["failed"]:
+        print(f"tracebacks of the failed runs: {Path(out) / ERRORS_FILE}", file=sys.stderr)
+        return 1
+    return 0
