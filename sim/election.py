@@ -78,7 +78,7 @@ class Succession(NoElection):
             return
         lost = key_row(lead.belief[rows])
         k = (rows - lost) % lead.n
-        lo, hi = lead.round_window(rows)
+        lo, hi = lead.timing.round_window(rows)
         ready = (t - lead.timer[rows]) > lo + (k - 1) * hi
         for row, place in zip(rows[ready].tolist(), k[ready].tolist(), strict=True):
             term = int(lead.term[row]) + 1
@@ -109,13 +109,13 @@ class LowestId(NoElection):
         starting = act & (lead.role == SUSPECT)
         if taking_part.any():
             rows = np.flatnonzero(taking_part)
-            lo, _ = lead.round_window(rows)
-            stalled = rows[t - self.changed[rows] > lo + lead.timeout(rows)]
+            lo, _ = lead.timing.round_window(rows)
+            stalled = rows[t - self.changed[rows] > lo + lead.timing.timeout(rows)]
             starting[stalled] = True
         for row in np.flatnonzero(starting).tolist():
             term = max(int(lead.term[row]), int(key_term(self.key[row]))) + 1
             self._join(lead, np.array([row]), np.array([election_key(term, row)]), t)
-            lead.redraw([row])
+            lead.timing.redraw([row])
         taking_part = act & ((lead.role == CANDIDATE) | (lead.role == VOTED))
         net = lead.network
         if not taking_part.any() and not net.channel("election").busy:
@@ -150,7 +150,7 @@ class LowestId(NoElection):
         rows = np.flatnonzero(lead.active & (lead.role == CANDIDATE))
         if not len(rows):
             return
-        lo, _ = lead.round_window(rows)
+        lo, _ = lead.timing.round_window(rows)
         ready = rows[t - self.changed[rows] >= lo]
         for row in ready.tolist():
             term = int(key_term(self.key[row]))
@@ -191,7 +191,7 @@ class Raft(NoElection):
         act = lead.active
         waiting = np.flatnonzero(act & (lead.role != FOLLOWER) & (lead.role != LEADER))
         if len(waiting):
-            expired = waiting[t - lead.timer[waiting] > lead.timeout(waiting)]
+            expired = waiting[t - lead.timer[waiting] > lead.timing.timeout(waiting)]
             for row in expired.tolist():
                 self._stand(lead, row, t)
         campaigning = act & ((lead.role == CANDIDATE) | (lead.role == VOTED))
@@ -210,7 +210,7 @@ class Raft(NoElection):
         term = int(lead.term[row]) + 1
         lead.hear_term(np.array([row]), np.array([term]), "its own candidacy", t)
         lead.role[row] = CANDIDATE
-        lead.join_round([row], t)
+        lead.timing.join_round([row], t)
         self.voted[row] = term
         self.request[row] = election_key(term, row, 0)
         self.parent[row] = -1
@@ -227,7 +227,7 @@ class Raft(NoElection):
             return
         lead.hear_term(rows, terms, "a vote request", t)
         lead.role[rows] = VOTED  # a candidate that votes for another gives up
-        lead.join_round(rows, t)  # Raft: granting a vote restarts the election timer
+        lead.timing.join_round(rows, t)  # Raft: granting a vote restarts the election timer
         self.voted[rows] = terms
         self.request[rows] = keys
         self.parent[rows] = senders

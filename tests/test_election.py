@@ -286,7 +286,7 @@ def test_auto_timeouts_grow_with_the_heartbeat_latency():
     lead = model.leadership
     near, far = 1, 13
     assert lead.latency[far] > lead.latency[near]
-    lo, hi = lead.detect_window(np.array([near, far]))
+    lo, hi = lead.timing.detect_window(np.array([near, far]))
     assert lo[1] - lo[0] == 2 * (lead.latency[far] - lead.latency[near])
 
 

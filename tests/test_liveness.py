@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from sim.components.harness import ProtocolHarness, liveness_bound
-from sim.components.leadership import CANDIDATE, FOLLOWER, LEADER, MAX_BACKOFF
+from sim.components.leadership import CANDIDATE, FOLLOWER, LEADER
+from sim.components.timing import MAX_BACKOFF
 from sim.heartbeat import key_term
 
 MODES = ["lowest_id", "raft", "succession", "none", "oracle"]
@@ -156,7 +157,7 @@ def stable_period(lab: ProtocolHarness, mode: str) -> tuple[int, int]:
     reach = int(lead.knowledge.reach(lead.rows).max())
     hops = max(lab.hop_diameter(), 1)
     rounds = RAFT_ROUNDS if mode == "raft" else 1
-    backoff = 2 ** int(min(lead.attempts[lead.active].max(initial=0), MAX_BACKOFF))
+    backoff = 2 ** int(min(lead.timing.attempts[lead.active].max(initial=0), MAX_BACKOFF))
     bound = liveness_bound(lab.params, hops, reach, rounds, backoff)
     if lab.params.message_loss > 0:
         bound *= LOSSY_FACTOR

@@ -1,21 +1,6 @@
-"""Coordination behaviours: how followers choose their velocity.
+"""The laws of collective motion, as pure functions of positions and velocities.
 
-`formation` (explicit leader + slots) lives in the model itself; the others are looked up here
-by name and loaded lazily, so `import sim.model` stays light.
+`flock` (Reynolds boids with a pull toward a leader), `couzin` (zones of repulsion, orientation
+and attraction; an informed minority, Couzin et al. 2002/2005) and `vicsek` (alignment with noise,
+Vicsek et al. 1995). The coordination modes (`sim.modes`) apply them to the model.
 """
-
-from __future__ import annotations
-
-import importlib
-
-# name -> "module:Class" of an adapter with __init__(model) and velocities(model) -> (N, 2)
-COLLECTIVE = {
-    "couzin": "sim.behaviours.couzin:CouzinBehaviour",
-    "vicsek": "sim.behaviours.vicsek:VicsekBehaviour",
-}
-
-
-def load(name: str):
-    """Return the adapter class registered for a collective coordination mode."""
-    module, cls = COLLECTIVE[name].split(":")
-    return getattr(importlib.import_module(module), cls)

@@ -18,25 +18,11 @@ at all (the motion rule, `sim.motion`); a *leader* flies the route. Only a heart
 least as new as the agent's own makes it a follower again, so nobody steers by a belief it has
 given up on.
 
-Timing (``timeout_scaling="auto"``, the default). Raft's rule is broadcast time ≪ election
-timeout (Ongaro & Ousterhout 2014, §9.3); over many hops the broadcast time grows, so:
-
-- a follower suspects after [min + 2ℓ, max + 2ℓ] steps of silence, where ℓ is its own heartbeat
-  latency (steps from a beacon's sending to its receipt). Agents near the lost leader notice
-  first, and the election one of them starts reaches the far ones before they time out — so a
-  large group does not produce hundreds of simultaneous candidates;
-- a candidate waits [lo, hi] = [min + 2B, max + 4B] steps for its round to end, where B is the
-  group's broadcast time (its slowest member's latency), which the leader announces in its
-  beacons; a voter waits [lo + hi, 2·hi], so the few candidates of a failed round try again
-  before the crowd of voters does; and every round an agent takes part in doubles these
-  windows until it hears a leader again (up to 2^MAX_BACKOFF times): exponential backoff, so
-  after a split vote the competing candidates spread out;
-- a candidate's wait restarts whenever a vote reaches it (it is making progress).
-
-``timeout_scaling="fixed"`` uses exactly [election_timeout_min, election_timeout_max] for every
-wait: Raft's rule then holds only if the user made the window wide enough. Two things a leader
-learns from its members' acknowledgements are modelled without simulating them: which members
-are gone (noticed `election_timeout_min` steps after they drop out) and B.
+How long agents wait before they give up on a leader or an election round is `Timing`'s
+(`sim.components.timing`): Raft's rule, broadcast time ≪ election timeout, for groups many hops
+wide. Two things a leader learns from its members' acknowledgements are modelled without
+simulating them: which members are gone (noticed `election_timeout_min` steps after they drop
+out) and the group's broadcast time.
 """
 
 from __future__ import annotations
@@ -46,12 +32,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim import election
+from sim.components.timing import Timing
 from sim.heartbeat import STILL, Knowledge, beacon_key, dominance, key_row, key_term, key_time
 
 FOLLOWER, SUSPECT, CANDIDATE, VOTED, LEADER = range(5)
 ROLES = ("follower", "suspecting", "candidate", "voted", "leader")
 FORGET_EVERY = 200  # steps between clean-ups of beacons nobody believes any more
-MAX_BACKOFF = 5  # the timeout window doubles after each failed round, up to 2⁵ times
 
 
 class Hooks:
@@ -117,12 +103,9 @@ class Leadership:
         self.timer = np.zeros(n, dtype=np.int64)
         # Timers start with the first heartbeat an agent hears after the start.
         self.armed = np.zeros(n, dtype=bool)
-        self.ticket = rng.random(n)  # each agent's random place in its timeout window
-        self.attempts = np.zeros(
-            n, dtype=np.int64
-        )  # rounds it took part in since it heard a leader
         self.relay = np.zeros(n, dtype=bool)  # adopted a beacon it has not relayed yet
         self.knowledge = Knowledge(n)
+        self.timing = Timing(self)
         self.leaders: dict[int, LeaderTerm] = {}
         self.slot_maps: dict[int, np.ndarray] = {}
         self.main = -1  # the main leader: highest term, then lowest id (-1: none)
@@ -173,53 +156,6 @@ class Leadership:
     def is_leader(self) -> np.ndarray:
         """Active leaders (a partition can have one per part)."""
         return self.active & (self.role == LEADER)
-
-    def detect_window(self, rows) -> tuple[np.ndarray, np.ndarray]:
-        """How long each row's heartbeat may be silent before it suspects (lo, hi), in steps."""
-        p = self.params
-        lo, hi = p.election_timeout_min, p.election_timeout_max
-        if p.timeout_scaling == "fixed":
-            return np.full(len(rows), lo), np.full(len(rows), hi)
-        lag = 2 * self.latency[rows]
-        return lo + lag, hi + lag
-
-    def round_window(self, rows) -> tuple[np.ndarray, np.ndarray]:
-        """How long each row waits in an election round before it starts over (lo, hi)."""
-        p = self.params
-        lo, hi = p.election_timeout_min, p.election_timeout_max
-        if p.timeout_scaling == "fixed":
-            return np.full(len(rows), lo), np.full(len(rows), hi)
-        reach = self.knowledge.reach(rows)
-        backoff = 1 << np.minimum(self.attempts[rows], MAX_BACKOFF)
-        return (lo + 2 * reach) * backoff, (hi + 4 * reach) * backoff
-
-    def timeout(self, rows) -> np.ndarray:
-        """Each row's timeout (steps): its ticket's place in its window.
-
-        Followers and suspects: the detection window. Candidates: the round window. Voters: the
-        round window shifted past its own end, so that the candidates of a failed round try
-        again before any voter stands (a split vote is retried by a few, not by the crowd).
-        """
-        rows = np.asarray(rows)
-        lo, hi = self.detect_window(rows)
-        waiting = self.role[rows] >= CANDIDATE
-        if waiting.any():
-            rlo, rhi = self.round_window(rows[waiting])
-            voter = self.role[rows[waiting]] == VOTED
-            rlo, rhi = np.where(voter, rlo + rhi, rlo), np.where(voter, 2 * rhi, rhi)
-            lo, hi = lo.copy(), hi.copy()
-            lo[waiting], hi[waiting] = rlo, rhi
-        return lo + (self.ticket[rows] * (hi - lo + 1)).astype(np.int64)
-
-    def redraw(self, rows) -> None:
-        """New random timeouts for `rows` (a candidacy, a vote, a new round)."""
-        self.ticket[rows] = self.rng.random(len(rows))
-
-    def join_round(self, rows, t: int) -> None:
-        """`rows` stand or vote in a new round: the timer restarts, the window doubles."""
-        self.attempts[rows] += 1
-        self.timer[rows] = t
-        self.redraw(rows)
 
     def slot_table(self, row: int) -> np.ndarray:
         """Slot of every row in leader `row`'s current table (-1: none)."""
@@ -346,7 +282,7 @@ class Leadership:
         self.latency[rows] = t - key_time(keys) + 1  # hops·(1 + delay): a hop takes a step
         self.armed[rows] = True
         self.relay[rows] = True
-        self.attempts[rows] = 0
+        self.timing.heard_leader(rows)
         self.term[rows] = np.maximum(self.term[rows], key_term(keys))
         self.role[rows] = FOLLOWER
         self.protocol.on_leader_heard(self, rows)
@@ -371,7 +307,7 @@ class Leadership:
         if not len(rows):
             return
         silence = t - self.timer[rows]
-        lo, hi = self.detect_window(rows)
+        lo, hi = self.timing.detect_window(rows)
         quiet = silence > lo
         if not quiet.any():
             return
@@ -379,7 +315,7 @@ class Leadership:
         # An agent that never heard a relayed beacon since the start (the far end of a long
         # chain, or a leader lost at once) still suspects after twice the longest timeout.
         armed = self.armed[rows] | (silence > 2 * hi)
-        new = rows[armed & (silence > self.timeout(rows))]
+        new = rows[armed & (silence > self.timing.timeout(rows))]
         if not len(new):
             return
         self.role[new] = SUSPECT
