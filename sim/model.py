@@ -21,6 +21,7 @@ import numpy as np
 
 from sim import faults
 from sim.agents import SwarmAgent
+from sim.checks import check_point, check_unique_id, check_whole, coerce_seed
 from sim.components.leadership import Hooks, Leadership
 from sim.components.measurement import REPORTERS, Collector, Measurement
 from sim.components.mission import Mission
@@ -28,14 +29,7 @@ from sim.components.motion import Motion
 from sim.components.network import Network
 from sim.formations import rotate
 from sim.modes import load as load_mode
-from sim.params import (
-    STEP_LIMIT,
-    SwarmParams,
-    check_point,
-    check_unique_id,
-    check_whole,
-    coerce_seed,
-)
+from sim.params import STEP_LIMIT, SwarmParams
 from sim.presets import resolve
 
 
@@ -46,7 +40,7 @@ class SwarmModel(mesa.Model):
         preset: name of a preset in `sim.PRESETS`; its overrides (and seed, unless `rng` is
             given) are applied first, explicit keywords override them.
         rng: seed for all randomness in the run: None, a non-negative integer (Python or numpy),
-            a string of digits, or a numpy Generator (see `sim.params.coerce_seed`).
+            a string of digits, or a numpy Generator (see `sim.checks.coerce_seed`).
         scenario: Mesa's own Scenario object (passed by SolaraViz's Reset); not used otherwise.
         **params: any field of `SwarmParams`.
 

@@ -15,8 +15,9 @@ from typing import Any
 import numpy as np
 from mesa.experimental.scenarios import Scenario
 
+from sim.checks import coerce_seed
 from sim.model import SwarmModel
-from sim.params import coerce_seed, specs
+from sim.params import specs
 from sim.presets import DEFAULT_PRESET, PRESETS
 from sim.ui import frames
 
