@@ -97,7 +97,7 @@ class Measurement:
         self.values.update(largest_component=1.0, min_separation=math.inf)
         self._graph_version = -1  # network links the graph metrics were computed on
         self._n_components = 1
-        self._contacts: set[tuple[int, int]] = set()
+        self._contacts = np.zeros(0, dtype=np.int64)  # pairs in contact last step (sorted codes)
         self.collisions = 0
         self.leaderless_steps = 0
         self.lost_at: float | None = None  # when the leader was lost, until recovery
@@ -184,7 +184,7 @@ class Measurement:
             masked = prox.d2 + _inf_diagonal(n)  # no agent is its own neighbour
             closest = float(masked.min()) if n > 1 else math.inf
             self.values["min_separation"] = math.sqrt(closest)
-            if closest < p.collision_radius**2 or self._contacts:
+            if closest < p.collision_radius**2 or len(self._contacts):
                 i, j = np.nonzero(masked < p.collision_radius**2)
                 self._count_collisions(act[i[i < j]], act[j[i < j]])
             return
@@ -203,10 +203,16 @@ class Measurement:
 
     def _count_collisions(self, rows_a: np.ndarray, rows_b: np.ndarray) -> None:
         """Count pairs that came closer than the collision radius since the last step."""
-        if not len(rows_a) and not self._contacts:
+        if not len(rows_a) and not len(self._contacts):
             return
-        current = set(zip(rows_a.tolist(), rows_b.tolist(), strict=True))
-        self.collisions += len(current - self._contacts)
+        lo, hi = np.minimum(rows_a, rows_b), np.maximum(rows_a, rows_b)
+        current = np.sort(lo.astype(np.int64) * len(self._together) + hi)  # each pair once
+        before = self._contacts
+        if len(before):
+            at = np.minimum(np.searchsorted(before, current), len(before) - 1)
+            self.collisions += int(np.count_nonzero(before[at] != current))
+        else:
+            self.collisions += len(current)
         self._contacts = current
 
     # ------------------------------------------------------------------ travelling together

@@ -310,6 +310,7 @@ def _nearest_links(tree: cKDTree, rows: np.ndarray, cap: int, radius: float) -> 
     j = j.ravel()
     ok = (j < k) & (j != i)
     lo, hi = np.minimum(i[ok], j[ok]), np.maximum(i[ok], j[ok])
-    codes = np.unique(lo.astype(np.int64) * k + hi)
+    codes = np.sort(lo.astype(np.int64) * k + hi)  # sorting beats np.unique's hashing here
+    codes = codes[np.r_[True, codes[1:] != codes[:-1]]] if len(codes) else codes
     local = np.column_stack([codes // k, codes % k]).astype(np.intp)
     return rows.take(local)

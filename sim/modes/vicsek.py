@@ -35,6 +35,11 @@ class Vicsek(Mode):
         """The alignment rule with noise (`VicsekBehaviour.velocities`)."""
         return self.behaviour.velocities(model)[act]
 
+    def contact_distance(self) -> float:
+        """Point particles: the typical nearest-neighbour distance at this density (m)."""
+        size, _ = self.arena(self.params)
+        return 0.5 * size / math.sqrt(self.params.n_agents)
+
     def waypoint_index(self, model) -> int:
         """No mission: always 0."""
         return 0
