@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from sim import __version__
+from sim.bench import paths as bench_paths
 from sim.bench import steps as bench_steps
 from sim.bench import sweep as bench_sweep
 from sim.model import SwarmModel
@@ -113,7 +114,9 @@ def check_out(path: str) -> None:
 
 def cmd_bench(args: argparse.Namespace) -> int:
     """Per-step timings vs Mesa's boid_flockers, or (--sweep) the sweep targets."""
-    return bench_sweep.main(args) if args.sweep else bench_steps.main(args)
+    if args.sweep:
+        return bench_sweep.main(args)
+    return bench_paths.main(args) if args.paths else bench_steps.main(args)
 
 
 def cmd_ui(args: argparse.Namespace) -> int:
@@ -142,6 +145,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="per-step timings vs Mesa's boid_flockers")
     bench.add_argument("--quick", action="store_true", help="fewer sizes and repeats")
     bench.add_argument("--repeats", type=int, default=5, help="timed repeats per case")
+    bench.add_argument(
+        "--paths",
+        action="store_true",
+        help="both sides of every size-switched code path, around its threshold (sim/sizes.py)",
+    )
     bench.add_argument(
         "--sweep",
         action="store_true",

@@ -19,9 +19,8 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from threadpoolctl import ThreadpoolController
 
-# λ₂ from a dense eigen-decomposition costs O(n³): exact up to this many nodes, NaN beyond
-# (unless the graph is disconnected, when λ₂ = 0 exactly).
-ALGEBRAIC_CONNECTIVITY_MAX_N = 500
+from sim.sizes import EXACT_LAMBDA2_MAX_N, ONE_BLAS_THREAD_MIN_N
+
 CONNECTED_TOL = 1e-9  # λ₂ above this means connected (round-off stays far below it)
 
 
@@ -100,7 +99,7 @@ def graph_metrics(adj: np.ndarray) -> tuple[float, float, int]:
         return 1.0, 0.0, 1
     lap = -adj.astype(float)
     lap[np.diag_indices(n)] = adj.sum(axis=1)
-    if n > 64:
+    if n > ONE_BLAS_THREAD_MIN_N:
         with _one_blas_thread():
             lam2 = float(np.linalg.eigvalsh(lap)[1])
     else:  # too small for BLAS threads to matter; skip the context's own cost
@@ -161,7 +160,7 @@ def algebraic_connectivity(n: int, edges: np.ndarray, n_comp: int | None = None)
         n_comp, _ = components(n, edges)
     if n_comp > 1:
         return 0.0
-    if n > ALGEBRAIC_CONNECTIVITY_MAX_N:
+    if n > EXACT_LAMBDA2_MAX_N:
         return math.nan
     # Multi-threaded BLAS is 10-100x *slower* for these sizes on a busy 2-core machine.
     with _one_blas_thread():

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.spatial import cKDTree
 
-DENSE_MAX_N = 48  # below this, an N×N distance matrix beats building a tree
+from sim.sizes import DENSE_DISTANCES_MAX_N
 
 
 def dense_d2(pos: np.ndarray, box: float | None = None) -> np.ndarray:
@@ -42,7 +42,7 @@ def close_pairs(pos: np.ndarray, radius: float, box: float | None = None) -> np.
     n = len(pos)
     if n < 2 or radius <= 0:
         return np.zeros((0, 2), dtype=np.intp)
-    if n <= DENSE_MAX_N:
+    if n <= DENSE_DISTANCES_MAX_N:
         i, j = np.nonzero(dense_d2(pos, box) < radius * radius)
         keep = i < j
         return np.column_stack([i[keep], j[keep]])
@@ -66,7 +66,7 @@ def min_distance(pos: np.ndarray, box: float | None = None) -> float:
     n = len(pos)
     if n < 2:
         return float("inf")
-    if n <= DENSE_MAX_N:
+    if n <= DENSE_DISTANCES_MAX_N:
         d2 = dense_d2(pos, box)
         d2[np.diag_indices(n)] = np.inf
         return float(np.sqrt(d2.min()))

@@ -2,7 +2,7 @@
 
 - ``optimal``: followers take the first K slots (K = number of followers), matched by minimum
   total distance with the Hungarian method (`scipy.optimize.linear_sum_assignment`). Above
-  `OPTIMAL_MAX_N` followers the O(K³) solve is replaced by ``shift``.
+  `sim.sizes.OPTIMAL_SLOTS_MAX_N` followers the O(K³) solve is replaced by ``shift``.
 - ``shift``: followers keep their order and each moves up into the next free rank.
 - ``fixed``: everyone keeps their slot; a lost member leaves a gap (a promoted leader too).
 """
@@ -13,8 +13,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from sim.formations import rotate
-
-OPTIMAL_MAX_N = 1000
+from sim.sizes import OPTIMAL_SLOTS_MAX_N
 
 
 def assign_slots(
@@ -42,7 +41,7 @@ def assign_slots(
         out = current.copy()
         out[current < 0] = free[: int(np.count_nonzero(current < 0))]
         return out
-    if mode == "shift" or (mode == "optimal" and k > OPTIMAL_MAX_N):
+    if mode == "shift" or (mode == "optimal" and k > OPTIMAL_SLOTS_MAX_N):
         rank = np.where(current >= 0, current, len(offsets))
         order = np.argsort(rank, kind="stable")
         out = np.empty(k, dtype=np.intp)

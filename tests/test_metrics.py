@@ -88,3 +88,19 @@ def test_order_and_cohesion_for_a_few_agents_match_the_array_versions(n, seed, r
         return
     assert order == pytest.approx(metrics.order(vel), abs=1e-12)
     assert cohesion == pytest.approx(metrics.cohesion(pos), rel=1e-12)
+
+
+@settings(max_examples=30, deadline=None)
+@given(n=st.integers(2, 120), radius=st.floats(1.0, 30.0), seed=st.integers(0, 2**31))
+def test_dense_graph_reporters_equal_the_sparse_ones(n, radius, seed):
+    """graph_metrics on a dense adjacency gives the sparse path's largest part, λ₂ and parts."""
+    pos = np.random.default_rng(seed).uniform(0, 40, (n, 2))
+    d = np.hypot(*(pos[:, None] - pos[None, :]).transpose(2, 0, 1))
+    adj = d < radius
+    np.fill_diagonal(adj, False)
+    i, j = np.nonzero(np.triu(adj))
+    pairs = np.column_stack([i, j])
+    largest, lam2, n_comp = metrics.graph_metrics(adj)
+    assert n_comp == metrics.components(n, pairs)[0]
+    assert largest == pytest.approx(metrics.largest_component(n, pairs))
+    assert lam2 == pytest.approx(metrics.algebraic_connectivity(n, pairs), abs=1e-9)

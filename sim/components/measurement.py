@@ -7,7 +7,7 @@ coordination mode adds its own reporters (`Mode.reporters`).
 
 Cost control for large swarms: with more than `GRAPH_EVERY_N` active agents, the graph metrics
 (largest_component, algebraic_connectivity) are refreshed every `GRAPH_PERIOD` steps and held in
-between; λ₂ is exact up to `metrics.ALGEBRAIC_CONNECTIVITY_MAX_N` agents. The neighbour query at
+between; λ₂ is exact up to `sim.sizes.EXACT_LAMBDA2_MAX_N` agents. The neighbour query at
 the end of a step is the network's (`Network.update`): the next step starts where this one ended,
 so the network reuses it for that step's links.
 """
@@ -23,6 +23,7 @@ import pandas as pd
 
 from sim import metrics
 from sim.neighbours import close_pairs, min_distance, pair_vectors
+from sim.sizes import GRAPH_EVERY_N, GRAPH_PERIOD, PLAIN_FLOATS_MAX_N
 
 REPORTERS = (
     "n_active",
@@ -37,9 +38,6 @@ REPORTERS = (
     "waypoints_reached",
     "direction_error",
 )
-GRAPH_EVERY_N = 100  # above this many active agents, graph metrics every GRAPH_PERIOD steps
-GRAPH_PERIOD = 10  # steps
-FEW = 24  # up to this many agents, order and cohesion are summed in plain floats
 RECOVERY_THRESHOLD = 0.25  # formation has recovered when its error is under this × spacing
 TOGETHER_SHARE = 0.5  # a successful mission's agents were with the group this share of the time
 TOGETHER_PERIOD = 10  # steps between samples of who travels with the group
@@ -124,7 +122,7 @@ class Measurement:
         v["n_leaders"] = int(np.count_nonzero(model.is_leader))
         lead = model.leader
         v["leader_id"] = int(model.ids[lead]) if lead >= 0 else -1
-        if n <= FEW:
+        if n <= PLAIN_FLOATS_MAX_N:
             v["order"], v["cohesion"] = metrics.order_and_cohesion_few(pos.tolist(), vel.tolist())
         else:
             v["order"], v["cohesion"] = metrics.order(vel), metrics.cohesion(pos)

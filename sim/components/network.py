@@ -25,7 +25,8 @@ from scipy.sparse.csgraph import shortest_path
 from scipy.spatial import cKDTree
 
 from sim import comms, metrics
-from sim.neighbours import DENSE_MAX_N, both_directions, dense_d2, pair_vectors, wrap
+from sim.neighbours import both_directions, dense_d2, pair_vectors, wrap
+from sim.sizes import DENSE_DISTANCES_MAX_N
 
 KNN_SAMPLE = 64  # agents sampled to see whether the link cap binds before listing all pairs
 
@@ -74,7 +75,7 @@ class Network:
         box: float | None = None,
         max_links: int = 64,
         reach: float = 0.0,
-        dense_max: int = DENSE_MAX_N,
+        dense_max: int = DENSE_DISTANCES_MAX_N,
     ) -> None:
         self.n = n
         self.comm_range = comm_range

@@ -7,11 +7,9 @@ import math
 import numpy as np
 
 from sim.modes import MODES
+from sim.sizes import DENSE_GRAPH_MAX_N
 
 ARENA_PER_AGENT = 60.0  # m: the default arena's side grows as this × √n_agents
-# Without messages the link graph only feeds the graph reporters: up to this many agents a
-# distance matrix is cheaper than a neighbour query plus a sparse component search.
-DENSE_GRAPH_MAX_N = 300
 
 
 class Mode:

@@ -16,9 +16,8 @@ from sim import formations, metrics
 from sim.control import slot_velocity, slot_velocity_one
 from sim.kinematics import steer_one
 from sim.modes.leader import LeaderMode
+from sim.sizes import PLAIN_FLOATS_MAX_N
 from sim.slots import assign_slots
-
-SMALL_N = 24  # up to this many active agents steer agent by agent in plain floats
 
 
 class Formation(LeaderMode):
@@ -64,8 +63,12 @@ class Formation(LeaderMode):
         For a few agents a numpy call per operation costs several times the arithmetic itself;
         a test holds this path equal to the vector laws.
         """
-        if len(act) > SMALL_N or self.crowded(model):
+        if len(act) > PLAIN_FLOATS_MAX_N or self.crowded(model):
             return None
+        return self.steer_floats(model, act)
+
+    def steer_floats(self, model, act: np.ndarray) -> np.ndarray:
+        """New velocities (k, 2) of the rows `act`, agent by agent in plain floats."""
         p = self.params
         now = float(model.time)
         lead = model.leadership

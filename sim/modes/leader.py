@@ -21,7 +21,8 @@ import numpy as np
 from sim import formations, kinematics
 from sim.control import steer_flight
 from sim.modes.base import Mode
-from sim.neighbours import DENSE_MAX_N, close_pairs, pair_sum
+from sim.neighbours import close_pairs, pair_sum
+from sim.sizes import DENSE_DISTANCES_MAX_N
 
 SEPARATION_FRACTION = 0.6  # separation acts within this fraction of `spacing`
 SEPARATION_GAIN = 0.5  # m/step of push per m of intrusion
@@ -34,7 +35,7 @@ class LeaderMode(Mode):
     """A mode with an explicit leader (the leadership layer runs; messages are exchanged)."""
 
     vision_spacings = 0.0  # followers see neighbours within this many spacings (flock)
-    dense_max = DENSE_MAX_N  # messages need links every step: a matrix only for a few agents
+    dense_max = DENSE_DISTANCES_MAX_N  # links every step: a matrix only for a few agents
 
     def __init__(self, model) -> None:
         super().__init__(model)
