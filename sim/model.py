@@ -331,8 +331,18 @@ class _Crew(Hooks):
         f = m.mission.flights[row]
         x, y = m.estimate[row].tolist()
         vx, vy = m.vel[row].tolist()
-        return (x, y, vx, vy, f.heading, f.frame_heading, f.turn, f.frame_turn,
-                f.waypoint_index, f.route_version)  # fmt: skip
+        return (
+            x,
+            y,
+            vx,
+            vy,
+            f.heading,
+            f.frame_heading,
+            f.turn,
+            f.frame_turn,
+            f.waypoint_index,
+            f.route_version,
+        )
 
     def took_over(self, row: int, serial: int) -> None:
         """A new leader flies on from what its last beacon said (or from the start)."""

@@ -130,9 +130,13 @@ def test_collective_modes_have_no_leader(coordination):
 def test_informed_dropouts_hit_only_informed_agents():
     """dropout_pool="informed": every dropout is an informed agent, and they run out."""
     model = _couzin(
-        n_agents=40, informed_fraction=0.25, dropout_rate=0.05, dropout_pool="informed",
-        max_steps=150, rng=8,
-    )  # fmt: skip
+        n_agents=40,
+        informed_fraction=0.25,
+        dropout_rate=0.05,
+        dropout_pool="informed",
+        max_steps=150,
+        rng=8,
+    )
     informed = model.mode.informed.copy()
     model.run()
     assert not model.active[informed].any()  # all 10 gone (P(any left) ≈ 10·0.95^150 < 0.01)
@@ -144,9 +148,13 @@ def test_informed_dropouts_hit_only_informed_agents():
 def test_informed_dropouts_with_nobody_informed_hit_nobody():
     """dropout_pool="informed" draws only from informed agents: with none, nobody drops out."""
     model = _couzin(
-        n_agents=20, informed_fraction=0.0, dropout_rate=0.1, dropout_pool="informed",
-        max_steps=50, rng=8,
-    )  # fmt: skip
+        n_agents=20,
+        informed_fraction=0.0,
+        dropout_rate=0.1,
+        dropout_pool="informed",
+        max_steps=50,
+        rng=8,
+    )
     model.run()
     assert model.active.all()
     assert not [e for e in model.events if e[1] == "dropout"]

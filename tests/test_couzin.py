@@ -146,9 +146,16 @@ def test_speed_conserved_and_turn_bounded(data, goal, omega, max_turn, box, seed
     """Any small input gives finite rows of the set speed, each turned by at most max_turn."""
     pos, vel, informed = data
     new = _step(
-        pos, vel, informed, goal, rng=np.random.default_rng(seed), omega=omega,
-        max_turn=max_turn, noise=0.3, box=box,
-    )  # fmt: skip
+        pos,
+        vel,
+        informed,
+        goal,
+        rng=np.random.default_rng(seed),
+        omega=omega,
+        max_turn=max_turn,
+        noise=0.3,
+        box=box,
+    )
     assert new.shape == pos.shape
     assert np.all(np.isfinite(new))
     np.testing.assert_allclose(np.hypot(new[:, 0], new[:, 1]), DEFAULT_SPEED)
@@ -269,10 +276,20 @@ def _fake_model(n: int, seed: int = 0, route=((20.0, 0.0), (20.0, 20.0)), **para
     """The attributes of the swarm model that the adapter reads (explicit waypoints, index 0)."""
     rng = np.random.default_rng(seed)
     defaults = dict(
-        n_agents=n, speed=None, noise=None, interaction_radius=None, repulsion_radius=1.0,
-        informed_weight=None, max_turn=None, informed_fraction=0.25, torus=None,
-        waypoints=None, route="straight", waypoint_radius=3.0, **LIMITS,
-    )  # fmt: skip
+        n_agents=n,
+        speed=None,
+        noise=None,
+        interaction_radius=None,
+        repulsion_radius=1.0,
+        informed_weight=None,
+        max_turn=None,
+        informed_fraction=0.25,
+        torus=None,
+        waypoints=None,
+        route="straight",
+        waypoint_radius=3.0,
+        **LIMITS,
+    )
     return SimpleNamespace(
         pos=rng.uniform(0, 5, (n, 2)),
         vel=rng.normal(size=(n, 2)),

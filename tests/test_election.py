@@ -158,9 +158,13 @@ def test_raft_recovers_in_large_groups_with_default_timing(n):
     """The group-size experiment's setting: raft replaces the leader at 300 and 1,000 agents."""
     for seed in range(2):
         model = SwarmModel(
-            n_agents=n, formation="grid", election="raft", leader_dropout_at=100, rng=seed,
+            n_agents=n,
+            formation="grid",
+            election="raft",
+            leader_dropout_at=100,
+            rng=seed,
             max_steps=500,
-        )  # fmt: skip
+        )
         summary = model.run()
         assert summary["leader_changes"] >= 1, seed
         assert summary["max_recovery_steps"] < 200, (seed, summary["max_recovery_steps"])
@@ -183,9 +187,13 @@ def test_lowest_id_elects_the_lowest_live_id():
 def test_lowest_id_settles_within_the_hop_diameter():
     """A long chain: FloodMin needs many rounds, never more than its hop diameter."""
     model = SwarmModel(
-        n_agents=14, formation="column", comm_range=7.5, leader_dropout_at=80, rng=5,
+        n_agents=14,
+        formation="column",
+        comm_range=7.5,
+        leader_dropout_at=80,
+        rng=5,
         max_steps=600,
-    )  # fmt: skip
+    )
     model.run(80)
     diameters = []
     while not model.elections:
@@ -213,9 +221,13 @@ def test_raft_needs_a_majority():
 def test_raft_votes_travel_back_over_lossy_links_and_are_counted():
     """Votes are messages: they cross links hop by hop, are lost at the loss rate, and count."""
     model = SwarmModel(
-        n_agents=12, election="raft", message_loss=0.3, leader_dropout_at=50, rng=2,
+        n_agents=12,
+        election="raft",
+        message_loss=0.3,
+        leader_dropout_at=50,
+        rng=2,
         max_steps=600,
-    )  # fmt: skip
+    )
     run_until(model, lambda m: m.elections and recovered(m))
     votes = model.network.unicast("vote")
     assert votes.sent > 0 and 0.55 < votes.delivered / votes.sent < 0.85

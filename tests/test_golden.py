@@ -28,27 +28,50 @@ GOLDEN = Path(__file__).with_name("golden.json")
 STEPS = 600
 PARAMETER_SETS = {
     "flock-lossy-raft": dict(
-        n_agents=25, coordination="flock", election="raft", message_loss=0.3, comm_delay=2,
-        leader_dropout_at=200, rng=11,
+        n_agents=25,
+        coordination="flock",
+        election="raft",
+        message_loss=0.3,
+        comm_delay=2,
+        leader_dropout_at=200,
+        rng=11,
     ),
     "line-dropouts-succession": dict(
-        n_agents=12, formation="line", election="succession", dropout_rate=0.002,
-        position_noise=0.3, rng=5,
+        n_agents=12,
+        formation="line",
+        election="succession",
+        dropout_rate=0.002,
+        position_noise=0.3,
+        rng=5,
     ),
     "circle-distance-loss-fixed": dict(
-        n_agents=16, formation="circle", distance_loss=0.5, timeout_scaling="fixed",
-        slot_assignment="shift", scheduled_dropouts=((150, 1), (160, 2)), rng=3,
+        n_agents=16,
+        formation="circle",
+        distance_loss=0.5,
+        timeout_scaling="fixed",
+        slot_assignment="shift",
+        scheduled_dropouts=((150, 1), (160, 2)),
+        rng=3,
     ),
     "grid-60-lowest-id": dict(
-        n_agents=60, formation="grid", leader_dropout_at=100, comm_range=9.0, rng=2,
+        n_agents=60,
+        formation="grid",
+        leader_dropout_at=100,
+        comm_range=9.0,
+        rng=2,
     ),
     "column-oracle-fixed-slots": dict(
-        n_agents=9, formation="column", information="oracle", slot_assignment="fixed",
-        leader_dropout_at=120, positioning_lost_at=300, rng=8,
+        n_agents=9,
+        formation="column",
+        information="oracle",
+        slot_assignment="fixed",
+        leader_dropout_at=120,
+        positioning_lost_at=300,
+        rng=8,
     ),
     "vicsek-torus": dict(n_agents=200, coordination="vicsek", noise=1.0, rng=4),
     "couzin-informed": dict(n_agents=60, coordination="couzin", informed_fraction=0.2, rng=6),
-}  # fmt: skip
+}
 
 
 def cases() -> dict[str, dict]:

@@ -129,9 +129,11 @@ def test_research_and_bench_import_at_the_top():
                 continue
             for node in ast.walk(fn):
                 if isinstance(node, (ast.Import, ast.ImportFrom)):
-                    names = [a.name for a in node.names] if isinstance(node, ast.Import) else [
-                        node.module or ""
-                    ]  # fmt: skip
+                    names = (
+                        [a.name for a in node.names]
+                        if isinstance(node, ast.Import)
+                        else [node.module or ""]
+                    )
                     deferrable = all(n.split(".")[0] in DEFERRABLE for n in names)
                     if not deferrable or "deferred" not in lines[node.lineno - 1]:
                         late.append(f"{path.relative_to(SIM)}:{node.lineno}")

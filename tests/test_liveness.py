@@ -188,8 +188,9 @@ def run_schedule(mode: str, data) -> None:
     n, links = data.draw(groups())
     params = data.draw(timings(mode))
     faults = data.draw(FAULTS)
-    lab = ProtocolHarness(links, n, rng=data.draw(st.integers(0, 2**31)), **mode_params(mode),
-                          **params)  # fmt: skip
+    lab = ProtocolHarness(
+        links, n, rng=data.draw(st.integers(0, 2**31)), **mode_params(mode), **params
+    )
 
     def advance():
         lab.step()
@@ -306,8 +307,9 @@ TestOracleMachine = machine("oracle")
 
 def test_stalled_round_is_retried_in_a_newer_term():
     """lowest_id: the lowest id drops out mid-election; a newer round elects the next one."""
-    lab = ProtocolHarness(np.array([[0, 1], [1, 2], [2, 3], [3, 4]]), election="lowest_id",
-                          rng=3, comm_delay=1)  # fmt: skip
+    lab = ProtocolHarness(
+        np.array([[0, 1], [1, 2], [2, 3], [3, 4]]), election="lowest_id", rng=3, comm_delay=1
+    )
     lab.run(30)
     lab.drop(0)  # the leader
     while not np.any(lab.leadership.role == CANDIDATE):

@@ -87,9 +87,15 @@ def test_collective_modes_honour_speed_and_acceleration_limits(coordination, lim
     velocity and so also within max_speed.
     """
     model = SwarmModel(
-        n_agents=30, coordination=coordination, arena_size=8.0, torus=True, rng=5,
-        waypoints=((0.0, 0.0), (1e4, 1e4)), max_steps=200, **limits,
-    )  # fmt: skip
+        n_agents=30,
+        coordination=coordination,
+        arena_size=8.0,
+        torus=True,
+        rng=5,
+        waypoints=((0.0, 0.0), (1e4, 1e4)),
+        max_steps=200,
+        **limits,
+    )
     pos, vel, active = run_recording(model)
     p = model.params
     default = COUZIN_SPEED if coordination == "couzin" else VICSEK_SPEED

@@ -191,9 +191,14 @@ def test_adapter_with_default_limits_is_the_published_update():
     """With the default max_speed and max_accel the adapter is `vicsek_velocity`, bit for bit."""
     model = _fake_model(40, seed=2)
     expected = vicsek_velocity(
-        model.pos[model.active], model.vel[model.active], speed=DEFAULT_SPEED,
-        radius=DEFAULT_RADIUS, noise=DEFAULT_NOISE, rng=np.random.default_rng(2), box=5.0,
-    )  # fmt: skip
+        model.pos[model.active],
+        model.vel[model.active],
+        speed=DEFAULT_SPEED,
+        radius=DEFAULT_RADIUS,
+        noise=DEFAULT_NOISE,
+        rng=np.random.default_rng(2),
+        box=5.0,
+    )
     model.rng = np.random.default_rng(2)
     np.testing.assert_array_equal(VicsekBehaviour(model).velocities(model)[model.active], expected)
 

@@ -41,8 +41,10 @@ def main(args) -> int:
     for w, s in seconds.items():
         print(f"  {w} worker{'s' if w > 1 else ''}: {s:6.1f} s  ({n_runs / s:5.1f} runs/s)")
     print(f"  speed-up 2 vs 1: {ratio:.2f}x  (target ≥ 1.6x; 2 workers target ≤ 60 s for 200)")
-    print(f"  CPU time of the 1-worker sweep: {cpu:.1f} s ({cpu / n_runs:.2f} s per run); "
-          f"on 2 idle cores 2 workers need about {cpu / 2:.0f} s")  # fmt: skip
+    print(
+        f"  CPU time of the 1-worker sweep: {cpu:.1f} s ({cpu / n_runs:.2f} s per run); "
+        f"on 2 idle cores 2 workers need about {cpu / 2:.0f} s"
+    )
     mem = _memory_probe(mem_runs)
     print(f"sweep memory: {mem_runs} summary-only runs (n_agents=3, 5 steps), 2 workers")
     print(f"  peak RSS, sweep process alone: {mem['parent_mb']:.0f} MB")
@@ -53,8 +55,12 @@ def main(args) -> int:
 
 
 def _time_sweep(n_runs: int, workers: int) -> float:
-    data = {"name": "bench", "steps": BENCH_STEPS, "seeds": n_runs,
-            "params": dict(PRESETS[DEFAULT_PRESET].overrides)}  # fmt: skip
+    data = {
+        "name": "bench",
+        "steps": BENCH_STEPS,
+        "seeds": n_runs,
+        "params": dict(PRESETS[DEFAULT_PRESET].overrides),
+    }
     exp = parse_experiment(data)
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
@@ -65,8 +71,9 @@ def _time_sweep(n_runs: int, workers: int) -> float:
 def _memory_probe(n_runs: int) -> dict[str, float]:
     """Run the memory sweep in a fresh interpreter (so nothing else inflates its peak)."""
     code = "import sys; from sim.bench.sweep import memory_probe_main as m; m(int(sys.argv[1]))"
-    proc = subprocess.run([sys.executable, "-c", code, str(n_runs)], capture_output=True,
-                          text=True, check=True)  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(n_runs)], capture_output=True, text=True, check=True
+    )
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
@@ -74,8 +81,9 @@ def memory_probe_main(n_runs: int) -> None:
     """Run a tiny summary-only sweep of `n_runs` with 2 workers; print peak memory as JSON."""
     import resource  # deferred: Unix only, and only this probe needs it
 
-    exp = parse_experiment({"name": "memory", "steps": 5, "seeds": n_runs,
-                            "params": {"n_agents": 3}})  # fmt: skip
+    exp = parse_experiment(
+        {"name": "memory", "steps": 5, "seeds": n_runs, "params": {"n_agents": 3}}
+    )
     peak = [0.0]
     stop = threading.Event()
 
@@ -90,8 +98,11 @@ def memory_probe_main(n_runs: int) -> None:
     stop.set()
     sampler.join()
     parent = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"parent_mb": parent, "tree_mb": max(peak[0], parent),
-                      "seconds": report["seconds"]}))  # fmt: skip
+    print(
+        json.dumps(
+            {"parent_mb": parent, "tree_mb": max(peak[0], parent), "seconds": report["seconds"]}
+        )
+    )
 
 
 def _tree_rss_mb(root: int) -> float:

@@ -25,10 +25,15 @@ from sim.ui.serve import ROOT, free_port, spawn, stop
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
     "--disable-dev-shm-usage",
-]  # fmt: skip
+]
 WARMUP = 1.5  # s of Play before counting
 SETTLE = 3.0  # s after Mesa's page appears before pressing Play
 RECORD_PAINTS = """() => {
@@ -73,8 +78,9 @@ def canvas_rate(browser, url: str, n: int, seconds: float) -> tuple[float, bool]
     steps = page.evaluate("window.__painted")
     page.context.close()
     gaps = sum(1 for a, b in zip(steps, steps[1:], strict=False) if b > a + 1)
-    print(f"  canvas N={n}: painted {n1 - n0} steps in the window; skipped steps: {gaps}",
-          flush=True)  # fmt: skip
+    print(
+        f"  canvas N={n}: painted {n1 - n0} steps in the window; skipped steps: {gaps}", flush=True
+    )
     return (n1 - n0) / (c1 - c0), gaps == 0
 
 
@@ -138,8 +144,9 @@ def run(sizes: list[int], seconds: float, repeats: int) -> dict:
                     # closed page's Play loop can keep stepping it for a while
                     port = free_port()
                     log = logs / f"mesa{n}-{len(results[('canvas', n)])}.log"
-                    proc = spawn(ROOT / "sim/ui/mesa_baseline.py", port, log,
-                                 {"SWARM_BENCH_N": str(n)})  # fmt: skip
+                    proc = spawn(
+                        ROOT / "sim/ui/mesa_baseline.py", port, log, {"SWARM_BENCH_N": str(n)}
+                    )
                     try:
                         mesa = attempt(mesa_rate, browser, f"http://127.0.0.1:{port}/", seconds)
                     finally:

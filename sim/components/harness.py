@@ -63,8 +63,9 @@ class ProtocolHarness:
             election_timeout_min/max, timeout_scaling, information, ...).
     """
 
-    def __init__(self, links, n: int | None = None, *, rng: int = 0, leader: int | None = 0,
-                 **params) -> None:  # fmt: skip
+    def __init__(
+        self, links, n: int | None = None, *, rng: int = 0, leader: int | None = 0, **params
+    ) -> None:
         links = np.asarray(links, dtype=np.intp).reshape(-1, 2)
         n = int(n if n is not None else links.max() + 1)
         self.params = SwarmParams.build(n_agents=n, **params)

@@ -42,8 +42,9 @@ class Couzin(Mode):
         if not model.active.any() or mission.over:
             return
         if mission.reach_group_waypoint(model.pos[model.active].mean(axis=0)):
-            mission.end("mission_complete", "the group's centroid reached the last waypoint",
-                        model.time, -1)  # fmt: skip
+            mission.end(
+                "mission_complete", "the group's centroid reached the last waypoint", model.time, -1
+            )
 
     def waypoint_index(self, model) -> int:
         """The group's next waypoint."""

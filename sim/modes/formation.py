@@ -48,12 +48,21 @@ class Formation(LeaderMode):
         has = slots >= 0
         if not has.all():  # followers without a slot (yet) only keep their distance
             rows, slots, lead_pos, lead_vel, frame = (
-                rows[has], slots[has], lead_pos[has], lead_vel[has], frame[has]
-            )  # fmt: skip
+                rows[has],
+                slots[has],
+                lead_pos[has],
+                lead_vel[has],
+                frame[has],
+            )
         desired[rows] = slot_velocity(
-            model.estimate[rows], slots, self.offsets, lead_pos, lead_vel, frame,
+            model.estimate[rows],
+            slots,
+            self.offsets,
+            lead_pos,
+            lead_vel,
+            frame,
             self.params.max_accel,
-        )  # fmt: skip
+        )
         if self.crowded(model):
             desired[act] += self.separation(model, act)
 

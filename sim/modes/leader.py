@@ -112,8 +112,9 @@ class LeaderMode(Mode):
             together = measured.with_group(model, row) & measured.kept_together()
             arrived = int(np.count_nonzero(together))
             if arrived >= SUCCESS_FRACTION * self.params.n_agents:
-                mission.end("mission_complete", f"{arrived} agents arrived together",
-                            model.time, row)  # fmt: skip
+                mission.end(
+                    "mission_complete", f"{arrived} agents arrived together", model.time, row
+                )
 
     def assign(self, model, row: int, members: np.ndarray, old: np.ndarray) -> np.ndarray:
         """Slots for `members` of leader `row` (their old slots `old`; -1: none): rank order."""

@@ -72,8 +72,9 @@ def _dask_executor(workers: int, scheduler: str | None) -> Iterator[Executor]:
     try:
         from distributed import Client, LocalCluster  # deferred: optional (the dask extra)
     except ImportError:
-        raise ValueError("--executor dask needs dask and distributed (pip install "
-                         "'swarm-sim[dask]')") from None  # fmt: skip
+        raise ValueError(
+            "--executor dask needs dask and distributed (pip install 'swarm-sim[dask]')"
+        ) from None
     _one_blas_thread()
     if scheduler:
         with Client(scheduler) as client:
@@ -82,7 +83,7 @@ def _dask_executor(workers: int, scheduler: str | None) -> Iterator[Executor]:
     with (
         LocalCluster(
             n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
-        ) as cluster,  # fmt: skip
+        ) as cluster,
         Client(cluster) as client,
     ):
         yield client.get_executor(pure=False)

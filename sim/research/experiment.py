@@ -211,8 +211,9 @@ def _check_axis(key: str, values: Any) -> None:
     if len(names) > 1:
         ok = isinstance(values, list) and values
         if not ok or not all(isinstance(v, list) and len(v) == len(names) for v in values):
-            raise ValueError(f"[sweep] {key!r} must be a non-empty list of [{', '.join(names)}] "
-                             "value lists")  # fmt: skip
+            raise ValueError(
+                f"[sweep] {key!r} must be a non-empty list of [{', '.join(names)}] value lists"
+            )
     if len({_canonical(v) for v in values}) != len(values):
         raise ValueError(f"[sweep] {key} lists a value twice: {values!r}")
 

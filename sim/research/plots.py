@@ -55,8 +55,16 @@ def summarise(df: pd.DataFrame, by: list[str], metric: str) -> pd.DataFrame:
     for key, group in groups:
         key = key if isinstance(key, tuple) else (key,)
         mean, lo, hi, n = bootstrap_ci(group[metric])
-        rows.append({**dict(zip(by, key, strict=True)), "mean": mean, "lo": lo, "hi": hi,
-                     "n": n, "runs": len(group)})  # fmt: skip
+        rows.append(
+            {
+                **dict(zip(by, key, strict=True)),
+                "mean": mean,
+                "lo": lo,
+                "hi": hi,
+                "n": n,
+                "runs": len(group),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -110,20 +118,23 @@ def _is_numeric(series: pd.Series) -> bool:
 
 def roles(df: pd.DataFrame, swept: list[str], x: str) -> tuple[str | None, str | None]:
     """For metric-vs-`x`: the parameter drawn as lines (hue) and the one drawn as panels."""
-    others = sorted((p for p in swept if p != x),
-                    key=lambda p: (_is_numeric(df[p]), df[p].nunique()))  # fmt: skip
+    others = sorted(
+        (p for p in swept if p != x), key=lambda p: (_is_numeric(df[p]), df[p].nunique())
+    )
     hue = others[0] if others else None
     facets = [p for p in others[1:] if df[p].nunique() <= MAX_FACETS]
     return hue, facets[0] if facets else None
 
 
-def line_figure(df: pd.DataFrame, metric: str, x: str, hue: str | None = None,
-                facet: str | None = None):  # fmt: skip
+def line_figure(
+    df: pd.DataFrame, metric: str, x: str, hue: str | None = None, facet: str | None = None
+):
     """`metric` against `x`: mean and 95 % CI, a line per `hue` value, a panel per `facet`."""
     plt = _plt()
     panels = sorted(df[facet].unique()) if facet else [None]
-    fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels) + 1, 3.6), sharey=True,
-                             squeeze=False)  # fmt: skip
+    fig, axes = plt.subplots(
+        1, len(panels), figsize=(4.2 * len(panels) + 1, 3.6), sharey=True, squeeze=False
+    )
     numeric = _is_numeric(df[x])
     xs = sorted(df[x].unique())
     for ax, panel in zip(axes[0], panels, strict=True):
@@ -157,8 +168,9 @@ def heatmap_figure(df: pd.DataFrame, metric: str, x: str, y: str, facet: str | N
     """Mean of `metric` over the (`x`, `y`) grid, one panel per `facet` value."""
     plt = _plt()
     panels = sorted(df[facet].unique()) if facet else [None]
-    fig, axes = plt.subplots(1, len(panels), figsize=(3.8 * len(panels) + 1.2, 3.6),
-                             squeeze=False, layout="constrained")  # fmt: skip
+    fig, axes = plt.subplots(
+        1, len(panels), figsize=(3.8 * len(panels) + 1.2, 3.6), squeeze=False, layout="constrained"
+    )
     means = []
     for panel in panels:
         sub = df if facet is None else df[df[facet] == panel]
@@ -167,8 +179,14 @@ def heatmap_figure(df: pd.DataFrame, metric: str, x: str, y: str, facet: str | N
     flat = np.concatenate([t.to_numpy().ravel() for t in means])
     vmin, vmax = (np.nanmin(flat), np.nanmax(flat)) if np.isfinite(flat).any() else (0, 1)
     for ax, panel, table in zip(axes[0], panels, means, strict=True):
-        image = ax.imshow(table.to_numpy(dtype=float), origin="lower", aspect="auto",
-                          cmap="viridis", vmin=vmin, vmax=vmax)  # fmt: skip
+        image = ax.imshow(
+            table.to_numpy(dtype=float),
+            origin="lower",
+            aspect="auto",
+            cmap="viridis",
+            vmin=vmin,
+            vmax=vmax,
+        )
         ax.set_xticks(
             range(table.shape[1]), [f"{v:g}" if _num(v) else str(v) for v in table.columns]
         )
@@ -248,14 +266,20 @@ def plot_all(folder: str | Path, only: list[str] | None = None) -> list[Path]:
     for metric in metrics:
         for x in swept or []:
             hue, facet = roles(df, swept, x)
-            written.append(_save(plt, line_figure(df, metric, x, hue, facet),
-                                 fig_dir / f"{metric}__vs__{x}.png"))  # fmt: skip
+            written.append(
+                _save(
+                    plt, line_figure(df, metric, x, hue, facet), fig_dir / f"{metric}__vs__{x}.png"
+                )
+            )
         if heat:
-            written.append(_save(plt, heatmap_figure(df, metric, *heat),
-                                 fig_dir / f"{metric}__heatmap.png"))  # fmt: skip
+            written.append(
+                _save(plt, heatmap_figure(df, metric, *heat), fig_dir / f"{metric}__heatmap.png")
+            )
     table = folder / TABLE_FILE
-    table.write_text(f"# {folder.name}: mean [95 % CI] over seeds\n\n"
-                     + markdown_table(df, swept, metrics), encoding="utf-8")  # fmt: skip
+    table.write_text(
+        f"# {folder.name}: mean [95 % CI] over seeds\n\n" + markdown_table(df, swept, metrics),
+        encoding="utf-8",
+    )
     return [*written, table]
 
 

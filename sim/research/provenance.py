@@ -25,8 +25,17 @@ from sim.research.results import summary_fields
 
 PROVENANCE_FILE = "provenance.json"
 EXPERIMENT_FILE = "experiment.toml"
-PACKAGES = ("mesa", "numpy", "scipy", "pandas", "matplotlib", "tqdm", "pyarrow", "dask",
-            "distributed")  # fmt: skip
+PACKAGES = (
+    "mesa",
+    "numpy",
+    "scipy",
+    "pandas",
+    "matplotlib",
+    "tqdm",
+    "pyarrow",
+    "dask",
+    "distributed",
+)
 SIM_ROOT = Path(sim.__file__).resolve().parent  # the package's sources
 
 
@@ -54,19 +63,34 @@ def provenance(exp: Experiment, source: str) -> dict[str, Any]:
 
 def experiment_dict(exp: Experiment) -> dict[str, Any]:
     """The parsed experiment as plain data (what a resumed sweep must match)."""
-    return {"name": exp.name, "description": exp.description, "steps": exp.steps,
-            "seeds": list(exp.seeds), "params": exp.params, "sweep": exp.sweep,
-            "timeseries": exp.timeseries}  # fmt: skip
+    return {
+        "name": exp.name,
+        "description": exp.description,
+        "steps": exp.steps,
+        "seeds": list(exp.seeds),
+        "params": exp.params,
+        "sweep": exp.sweep,
+        "timeseries": exp.timeseries,
+    }
 
 
 def git_state() -> dict[str, Any] | None:
     """The source tree's commit and whether it has uncommitted changes (None outside git)."""
     root = str(SIM_ROOT.parent)
     try:
-        commit = subprocess.run(["git", "-C", root, "rev-parse", "HEAD"], capture_output=True,
-                                text=True, timeout=10, check=True).stdout.strip()  # fmt: skip
-        status = subprocess.run(["git", "-C", root, "status", "--porcelain", "-uno"],
-                                capture_output=True, text=True, timeout=10).stdout  # fmt: skip
+        commit = subprocess.run(
+            ["git", "-C", root, "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+        status = subprocess.run(
+            ["git", "-C", root, "status", "--porcelain", "-uno"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout
     except (OSError, subprocess.SubprocessError):
         return None
     return {"commit": commit, "dirty": bool(status.strip())}

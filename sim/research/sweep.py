@@ -43,8 +43,13 @@ def execute_run(run: Run, timeseries: dict[str, Any] | None = None) -> dict[str,
         return {"run_id": run.run_id, "status": "ok", "summary": summary, "series": series}
     except Exception as exc:  # noqa: BLE001 - any model error is recorded, the sweep goes on
         error = f"{type(exc).__name__}: {exc}".replace("\n", " ")
-        return {"run_id": run.run_id, "status": "failed", "summary": {}, "error": error,
-                "traceback": traceback.format_exc()}  # fmt: skip
+        return {
+            "run_id": run.run_id,
+            "status": "failed",
+            "summary": {},
+            "error": error,
+            "traceback": traceback.format_exc(),
+        }
 
 
 def _plain(value: Any) -> Any:
@@ -63,8 +68,13 @@ def _series(model: SwarmModel, run_id: str, spec: dict[str, Any]) -> pd.DataFram
 
 
 # ---------------------------------------------------------------------- the sweep
-def drive(executor: Executor, runs: Iterable[Run], timeseries: dict | None, limit: int,
-          on_result: Callable[[Run, dict], None]) -> None:  # fmt: skip
+def drive(
+    executor: Executor,
+    runs: Iterable[Run],
+    timeseries: dict | None,
+    limit: int,
+    on_result: Callable[[Run, dict], None],
+) -> None:
     """Submit runs with at most `limit` in flight; hand each result over as it arrives."""
     pending: dict[Future, Run] = {}
 
@@ -81,9 +91,17 @@ def drive(executor: Executor, runs: Iterable[Run], timeseries: dict | None, limi
         collect()
 
 
-def run_sweep(exp: Experiment, out: str | Path, *, workers: int | None = None,
-              resume: bool = False, executor: str = "local", scheduler: str | None = None,
-              progress: bool = True, source: str = "") -> dict[str, Any]:  # fmt: skip
+def run_sweep(
+    exp: Experiment,
+    out: str | Path,
+    *,
+    workers: int | None = None,
+    resume: bool = False,
+    executor: str = "local",
+    scheduler: str | None = None,
+    progress: bool = True,
+    source: str = "",
+) -> dict[str, Any]:
     """Run every unfinished run of `exp`, writing results into `out` as they finish.
 
     Returns:
@@ -97,16 +115,28 @@ def run_sweep(exp: Experiment, out: str | Path, *, workers: int | None = None,
     if workers < 1:
         raise ValueError(f"--workers must be a positive integer; got {workers}")
     results = Results(out, columns(), resume)
-    session = {"started": datetime.now(UTC).isoformat(timespec="seconds"), "resume": resume,
-               "workers": workers, "executor": executor, "argv": sys.argv,
-               "source_sha256": source_hash()}  # fmt: skip
+    session = {
+        "started": datetime.now(UTC).isoformat(timespec="seconds"),
+        "resume": resume,
+        "workers": workers,
+        "executor": executor,
+        "argv": sys.argv,
+        "source_sha256": source_hash(),
+    }
     add_session(out, exp, source, session)
     order = {run.run_id: run.index for run in exp.runs()}
     todo = (run for run in exp.runs() if run.run_id not in results.done)
     skipped = len(set(order) & results.done)
-    bar = tqdm(total=len(order), initial=skipped, desc=exp.name, unit="run",
-               disable=not progress, mininterval=0.5, dynamic_ncols=True,
-               file=sys.stderr)  # fmt: skip
+    bar = tqdm(
+        total=len(order),
+        initial=skipped,
+        desc=exp.name,
+        unit="run",
+        disable=not progress,
+        mininterval=0.5,
+        dynamic_ncols=True,
+        file=sys.stderr,
+    )
     start = time.perf_counter()
 
     def on_result(run: Run, result: dict[str, Any]) -> None:
@@ -123,8 +153,14 @@ def run_sweep(exp: Experiment, out: str | Path, *, workers: int | None = None,
         results.close()
     results.finalize(order)
     ran = len(order) - skipped
-    return {"total": len(order), "skipped": skipped, "ran": ran, "failed": results.failed,
-            "seconds": time.perf_counter() - start, "out": str(out)}  # fmt: skip
+    return {
+        "total": len(order),
+        "skipped": skipped,
+        "ran": ran,
+        "failed": results.failed,
+        "seconds": time.perf_counter() - start,
+        "out": str(out),
+    }
 
 
 def _unique(runs: Iterable[Run]) -> Iterator[Run]:
@@ -140,12 +176,20 @@ def sweep_command(args) -> int:
     """``swarm-sim sweep FILE``: run an experiment file; 1 if any run failed, else 0."""
     exp = load_experiment(args.file)
     out = args.out or str(Path("results") / exp.name)
-    report = run_sweep(exp, out, workers=args.workers, resume=args.resume,
-                       executor=args.executor, scheduler=args.scheduler,
-                       source=str(args.file))  # fmt: skip
-    print(f"{exp.name}: {report['ran']} runs in {report['seconds']:.1f} s "
-          f"({report['skipped']} already done, {report['failed']} failed) → "
-          f"{Path(out) / SUMMARY_FILE}")  # fmt: skip
+    report = run_sweep(
+        exp,
+        out,
+        workers=args.workers,
+        resume=args.resume,
+        executor=args.executor,
+        scheduler=args.scheduler,
+        source=str(args.file),
+    )
+    print(
+        f"{exp.name}: {report['ran']} runs in {report['seconds']:.1f} s "
+        f"({report['skipped']} already done, {report['failed']} failed) → "
+        f"{Path(out) / SUMMARY_FILE}"
+    )
     if report["failed"]:
         print(f"tracebacks of the failed runs: {Path(out) / ERRORS_FILE}", file=sys.stderr)
         return 1

@@ -68,8 +68,7 @@ STYLE = ".v-card:has(> .v-card__text > .d-flex:only-child:empty) { display: none
 def Page():
     """The whole app for one browser page."""
     state = use_page_state()
-    solara.lab.use_task(state.play_loop, dependencies=[state.playing.value],
-                        prefer_threaded=True)  # fmt: skip
+    solara.lab.use_task(state.play_loop, dependencies=[state.playing.value], prefer_threaded=True)
     PageContext.provide(state)
     solara.Title("Swarm coordination")
     solara.Style(STYLE)

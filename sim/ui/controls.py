@@ -29,15 +29,27 @@ def RunControls(state: PageState):
 
     with solara.Row(gap="6px", style={"flex-wrap": "wrap"}):
         solara.Button("Play", on_click=play, disabled=playing, color="primary")
-        solara.Button("Pause", on_click=state.pause, disabled=not playing, color="primary",
-                      outlined=True)  # fmt: skip
-    solara.Text(SMOOTH_HELP, style={"font-size": "12px", "color": "#666", "line-height": "1.25",
-                                    "display": "block", "margin": "6px 0"})  # fmt: skip
+        solara.Button(
+            "Pause", on_click=state.pause, disabled=not playing, color="primary", outlined=True
+        )
+    solara.Text(
+        SMOOTH_HELP,
+        style={
+            "font-size": "12px",
+            "color": "#666",
+            "line-height": "1.25",
+            "display": "block",
+            "margin": "6px 0",
+        },
+    )
     seed = "" if s.seed is None else str(s.seed)
     state.version.value  # noqa: B018  (a lesson changes the seed)
-    solara.InputText("Seed (empty = random; applies on Reset)", value=seed,
-                     continuous_update=False,
-                     on_value=lambda v: state.guarded(s.set_seed, v))  # fmt: skip
+    solara.InputText(
+        "Seed (empty = random; applies on Reset)",
+        value=seed,
+        continuous_update=False,
+        on_value=lambda v: state.guarded(s.set_seed, v),
+    )
     with solara.Row(gap="4px", style={"flex-wrap": "wrap"}):
         for label, flag in (
             ("links", state.links),
@@ -80,16 +92,23 @@ def FaultButtons(state: PageState):
             state.refresh()
 
     with solara.Row(gap="6px", style={"flex-wrap": "wrap"}):
-        solara.Button("Drop leader", on_click=lambda: act(s.drop_leader), color="error",
-                      outlined=True)  # fmt: skip
-        solara.Button("Drop random agent", on_click=lambda: act(s.drop_random), color="error",
-                      outlined=True)  # fmt: skip
+        solara.Button(
+            "Drop leader", on_click=lambda: act(s.drop_leader), color="error", outlined=True
+        )
+        solara.Button(
+            "Drop random agent", on_click=lambda: act(s.drop_random), color="error", outlined=True
+        )
     with solara.Row(gap="6px", style={"align-items": "center"}):
-        solara.Button("Jam communications", on_click=lambda: act(s.jam, jam_steps.value),
-                      color="warning", outlined=True)  # fmt: skip
+        solara.Button(
+            "Jam communications",
+            on_click=lambda: act(s.jam, jam_steps.value),
+            color="warning",
+            outlined=True,
+        )
         solara.InputText("steps", value=jam_steps, style={"max-width": "70px"})
-    solara.Button("Lose positioning", on_click=lambda: act(s.lose_positioning), color="warning",
-                  outlined=True)  # fmt: skip
+    solara.Button(
+        "Lose positioning", on_click=lambda: act(s.lose_positioning), color="warning", outlined=True
+    )
 
 
 @solara.component

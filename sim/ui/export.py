@@ -75,11 +75,14 @@ def png_bytes(model) -> bytes:
 def gif_bytes(history, arena: float, every: int = 2, ms_per_frame: int = 60) -> bytes:
     """Animated GIF from (t, pos, states, route) records, keeping every `every`-th step."""
     records = list(history)[::every] or list(history)[-1:]
-    pics = [draw(pos, st, route, arena, t).convert("P", palette=Image.ADAPTIVE, colors=32)
-            for t, pos, st, route in records]  # fmt: skip
+    pics = [
+        draw(pos, st, route, arena, t).convert("P", palette=Image.ADAPTIVE, colors=32)
+        for t, pos, st, route in records
+    ]
     buf = io.BytesIO()
-    pics[0].save(buf, format="GIF", save_all=True, append_images=pics[1:], duration=ms_per_frame,
-                 loop=0)  # fmt: skip
+    pics[0].save(
+        buf, format="GIF", save_all=True, append_images=pics[1:], duration=ms_per_frame, loop=0
+    )
     return buf.getvalue()
 
 

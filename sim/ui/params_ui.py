@@ -72,13 +72,27 @@ def ParamControl(state: PageState, spec: dict[str, Any]):
     elif kind == "slider":
         cls = solara.SliderInt if spec["kind"] is int else solara.SliderFloat
         extra = {} if spec["kind"] is int else {"step": slider_step(spec)}
-        cls(label=f"{label}: {value:g}", value=value, min=spec["lo"], max=spec["hi"],
-            on_value=set_value, **extra)  # fmt: skip
+        cls(
+            label=f"{label}: {value:g}",
+            value=value,
+            min=spec["lo"],
+            max=spec["hi"],
+            on_value=set_value,
+            **extra,
+        )
     else:
         text = "" if value is None else str(value)
         solara.InputText(label=label, value=text, on_value=set_value, continuous_update=False)
-    solara.Text(spec["doc"], style={"font-size": "12px", "color": "#666", "line-height": "1.25",
-                                    "margin-bottom": "14px", "display": "block"})  # fmt: skip
+    solara.Text(
+        spec["doc"],
+        style={
+            "font-size": "12px",
+            "color": "#666",
+            "line-height": "1.25",
+            "margin-bottom": "14px",
+            "display": "block",
+        },
+    )
 
 
 @solara.component
@@ -92,8 +106,9 @@ def ParamPanels(state: PageState):
     # Only open groups get their controls built: every render pass reconciles every widget on
     # the page, and Mesa's Play renders once per step (the closed groups were half the cost).
     opened = solara.use_reactive([0])
-    with solara.v.ExpansionPanels(accordion=True, multiple=True, v_model=opened.value,
-                                  on_v_model=opened.set):  # fmt: skip
+    with solara.v.ExpansionPanels(
+        accordion=True, multiple=True, v_model=opened.value, on_v_model=opened.set
+    ):
         for i, (group, items) in enumerate(groups):
             with solara.v.ExpansionPanel():
                 solara.v.ExpansionPanelHeader(children=[group])

@@ -32,9 +32,19 @@ def server_env() -> dict[str, str]:
 def command(host: str, port: int, app: Path = APP) -> list[str]:
     """The ``solara run`` command line that serves `app` (the swarm UI by default)."""
     return [
-        sys.executable, "-m", "solara", "run", str(app), "--host", host, "--port", str(port),
-        "--no-check-version", "--no-open", "--production",
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "solara",
+        "run",
+        str(app),
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--no-check-version",
+        "--no-open",
+        "--production",
+    ]
 
 
 def ensure_assets() -> None:
@@ -91,8 +101,9 @@ def serve(host: str = "127.0.0.1", port: int = 8765, open_browser: bool = True) 
         return 0
 
 
-def spawn(app: Path, port: int, log: Path, extra_env: dict[str, str] | None = None,
-          timeout: float = 60.0) -> subprocess.Popen:  # fmt: skip
+def spawn(
+    app: Path, port: int, log: Path, extra_env: dict[str, str] | None = None, timeout: float = 60.0
+) -> subprocess.Popen:
     """Start ``solara run app`` on loopback in the background and wait until it answers.
 
     Used by the browser tests and the UI benchmark; output goes to `log`.

@@ -84,8 +84,12 @@ def LogColumn(state: PageState, index: int):
     with solara.Column(style={"flex": "1", "min-width": "0"}):
         if len(state.session.models) > 1:
             solara.Text(frames.compare_labels(state.session)[index], style={"font-weight": "bold"})
-        el = solara.HTML(tag="pre", unsafe_innerHTML=frames.log_html(model), classes=["swarm-log"],
-                         style=LOG_STYLE)  # fmt: skip
+        el = solara.HTML(
+            tag="pre",
+            unsafe_innerHTML=frames.log_html(model),
+            classes=["swarm-log"],
+            style=LOG_STYLE,
+        )
         use_live(state, f"log_{index}", el)
 
 
@@ -103,8 +107,12 @@ def Status(state: PageState):
     """Status lines of the swarm(s)."""
     state.tick.value  # noqa: B018
     text = frames.status_text(state.session)
-    el = solara.HTML(tag="pre", unsafe_innerHTML=text, classes=["swarm-status"],
-                     style="font-size: 13px; margin: 0 0 6px 0")  # fmt: skip
+    el = solara.HTML(
+        tag="pre",
+        unsafe_innerHTML=text,
+        classes=["swarm-status"],
+        style="font-size: 13px; margin: 0 0 6px 0",
+    )
     use_live(state, "status", el)
 
 

@@ -20,10 +20,15 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
     "--disable-dev-shm-usage",
-]  # fmt: skip
+]
 APP_TIMEOUT = 30_000  # ms for the app to appear after navigation
 
 
@@ -102,8 +107,9 @@ class AppPage:
 
 def open_app(browser, url: str, width: int = 1400, height: int = 1000) -> AppPage:
     """Open the app in a fresh context and wait for the first painted frame."""
-    context = browser.new_context(viewport={"width": width, "height": height},
-                                  accept_downloads=True)  # fmt: skip
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, accept_downloads=True
+    )
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))

@@ -21,11 +21,19 @@ from sim.research.sweep import run_sweep
 def results(tmp_path_factory):
     """A finished three-parameter sweep (2 × 2 × 2 grid, 3 seeds)."""
     out = tmp_path_factory.mktemp("results")
-    exp = parse_experiment({
-        "name": "plots", "steps": 40, "seeds": 3, "params": {"n_agents": 4},
-        "sweep": {"message_loss": [0.0, 0.3], "dropout_rate": [0.0, 0.02],
-                  "election": ["lowest_id", "none"]},
-    })  # fmt: skip
+    exp = parse_experiment(
+        {
+            "name": "plots",
+            "steps": 40,
+            "seeds": 3,
+            "params": {"n_agents": 4},
+            "sweep": {
+                "message_loss": [0.0, 0.3],
+                "dropout_rate": [0.0, 0.02],
+                "election": ["lowest_id", "none"],
+            },
+        }
+    )
     run_sweep(exp, out, workers=1, progress=False)
     return out
 

@@ -35,8 +35,13 @@ election = ["lowest_id", "none"]
 
 def small(steps: int = 30, seeds: int = 3, **extra):
     """The small experiment as an `Experiment` (extra top-level keys merged in)."""
-    data = {"name": "small", "steps": steps, "seeds": seeds, "params": {"n_agents": 4},
-            "sweep": {"message_loss": [0.0, 0.3], "election": ["lowest_id", "none"]}}  # fmt: skip
+    data = {
+        "name": "small",
+        "steps": steps,
+        "seeds": seeds,
+        "params": {"n_agents": 4},
+        "sweep": {"message_loss": [0.0, 0.3], "election": ["lowest_id", "none"]},
+    }
     data.update(extra)
     return parse_experiment(data)
 
@@ -161,8 +166,9 @@ def test_process_pool_gives_the_same_table_as_one_worker(tmp_path):
 
 def _sweep_cli(path: Path, out: Path, *extra: str) -> subprocess.Popen:
     cmd = [sys.executable, "-m", "sim", "sweep", str(path), "--out", str(out), *extra]
-    return subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            start_new_session=True)  # fmt: skip
+    return subprocess.Popen(
+        cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+    )
 
 
 def _count_rows(path: Path) -> int:
@@ -211,10 +217,16 @@ def test_dask_executor_connects_to_a_scheduler_address(tmp_path):
     """With --scheduler, the sweep runs on that cluster and writes the same table."""
     distributed = pytest.importorskip("distributed")
     run_sweep(small(seeds=1), tmp_path / "local", workers=1, progress=False)
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
-                                  dashboard_address=None) as cluster:  # fmt: skip
-        run_sweep(small(seeds=1), tmp_path / "remote", executor="dask",
-                  scheduler=cluster.scheduler_address, progress=False)  # fmt: skip
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as cluster:
+        run_sweep(
+            small(seeds=1),
+            tmp_path / "remote",
+            executor="dask",
+            scheduler=cluster.scheduler_address,
+            progress=False,
+        )
     local = (tmp_path / "local" / "summary.csv").read_bytes()
     assert local == (tmp_path / "remote" / "summary.csv").read_bytes()
 

@@ -84,15 +84,36 @@ def test_write_table_refuses_other_suffixes(model, tmp_path):
 def test_cli_ui_and_sweep_write_the_same_rows(tmp_path, capsys):
     """`run --out`, the UI's CSV download and a sweep's time series hold the same numbers."""
     export = pytest.importorskip("sim.ui.export")
-    assert main(["run", "--steps", "20", "--seed", "4", "--set", "n_agents=5",
-                 "--out", str(tmp_path / "run.csv")]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "run",
+                "--steps",
+                "20",
+                "--seed",
+                "4",
+                "--set",
+                "n_agents=5",
+                "--out",
+                str(tmp_path / "run.csv"),
+            ]
+        )
+        == 0
+    )
     cli_csv = (tmp_path / "run.csv").read_bytes()
     m = sim.SwarmModel(n_agents=5, max_steps=20, rng=4)
     m.run()
     assert export.csv_bytes(m) == cli_csv == table_bytes(step_table(m), ".csv")
     series_spec = {"columns": ["order", "n_leaders"], "every": 2}
-    exp = parse_experiment({"name": "t", "steps": 20, "seeds": [4], "params": {"n_agents": 5},
-                            "timeseries": series_spec})  # fmt: skip
+    exp = parse_experiment(
+        {
+            "name": "t",
+            "steps": 20,
+            "seeds": [4],
+            "params": {"n_agents": 5},
+            "timeseries": series_spec,
+        }
+    )
     run_sweep(exp, tmp_path / "sweep", workers=1, progress=False)
     (series,) = (tmp_path / "sweep" / "timeseries").glob("*.parquet")
     swept = pd.read_parquet(series)
