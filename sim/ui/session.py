@@ -195,19 +195,13 @@ class Session:
         n = _whole(steps, "jam steps", 1, 10_000)
         with self.lock:
             for m in self.models:
-                before = len(m.events)
-                _fault(m, "jam_communications")(n)
-                if len(m.events) == before:
-                    m.log("jamming", -1, f"communications jammed for {n} steps")
+                m.jam_communications(n)
 
     def lose_positioning(self) -> None:
         """Positioning lost: agents fall back on dead reckoning and drift."""
         with self.lock:
             for m in self.models:
-                before = len(m.events)
-                _fault(m, "lose_positioning")()
-                if len(m.events) == before:
-                    m.log("positioning_lost", -1, "agents fall back on dead reckoning")
+                m.lose_positioning()
 
 
 def _validate(params: dict[str, Any]) -> None:
@@ -225,13 +219,6 @@ def _whole(value: Any, name: str, lo: int, hi: int) -> int:
     if not lo <= n <= hi:
         raise ValueError(f"{name} must be a whole number in [{lo}, {hi}]; got {value!r}")
     return n
-
-
-def _fault(model: SwarmModel, name: str):
-    method = getattr(model, name, None)
-    if method is None:
-        raise ValueError(f"this model version has no {name}() yet")
-    return method
 
 
 def compare_fields() -> dict[str, dict[str, Any]]:
