@@ -329,3 +329,28 @@ def test_property_checks_catch_a_stuck_group():
     lab.drop(0)
     with pytest.raises(AssertionError):
         check_liveness(lab, "lowest_id")
+
+
+def test_raft_candidates_that_stand_together_draw_apart():
+    """Two hubs time out in the same step, with election_timeout_min = max and no B measured yet.
+
+    Found by the property test on a fresh machine: hub 1 owns the votes of two leaves, hub 0 of
+    the rest, neither holds a majority alone. With a round window one step wide the hubs stood
+    together in every round and split the vote for ever; the window is now at least [T, 2T].
+    """
+    hubs = np.array([[0, 1], [0, 2], [0, 3], [0, 4], [0, 5], [0, 6], [0, 8], [1, 2], [1, 7], [1, 9]])
+    timing = dict(heartbeat_period=1, election_timeout_min=2, election_timeout_max=2)
+    settled = 0
+    for seed in range(6):
+        lab = ProtocolHarness(hubs, election="raft", rng=seed, comm_delay=1, **timing)
+        lab.run(5)
+        lab.drop(5)  # one leaf gone: hub 0 and its leaves are one vote short of a majority
+        lab.jam(34)  # a blackout deposes the leader; someone else wins after it
+        won = len(lab.leadership.elections)
+        while len(lab.leadership.elections) == won:
+            lab.step()
+        lab.step()
+        lab.drop(lab.leadership.elections[-1][1] - 1)  # the first winner, a step after it won
+        took, bound = stable_period(lab, "raft")
+        settled += took >= 0
+    assert settled == 6

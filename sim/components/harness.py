@@ -181,7 +181,7 @@ def liveness_bound(
     diameter `hops` (a hop takes 1 + comm_delay steps, so a flood takes F = hops·(1 + delay)),
     heartbeat period h and broadcast time B = `reach` (the largest a leader announced). With
     ``timeout_scaling="auto"`` a follower's detection window is at most [min + 2B, max + 2B] and a
-    round's [lo, hi] = [min + 2B, max + 4B]·b (b = `backoff`, the doubling the windows had
+    round's [lo, hi] = [min + 2B, max(max + 4B, 2·lo)]·b (b = `backoff`, the doubling the windows had
     reached at the last fault; voters wait up to 2·hi); with "fixed" every window is
     [min, max].
 
@@ -203,7 +203,7 @@ def liveness_bound(
     auto = p.timeout_scaling == "auto"
     hi_detect = hi + 2 * reach if auto else hi
     lo_r = (lo + 2 * reach) * backoff if auto else lo
-    hi_r = (hi + 4 * reach) * backoff if auto else hi
+    hi_r = max(hi + 4 * reach, 2 * (lo + 2 * reach)) * backoff if auto else hi
     detect = 2 * hi_detect + p.heartbeat_period + flood
     announce = flood + p.heartbeat_period  # the winner's first heartbeats reach everyone
     if p.information == "oracle":

@@ -7,9 +7,10 @@ hops the broadcast time grows, so with ``timeout_scaling="auto"`` (the default):
   latency (steps from a beacon's sending to its receipt). Agents near the lost leader notice
   first, and the election one of them starts reaches the far ones before they time out — so a
   large group does not produce hundreds of simultaneous candidates;
-- a candidate waits [lo, hi] = [min + 2B, max + 4B] steps for its round to end, where B is the
-  group's broadcast time (its slowest member's latency), which the leader announces in its
-  beacons; a voter waits [lo + hi, 2·hi], so the few candidates of a failed round try again
+- a candidate waits [lo, hi] = [min + 2B, max(max + 4B, 2·lo)] steps for its round to end,
+  where B is the group's broadcast time (its slowest member's latency), which the leader
+  announces in its beacons (the window is at least [T, 2T], Raft's spread, so candidates that
+  stood in the same step draw apart); a voter waits [lo + hi, 2·hi], so the few candidates of a failed round try again
   before the crowd of voters does; and every round an agent takes part in doubles these
   windows until it hears a leader again (up to 2^MAX_BACKOFF times): exponential backoff, so
   after a split vote the competing candidates spread out;
@@ -60,7 +61,10 @@ class Timing:
             return np.full(len(rows), lo), np.full(len(rows), hi)
         reach = self.lead.knowledge.reach(rows)
         backoff = 1 << np.minimum(self.attempts[rows], MAX_BACKOFF)
-        return (lo + 2 * reach) * backoff, (hi + 4 * reach) * backoff
+        low = lo + 2 * reach
+        # at least [T, 2T] (Raft's own spread): with min = max and no measured B the window would
+        # be one step wide, and candidates that stood together would tie in every round
+        return low * backoff, np.maximum(hi + 4 * reach, 2 * low) * backoff
 
     def timeout(self, rows) -> np.ndarray:
         """Each row's timeout (steps): its ticket's place in its window.
