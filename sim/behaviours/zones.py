@@ -9,6 +9,8 @@ bounded turning — is in `sim.behaviours.couzin`): with r_ij = (c_j − c_i)/|c
 Small groups use n × n matrices. Larger ones find the repulsion pairs with a k-d tree, and sum
 attraction and alignment only for the agents that avoid nobody (repulsion overrides the rest),
 over dense rows or over the tree's pairs, whichever is cheaper for how packed the group is.
+When a radius covers so much of the group that its pairs would not fit in memory at once
+(`sim.neighbours.few_pairs`), the same sums are taken over bounded chunks of agents instead.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.spatial import cKDTree
 
-from sim.neighbours import wrap
+from sim.neighbours import few_pairs, neighbours_in_chunks, wrap
 
 TINY = 1e-12  # vectors shorter than this have no direction
 _SLACK = 1e-9  # relative margin on k-d tree radii; the exact test is then made here
@@ -164,6 +166,56 @@ def _attraction_pairs(
     return heading + _pair_sums(pairs, r_ij + seen[:, 0], seen[:, 1] - r_ij, len(z))
 
 
+def _chunk_offsets(
+    z: np.ndarray, chunk: np.ndarray, at: np.ndarray, j: np.ndarray, box: float | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Offsets c_j − c_i (complex, minimum image) and squared lengths of a chunk's entries."""
+    dz = _min_image(z[j] - z[chunk[at]], box)
+    return dz, dz.real**2 + dz.imag**2
+
+
+def _chunk_sums(at: np.ndarray, terms: np.ndarray, k: int) -> np.ndarray:
+    """Σ of complex `terms` into rows `at` of a chunk of k agents: (k, 2)."""
+    return np.column_stack([np.bincount(at, terms.real, k), np.bincount(at, terms.imag, k)])
+
+
+def _avoidance_chunks(
+    tree: cKDTree, z: np.ndarray, repulsion_radius: float, box: float | None
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """`_avoidance` over bounded chunks of agents, for a repulsion zone holding too many pairs."""
+    n = len(z)
+    away, avoiding, entries = np.zeros((n, 2)), np.zeros(n, dtype=bool), 0
+    reach = repulsion_radius * (1 + _SLACK)  # the exact test is made here
+    for chunk, at, j in neighbours_in_chunks(tree, reach, np.arange(n), box):
+        dz, d2 = _chunk_offsets(z, chunk, at, j, box)
+        keep = (d2 < repulsion_radius**2) & (chunk[at] != j)  # coincident others count
+        at, dz, d2 = at[keep], dz[keep], d2[keep]
+        away[chunk] = _chunk_sums(at, -dz / np.sqrt(np.maximum(d2, TINY)), len(chunk))
+        avoiding[chunk] = np.bincount(at, minlength=len(chunk)) > 0
+        entries += len(at)
+    return away, avoiding, entries // 2  # each pair was met from both ends
+
+
+def _attraction_chunks(
+    tree: cKDTree,
+    z: np.ndarray,
+    heading: np.ndarray,
+    rows: np.ndarray,
+    interaction_radius: float,
+    box: float | None,
+) -> np.ndarray:
+    """`_attraction_rows` for agents `rows` (k, 2), over bounded chunks of the tree's pairs."""
+    h = _as_complex(heading)
+    out = np.empty((len(z), 2))
+    reach = interaction_radius * (1 + _SLACK)
+    for chunk, at, j in neighbours_in_chunks(tree, reach, rows, box):
+        dz, d2 = _chunk_offsets(z, chunk, at, j, box)
+        keep = d2 <= interaction_radius**2  # the agent itself too: offset 0, its own heading
+        at, dz, d2, j = at[keep], dz[keep], d2[keep], j[keep]
+        out[chunk] = _chunk_sums(at, dz / np.sqrt(np.maximum(d2, TINY)) + h[j], len(chunk))
+    return out[rows]
+
+
 def social_direction(
     pos: np.ndarray,
     heading: np.ndarray,
@@ -176,17 +228,23 @@ def social_direction(
 
     Rows may be zero (e.g. a repulsion that cancels out); the caller keeps the old heading then.
     Beyond `DENSE_MAX_N` agents a k-d tree finds who is avoiding someone (repulsion overrides
-    the rest), and attraction and alignment are summed only for the other agents.
+    the rest), and attraction and alignment are summed only for the other agents; a zone with
+    more pairs than fit in memory at once is summed over chunks of agents.
     """
     n = len(pos)
     if n <= DENSE_MAX_N:
         return _dense_social_direction(pos, heading, repulsion_radius, interaction_radius, box)
     z = _as_complex(pos)
     tree = cKDTree(wrap(pos, box), boxsize=box)
-    desired, avoiding, near_pairs = _avoidance(tree, z, repulsion_radius, box)
+    if few_pairs(tree.data, repulsion_radius, box):
+        desired, avoiding, near_pairs = _avoidance(tree, z, repulsion_radius, box)
+    else:
+        desired, avoiding, near_pairs = _avoidance_chunks(tree, z, repulsion_radius, box)
     free = np.flatnonzero(~avoiding)
     if _rows_are_cheaper(len(free), n, near_pairs, repulsion_radius, interaction_radius):
         desired[free] = _attraction_rows(z, heading, free, interaction_radius, box)
-    else:
+    elif few_pairs(tree.data, interaction_radius, box):
         desired[free] = _attraction_pairs(tree, z, heading, interaction_radius, box)[free]
+    else:
+        desired[free] = _attraction_chunks(tree, z, heading, free, interaction_radius, box)
     return desired, avoiding
