@@ -36,3 +36,18 @@ ONE_BLAS_THREAD_MIN_N = 64
 # Optimal slot assignment (Hungarian method, O(K³)) up to this many followers; beyond, "shift"
 # (keep the order, move up) — an approximation, documented in `sim.slots`.
 OPTIMAL_SLOTS_MAX_N = 1000
+
+# Memory budgets, not dual paths: a neighbour query that could return more than PAIR_BUDGET pairs
+# (a huge radius over many agents) is summed in chunks of CHUNK_ENTRIES (agent, neighbour)
+# entries instead, so memory stays bounded whatever the radius (`sim.neighbours`, couzin's zones,
+# vicsek). PAIR_BUDGET pairs are about 330 MB of couzin's pair sums; a chunk about 100 MB.
+PAIR_BUDGET = 2_000_000
+CHUNK_ENTRIES = 1_000_000
+
+# Couzin's zones (`sim.behaviours.zones`): full n × n matrices up to ZONES_DENSE_MAX_N agents,
+# beyond it a k-d tree; there, the rows of the agents free of repulsion are computed densely while
+# (free agents × n) stays within ZONES_ROWS_MAX_ENTRIES, or when the tree would return more than
+# 1/ZONES_PAIR_COST pairs per dense entry (one tree pair costs about that many dense entries).
+ZONES_DENSE_MAX_N = 120
+ZONES_ROWS_MAX_ENTRIES = 40_000
+ZONES_PAIR_COST = 8

@@ -205,3 +205,21 @@ def test_collective_preset_demonstrates_its_claim(name):
     model = SwarmModel(**preset.overrides, rng=preset.seed)
     model.run(preset.steps)
     assert preset.check(model), f"{name}: {preset.claim}; summary={model.summary()}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(COLLECTIVE_PRESETS))
+def test_collective_preset_claim_holds_on_other_seeds_too(name):
+    """The claim is no accident of the lesson's seed: it holds on at least 7 of seeds 0-7.
+
+    The Couzin model is chaotic, so another numpy build (or any change to the random stream)
+    gives another run on the lesson's seed; the lessons are set up so that the claim holds on
+    nearly every seed (measured: both claims on all 48 of seeds 0-47).
+    """
+    preset = COLLECTIVE_PRESETS[name]
+    held = 0
+    for seed in range(8):
+        model = SwarmModel(**preset.overrides, rng=seed)
+        model.run(preset.steps)
+        held += bool(preset.check(model))
+    assert held >= 7, f"{name}: the claim held on {held} of 8 seeds"

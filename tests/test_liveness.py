@@ -338,7 +338,9 @@ def test_raft_candidates_that_stand_together_draw_apart():
     the rest, neither holds a majority alone. With a round window one step wide the hubs stood
     together in every round and split the vote for ever; the window is now at least [T, 2T].
     """
-    hubs = np.array([[0, 1], [0, 2], [0, 3], [0, 4], [0, 5], [0, 6], [0, 8], [1, 2], [1, 7], [1, 9]])
+    hubs = np.array(
+        [[0, 1], [0, 2], [0, 3], [0, 4], [0, 5], [0, 6], [0, 8], [1, 2], [1, 7], [1, 9]]
+    )
     timing = dict(heartbeat_period=1, election_timeout_min=2, election_timeout_max=2)
     settled = 0
     for seed in range(6):

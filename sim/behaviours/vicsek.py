@@ -30,7 +30,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from sim.kinematics import turn_limit
-from sim.neighbours import pair_sum, wrap
+from sim.neighbours import covers_everyone, few_pairs, neighbours_in_chunks, pair_sum, wrap
 
 DEFAULT_SPEED = 0.03  # v0, m/step (Vicsek 1995, Δt = 1)
 DEFAULT_RADIUS = 1.0  # r, m: interaction radius, the unit of length in the paper
@@ -84,9 +84,7 @@ def vicsek_velocity(
     if n == 0:
         return np.zeros((0, 2))
     own = unit_headings(vel, rng)
-    tree = cKDTree(wrap(pos, box), boxsize=box)
-    pairs = tree.query_pairs(radius, output_type="ndarray")
-    total = own + pair_sum(len(own), pairs, own[pairs[:, 1]], own[pairs[:, 0]])
+    total = neighbour_headings(pos, own, radius, box)
     angle = np.arctan2(total[:, 1], total[:, 0])
     # Headings that cancel exactly (two agents meeting head-on) keep their own direction.
     lost = np.hypot(total[:, 0], total[:, 1]) <= _TINY
@@ -97,6 +95,28 @@ def vicsek_velocity(
         turn = np.remainder(angle - current + math.pi, 2 * math.pi) - math.pi
         angle = current + np.clip(turn, -max_turn, max_turn)
     return speed * np.column_stack([np.cos(angle), np.sin(angle)])
+
+
+def neighbour_headings(
+    pos: np.ndarray, own: np.ndarray, radius: float, box: float | None = None
+) -> np.ndarray:
+    """Σ v̂_j over the agents j within `radius` of each agent, itself included: (n, 2).
+
+    From the k-d tree's pairs, or, when the radius covers so many pairs that they would not fit
+    in memory at once (`few_pairs`), over bounded chunks of agents: same sums, other order. A
+    radius that reaches across the whole arena gives every agent the same sum, that of all
+    headings (the mean-field limit), in O(n).
+    """
+    if covers_everyone(pos, radius, box):
+        return np.broadcast_to([own[:, 0].sum(), own[:, 1].sum()], own.shape).copy()
+    tree = cKDTree(wrap(pos, box), boxsize=box)
+    if few_pairs(tree.data, radius, box):
+        pairs = tree.query_pairs(radius, output_type="ndarray")
+        return own + pair_sum(len(own), pairs, own[pairs[:, 1]], own[pairs[:, 0]])
+    total = np.empty_like(own)
+    for chunk, at, j in neighbours_in_chunks(tree, radius, np.arange(len(own)), box):
+        total[chunk] = np.column_stack([np.bincount(at, own[j, c], len(chunk)) for c in (0, 1)])
+    return total
 
 
 def order_parameter(vel: np.ndarray) -> float:

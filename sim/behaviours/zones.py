@@ -9,6 +9,8 @@ bounded turning — is in `sim.behaviours.couzin`): with r_ij = (c_j − c_i)/|c
 Small groups use n × n matrices. Larger ones find the repulsion pairs with a k-d tree, and sum
 attraction and alignment only for the agents that avoid nobody (repulsion overrides the rest),
 over dense rows or over the tree's pairs, whichever is cheaper for how packed the group is.
+When a radius covers so much of the group that its pairs would not fit in memory at once
+(`sim.neighbours.few_pairs`), the same sums are taken over bounded chunks of agents instead.
 """
 
 from __future__ import annotations
@@ -16,13 +18,11 @@ from __future__ import annotations
 import numpy as np
 from scipy.spatial import cKDTree
 
-from sim.neighbours import wrap
+from sim.neighbours import few_pairs, neighbours_in_chunks, wrap
+from sim.sizes import ZONES_DENSE_MAX_N, ZONES_PAIR_COST, ZONES_ROWS_MAX_ENTRIES
 
 TINY = 1e-12  # vectors shorter than this have no direction
 _SLACK = 1e-9  # relative margin on k-d tree radii; the exact test is then made here
-DENSE_MAX_N = 120  # up to this many agents, full n × n matrices; beyond, a k-d tree
-ROWS_MAX_ENTRIES = 40_000  # free agents × n up to this: their rows densely; beyond, tree pairs
-PAIR_COST = 8  # one k-d tree pair within ρ costs about as much as this many dense-row entries
 
 
 def _dense_social_direction(
@@ -118,12 +118,12 @@ def _rows_are_cheaper(
     (ρ/α)²: a packed group has many, a scattered one few (and then pairs win).
     """
     entries = n_free * n
-    if entries > ROWS_MAX_ENTRIES:
+    if entries > ZONES_ROWS_MAX_ENTRIES:
         return False
     if repulsion_radius <= 0:  # no repulsion zone to count with
         return True
     expected_pairs = near_pairs * (interaction_radius / repulsion_radius) ** 2
-    return entries <= PAIR_COST * expected_pairs
+    return entries <= ZONES_PAIR_COST * expected_pairs
 
 
 def _attraction_rows(
@@ -164,6 +164,56 @@ def _attraction_pairs(
     return heading + _pair_sums(pairs, r_ij + seen[:, 0], seen[:, 1] - r_ij, len(z))
 
 
+def _chunk_offsets(
+    z: np.ndarray, chunk: np.ndarray, at: np.ndarray, j: np.ndarray, box: float | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Offsets c_j − c_i (complex, minimum image) and squared lengths of a chunk's entries."""
+    dz = _min_image(z[j] - z[chunk[at]], box)
+    return dz, dz.real**2 + dz.imag**2
+
+
+def _chunk_sums(at: np.ndarray, terms: np.ndarray, k: int) -> np.ndarray:
+    """Σ of complex `terms` into rows `at` of a chunk of k agents: (k, 2)."""
+    return np.column_stack([np.bincount(at, terms.real, k), np.bincount(at, terms.imag, k)])
+
+
+def _avoidance_chunks(
+    tree: cKDTree, z: np.ndarray, repulsion_radius: float, box: float | None
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """`_avoidance` over bounded chunks of agents, for a repulsion zone holding too many pairs."""
+    n = len(z)
+    away, avoiding, entries = np.zeros((n, 2)), np.zeros(n, dtype=bool), 0
+    reach = repulsion_radius * (1 + _SLACK)  # the exact test is made here
+    for chunk, at, j in neighbours_in_chunks(tree, reach, np.arange(n), box):
+        dz, d2 = _chunk_offsets(z, chunk, at, j, box)
+        keep = (d2 < repulsion_radius**2) & (chunk[at] != j)  # coincident others count
+        at, dz, d2 = at[keep], dz[keep], d2[keep]
+        away[chunk] = _chunk_sums(at, -dz / np.sqrt(np.maximum(d2, TINY)), len(chunk))
+        avoiding[chunk] = np.bincount(at, minlength=len(chunk)) > 0
+        entries += len(at)
+    return away, avoiding, entries // 2  # each pair was met from both ends
+
+
+def _attraction_chunks(
+    tree: cKDTree,
+    z: np.ndarray,
+    heading: np.ndarray,
+    rows: np.ndarray,
+    interaction_radius: float,
+    box: float | None,
+) -> np.ndarray:
+    """`_attraction_rows` for agents `rows` (k, 2), over bounded chunks of the tree's pairs."""
+    h = _as_complex(heading)
+    out = np.empty((len(z), 2))
+    reach = interaction_radius * (1 + _SLACK)
+    for chunk, at, j in neighbours_in_chunks(tree, reach, rows, box):
+        dz, d2 = _chunk_offsets(z, chunk, at, j, box)
+        keep = d2 <= interaction_radius**2  # the agent itself too: offset 0, its own heading
+        at, dz, d2, j = at[keep], dz[keep], d2[keep], j[keep]
+        out[chunk] = _chunk_sums(at, dz / np.sqrt(np.maximum(d2, TINY)) + h[j], len(chunk))
+    return out[rows]
+
+
 def social_direction(
     pos: np.ndarray,
     heading: np.ndarray,
@@ -175,18 +225,24 @@ def social_direction(
     """Desired directions (n, 2) from neighbours alone, and a mask of agents avoiding someone.
 
     Rows may be zero (e.g. a repulsion that cancels out); the caller keeps the old heading then.
-    Beyond `DENSE_MAX_N` agents a k-d tree finds who is avoiding someone (repulsion overrides
-    the rest), and attraction and alignment are summed only for the other agents.
+    Beyond `ZONES_DENSE_MAX_N` agents a k-d tree finds who is avoiding someone (repulsion overrides
+    the rest), and attraction and alignment are summed only for the other agents; a zone with
+    more pairs than fit in memory at once is summed over chunks of agents.
     """
     n = len(pos)
-    if n <= DENSE_MAX_N:
+    if n <= ZONES_DENSE_MAX_N:
         return _dense_social_direction(pos, heading, repulsion_radius, interaction_radius, box)
     z = _as_complex(pos)
     tree = cKDTree(wrap(pos, box), boxsize=box)
-    desired, avoiding, near_pairs = _avoidance(tree, z, repulsion_radius, box)
+    if few_pairs(tree.data, repulsion_radius, box):
+        desired, avoiding, near_pairs = _avoidance(tree, z, repulsion_radius, box)
+    else:
+        desired, avoiding, near_pairs = _avoidance_chunks(tree, z, repulsion_radius, box)
     free = np.flatnonzero(~avoiding)
     if _rows_are_cheaper(len(free), n, near_pairs, repulsion_radius, interaction_radius):
         desired[free] = _attraction_rows(z, heading, free, interaction_radius, box)
-    else:
+    elif few_pairs(tree.data, interaction_radius, box):
         desired[free] = _attraction_pairs(tree, z, heading, interaction_radius, box)[free]
+    else:
+        desired[free] = _attraction_chunks(tree, z, heading, free, interaction_radius, box)
     return desired, avoiding
