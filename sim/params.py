@@ -325,8 +325,8 @@ class SwarmParams:
     timeout_scaling: str = _spec(
         "auto",
         "auto: the timeout window grows with the group's measured broadcast time B, to "
-        "[min + 2B, max(max + 4B, 2·lo)] (Raft's rule: broadcast time ≪ election timeout); fixed: exactly "
-        "[election_timeout_min, election_timeout_max].",
+        "[min + 2B, max(max + 4B, 2·lo)] (Raft's rule: broadcast time ≪ election timeout); "
+        "fixed: exactly [election_timeout_min, election_timeout_max].",
         group="election",
         choices=("auto", "fixed"),
     )

@@ -180,10 +180,10 @@ def liveness_bound(
     The README's liveness property, per protocol, for a connected set of live agents with hop
     diameter `hops` (a hop takes 1 + comm_delay steps, so a flood takes F = hops·(1 + delay)),
     heartbeat period h and broadcast time B = `reach` (the largest a leader announced). With
-    ``timeout_scaling="auto"`` a follower's detection window is at most [min + 2B, max + 2B] and a
-    round's [lo, hi] = [min + 2B, max(max + 4B, 2·lo)]·b (b = `backoff`, the doubling the windows had
-    reached at the last fault; voters wait up to 2·hi); with "fixed" every window is
-    [min, max].
+    ``timeout_scaling="auto"`` a follower's detection window is at most [min + 2B, max + 2B]
+    and a round's [lo, hi] = [min + 2B, max(max + 4B, 2·lo)]·b (b = `backoff`, the doubling the
+    windows had reached at the last fault; voters wait up to 2·hi); with "fixed" every window
+    is [min, max].
 
     - detection: within 2·hi_detect + h + F every follower of a lost leader has given up on it
       (twice the window if the leader was lost before its first relayed heartbeat arrived:

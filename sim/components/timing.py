@@ -10,10 +10,10 @@ hops the broadcast time grows, so with ``timeout_scaling="auto"`` (the default):
 - a candidate waits [lo, hi] = [min + 2B, max(max + 4B, 2·lo)] steps for its round to end,
   where B is the group's broadcast time (its slowest member's latency), which the leader
   announces in its beacons (the window is at least [T, 2T], Raft's spread, so candidates that
-  stood in the same step draw apart); a voter waits [lo + hi, 2·hi], so the few candidates of a failed round try again
-  before the crowd of voters does; and every round an agent takes part in doubles these
-  windows until it hears a leader again (up to 2^MAX_BACKOFF times): exponential backoff, so
-  after a split vote the competing candidates spread out;
+  stood in the same step draw apart); a voter waits [lo + hi, 2·hi], so the few candidates of
+  a failed round try again before the crowd of voters does; and every round an agent takes part
+  in doubles these windows until it hears a leader again (up to 2^MAX_BACKOFF times):
+  exponential backoff, so after a split vote the competing candidates spread out;
 - a candidate's wait restarts whenever a vote reaches it (it is making progress).
 
 ``timeout_scaling="fixed"`` uses exactly [election_timeout_min, election_timeout_max] for every
