@@ -62,11 +62,21 @@ def steer_flight(
     state.heading = kinematics.turn_toward(state.heading, bearing, max_turn)
     state.frame_heading = kinematics.turn_toward(state.frame_heading, state.heading, frame_turn)
     state.turn, state.frame_turn = state.heading - old, state.frame_heading - old_frame
-    # Slow down while facing away from the waypoint, so the turning circle shrinks.
+    # Slow down while facing away from the waypoint, so the turning circle shrinks ...
     off = abs((bearing - state.heading + math.pi) % (2 * math.pi) - math.pi)
     speed = cruise * max(math.cos(off), 0.25)
+    # ... and small enough to pass through it: the circle tangent to the heading through the
+    # waypoint has radius d / (2 sin off), and at speed v the leader turns on one of radius
+    # v / max_turn (faster, it would circle a waypoint inside its turning circle for ever)
+    dist = math.hypot(to_x, to_y)
+    sin_off = math.sin(off)
+    if sin_off > 0:
+        speed = min(speed, max_turn * dist / (2 * sin_off))
     if state.waypoint_index == len(route) - 1:  # arrive at the last waypoint
-        speed = min(speed, math.sqrt(2 * max_accel * math.hypot(to_x, to_y)))
+        # braking distance, and never past it in one step
+        speed = min(speed, math.sqrt(2 * max_accel * dist), dist)
+    if speed < 1e-9:  # standing still (turning on the spot): no rounding dust for a velocity
+        return np.zeros(2)
     return np.array([speed * math.cos(state.heading), speed * math.sin(state.heading)])
 
 
