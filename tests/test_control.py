@@ -66,7 +66,9 @@ def fly(route, heading, *, cruise, max_accel, radius, max_speed=None, steps=3000
 def test_one_step_turns_at_most_max_turn_and_flies_its_heading(
     heading, frame, pos, waypoint, last, cruise, max_accel, max_turn, frame_turn
 ):
-    """The heading turns toward the waypoint by ≤ max_turn, the frame by ≤ frame_turn; speed ≤ cruise.
+    """The heading turns toward the waypoint by ≤ max_turn, the frame by ≤ frame_turn.
+
+    The speed is at most cruise.
 
     At the last waypoint the speed is also ≤ √(2·a·d), from which the leader can still stop.
     """

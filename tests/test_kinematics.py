@@ -33,7 +33,7 @@ def stopping_gap(closing: float, max_accel: float) -> float:
 @settings(max_examples=200)
 @given(st.floats(0, 200), st.floats(0, 10), ACCEL)
 def test_closing_limit_stops_the_pair_margin_apart(dist, margin, max_accel):
-    """At the closing limit a pair stops exactly `margin` apart; none closer than margin may close."""
+    """At the closing limit a pair stops `margin` apart; none closer than margin may close."""
     c = float(closing_limit(np.array([dist]), margin, max_accel)[0])
     assert c >= 0
     if dist <= margin:

@@ -183,7 +183,7 @@ def test_protocol_is_named_by_its_key_with_a_one_line_doc(name):
 @pytest.mark.parametrize("links", [chain(6), complete(5)], ids=["chain", "complete"])
 @pytest.mark.parametrize("name", PROTOCOL_NAMES)
 def test_lost_leader_is_replaced_within_the_bound(name, links):
-    """After the leader drops out, one new leader followed by all within the bound ("none": none)."""
+    """After the leader drops out: one new leader, followed by all, within the bound."""
     lab = ProtocolHarness(links, rng=7, **protocol_params(name))
     lab.run(30)
     lab.drop(lab.leadership.main)

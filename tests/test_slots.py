@@ -39,7 +39,7 @@ def total_distance(out, pos, leader, heading) -> float:
 @settings(max_examples=150)
 @given(followers())
 def test_optimal_minimises_the_total_distance(case):
-    """ "optimal" fills slots 0..k-1 with the least total distance (checked by brute force)."""
+    """Policy "optimal" fills slots 0..k-1 with the least total distance (brute force check)."""
     current, pos, leader, heading = case
     k = len(current)
     out = assign_slots("optimal", current, pos, leader, heading, OFFSETS)
@@ -54,7 +54,7 @@ def test_optimal_minimises_the_total_distance(case):
 @settings(max_examples=150)
 @given(followers(max_k=9))
 def test_shift_keeps_the_order_and_fills_the_first_ranks(case):
-    """ "shift" gives ranks 0..k-1 in the old order; followers without a slot come last."""
+    """Policy "shift": ranks 0..k-1 in the old order; followers without a slot come last."""
     current, pos, leader, heading = case
     out = assign_slots("shift", current, pos, leader, heading, OFFSETS)
     assert sorted(out.tolist()) == list(range(len(current)))
@@ -69,7 +69,7 @@ def test_shift_keeps_the_order_and_fills_the_first_ranks(case):
 @settings(max_examples=150)
 @given(followers(max_k=9))
 def test_fixed_keeps_every_slot_and_leaves_the_gaps(case):
-    """ "fixed": a follower keeps its slot; one without takes the lowest free slots; gaps stay."""
+    """Policy "fixed": slots are kept, newcomers take the lowest free ones, gaps stay."""
     current, pos, leader, heading = case
     out = assign_slots("fixed", current, pos, leader, heading, OFFSETS)
     held = current >= 0
