@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -113,7 +111,6 @@ def test_field_names_cover_design_table():
     heartbeat_period election_timeout_min election_timeout_max slot_assignment
     informed_fraction noise interaction_radius torus max_steps""".split()
     assert set(design) <= set(field_names())
-    assert len({f.name for f in dataclasses.fields(SwarmParams)}) == len(field_names())
 
 
 def test_collective_docs_quote_the_modes_defaults():
