@@ -128,10 +128,6 @@ class Channel:
         """True while messages are in flight."""
         return bool(self._pending)
 
-    def clear(self) -> None:
-        """Drop everything in flight (e.g. during a blackout)."""
-        self._pending.clear()
-
 
 class Unicast:
     """Point-to-point messages, each over one link (e.g. a vote sent one hop back to its candidate).

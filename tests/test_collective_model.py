@@ -60,6 +60,9 @@ def test_couzin_group_forms_and_travels_toward_the_waypoint():
 def test_goal_direction_is_fixed_along_a_leg_in_the_model():
     """The model's ĝ is the start-to-waypoint bearing and does not swing as the group moves."""
     model = _couzin(n_agents=30, waypoints=((0.0, 0.0), (40.0, 30.0)), max_steps=200, rng=4)
+    # measuring changes nothing: the initial reporters take no bearing, the first step does
+    assert model.goal_direction() is None and model.mode.behaviour.bearings_taken == 0
+    model.step()
     first = model.goal_direction()
     np.testing.assert_allclose(first, [0.8, 0.6], atol=0.02)  # from the centroid, ≈ (0, 0)
     model.run()
@@ -106,13 +109,17 @@ def test_vicsek_order_falls_with_noise():
 
 @pytest.mark.parametrize("coordination", ["couzin", "vicsek", "formation", "flock"])
 def test_order_and_direction_error_reporters(coordination):
-    """Order is in [0, 1] everywhere; direction_error is defined for couzin only (else NaN)."""
+    """Order is in [0, 1] everywhere; direction_error is defined for couzin only (else NaN).
+
+    Couzin's ĝ is taken in the first step, so the row before it has no direction error.
+    """
     model = SwarmModel(coordination=coordination, n_agents=12, waypoints=FAR, max_steps=20, rng=0)
     model.run()
     frame = _frame(model)
     assert frame["order"].between(0.0, 1.0).all()
     if coordination == "couzin":
-        assert frame["direction_error"].between(0.0, math.pi).all()
+        assert frame["direction_error"].iloc[1:].between(0.0, math.pi).all()
+        assert math.isnan(frame["direction_error"].iloc[0])
     else:
         assert frame["direction_error"].isna().all()
 

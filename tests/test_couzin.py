@@ -409,9 +409,9 @@ def test_goal_stays_fixed_along_a_leg():
     model.pos = np.zeros((8, 2))
     model.active = np.ones(8, dtype=bool)
     behaviour = CouzinBehaviour(model)
-    np.testing.assert_allclose(behaviour.goal_direction(model), EAST)
+    np.testing.assert_allclose(behaviour.update_goal(model), EAST)
     model.pos = model.pos + [6.0, 4.0]  # off to one side: a steered goal would swing round
-    np.testing.assert_allclose(behaviour.goal_direction(model), EAST)
+    np.testing.assert_allclose(behaviour.update_goal(model), EAST)
     assert behaviour.bearings_taken == 1
 
 
@@ -420,13 +420,13 @@ def test_goal_is_retaken_when_the_waypoint_changes():
     model = _fake_model(4, route=((10.0, 0.0), (10.0, 10.0)))
     model.pos, model.active = np.zeros((4, 2)), np.ones(4, dtype=bool)
     behaviour = CouzinBehaviour(model)
-    behaviour.goal_direction(model)
+    behaviour.update_goal(model)
     model.pos = np.full((4, 2), [10.0, 2.0])
     model.waypoint_index = 1
-    np.testing.assert_allclose(behaviour.goal_direction(model), [0.0, 1.0])
+    np.testing.assert_allclose(behaviour.update_goal(model), [0.0, 1.0])
     model.waypoint_index = 2  # route done: ĝ keeps its last value
     model.pos = model.pos + [30.0, -30.0]
-    np.testing.assert_allclose(behaviour.goal_direction(model), [0.0, 1.0])
+    np.testing.assert_allclose(behaviour.update_goal(model), [0.0, 1.0])
     assert behaviour.bearings_taken == 2
 
 
@@ -435,11 +435,11 @@ def test_goal_is_retaken_after_the_group_passes_the_waypoint():
     model = _fake_model(4, route=((10.0, 0.0),))
     model.pos, model.active = np.zeros((4, 2)), np.ones(4, dtype=bool)
     behaviour = CouzinBehaviour(model)
-    behaviour.goal_direction(model)
+    behaviour.update_goal(model)
     model.pos = np.full((4, 2), [12.0, 8.0])  # within the radius along ĝ: keep the bearing
-    np.testing.assert_allclose(behaviour.goal_direction(model), EAST)
+    np.testing.assert_allclose(behaviour.update_goal(model), EAST)
     model.pos = np.full((4, 2), [14.0, 8.0])  # 4 m past it, beyond waypoint_radius = 3 m
-    np.testing.assert_allclose(behaviour.goal_direction(model), [-4.0, -8.0] / np.hypot(4, 8))
+    np.testing.assert_allclose(behaviour.update_goal(model), [-4.0, -8.0] / np.hypot(4, 8))
     assert behaviour.bearings_taken == 2
 
 
@@ -448,7 +448,7 @@ def test_goal_needs_active_agents():
     model = _fake_model(4)
     model.active = np.zeros(4, dtype=bool)
     behaviour = CouzinBehaviour(model)
-    assert behaviour.goal_direction(model) is None
+    assert behaviour.update_goal(model) is None
     assert behaviour.velocities(model).shape == (4, 2)
 
 
@@ -458,7 +458,7 @@ def test_informed_agents_steer_by_the_hooked_goal():
     model.pos = np.array([[0.0, 0.0], [40.0, 0.0], [80.0, 0.0], [120.0, 0.0], [160.0, 0.0]])
     model.active = np.ones(5, dtype=bool)
     behaviour = CouzinBehaviour(model)
-    goal = behaviour.goal_direction(model)
+    goal = behaviour.update_goal(model)
     for _ in range(60):
         model.vel = behaviour.velocities(model)
         model.pos = model.pos + model.vel
@@ -471,7 +471,7 @@ def test_adapter_with_everyone_active_matches_the_direct_update():
     model = _fake_model(30)
     model.active = np.ones(30, dtype=bool)
     behaviour = CouzinBehaviour(model)
-    goal = behaviour.goal_direction(model)
+    goal = behaviour.update_goal(model)
     rng = copy.deepcopy(model.rng)
     expected = _step(model.pos, model.vel, behaviour.informed, goal, rng=rng)
     np.testing.assert_array_equal(behaviour.velocities(model), expected)

@@ -266,5 +266,5 @@ def test_nobody_is_informed_and_there_is_no_goal():
     """Vicsek has no preferred direction and no informed agents."""
     model = _fake_model(12)
     behaviour = VicsekBehaviour(model)
-    assert behaviour.goal_direction(model) is None
+    assert behaviour.goal is None
     assert behaviour.informed.shape == (12,) and not behaviour.informed.any()

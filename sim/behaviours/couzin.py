@@ -335,21 +335,27 @@ class CouzinBehaviour:
             params.n_agents, centre, model.rng, spacing=alpha, speed=mode_speed(params)
         )
 
-    def goal_direction(self, model) -> np.ndarray | None:
-        """The informed agents' preferred direction ĝ (unit (2,)), fixed per leg of the route.
+    @property
+    def goal(self) -> np.ndarray | None:
+        """The informed agents' preferred direction ĝ (unit (2,)) as last taken; None before."""
+        return None if self._goal is None else self._goal.copy()
 
-        None only before any bearing could be taken (no active agents yet).
+    def update_goal(self, model) -> np.ndarray | None:
+        """Take a new bearing ĝ when the group starts a leg or has passed its waypoint; return ĝ.
+
+        ĝ stays fixed along a leg. None only before any bearing could be taken (no active
+        agents yet).
         """
         index = model.waypoint_index
         active = np.asarray(model.active, dtype=bool)
         if not active.any() or (index >= len(model.route) and self._goal is not None):
-            return None if self._goal is None else self._goal.copy()
+            return self.goal
         index = min(index, len(model.route) - 1)
         waypoint = model.route[index]
         centre = _centroid(model.pos, active)
         if self._leg != index or self._passed(centre, waypoint, model.params.waypoint_radius):
             self._take_bearing(index, centre, waypoint)
-        return None if self._goal is None else self._goal.copy()
+        return self.goal
 
     def _passed(self, centre: np.ndarray, waypoint: np.ndarray, radius: float) -> bool:
         """Whether the group has gone further along ĝ than the waypoint (plus `radius`)."""
@@ -376,7 +382,7 @@ class CouzinBehaviour:
             model.pos[rows],
             model.vel[rows],
             self.informed[rows],
-            self.goal_direction(model),
+            self.update_goal(model),
             speed=mode_speed(params),
             repulsion_radius=_or_default(params.repulsion_radius, DEFAULT_REPULSION_RADIUS),
             interaction_radius=_or_default(params.interaction_radius, DEFAULT_INTERACTION_RADIUS),

@@ -201,7 +201,8 @@ class VicsekBehaviour:
         speed = mode_speed(model.params)
         return wrap(pos, model.arena_size), speed * np.column_stack([np.cos(angle), np.sin(angle)])
 
-    def goal_direction(self, model) -> None:
+    @property
+    def goal(self) -> None:
         """No preferred direction: the common heading is chosen by nobody."""
         return None
 

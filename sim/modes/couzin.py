@@ -57,8 +57,8 @@ class Couzin(Mode):
         return model.active
 
     def goal_direction(self, model) -> np.ndarray | None:
-        """ĝ, the informed agents' preferred direction, fixed per leg of the route."""
-        return self.behaviour.goal_direction(model)
+        """ĝ, the informed agents' preferred direction, fixed per leg of the route (as taken)."""
+        return self.behaviour.goal
 
     def reporters(self, model) -> dict[str, float]:
         """direction_error: angle (rad) between the mean heading and ĝ."""
