@@ -14,7 +14,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8765
 PYTEST_ARGS ?=
 
-.PHONY: setup ui test test-latest lock lock-upgrade lint format bench bench-ui chromium clean
+.PHONY: setup ui test test-explore test-latest lock lock-upgrade lint format bench bench-ui chromium clean
 
 setup:
 	@bash scripts/bootstrap.sh $(EXTRAS)
@@ -45,6 +45,10 @@ format: setup
 
 test: setup chromium lint
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The property tests with new random examples on every run (the suite's own are fixed)
+test-explore: setup
+	HYPOTHESIS_PROFILE=explore $(PY) -m pytest -m "not browser" tests/test_liveness.py tests/test_modes.py $(PYTEST_ARGS)
 
 # The same tests on the newest versions pyproject.toml allows (upgraded on every run); .venv and
 # the pins are left alone. Lint stays with the pinned ruff (make test).
