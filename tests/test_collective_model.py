@@ -9,7 +9,7 @@ import pytest
 
 from sim import SwarmModel
 from sim.behaviours.couzin import DEFAULT_REPULSION_RADIUS, DEFAULT_SPEED
-from sim.lessons_collective import COLLECTIVE_PRESETS
+from sim.lessons.collective import COLLECTIVE_PRESETS
 
 EAST_LEG = ((0.0, 0.0), (60.0, 0.0))
 WEST_LEG = ((0.0, 0.0), (-60.0, 0.0))

@@ -5,11 +5,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import pytest
-
 SIM = Path(__file__).resolve().parent.parent / "sim"
-# Cycles that remain in code owned elsewhere; when they are gone, the xfail below turns red.
-KNOWN_CYCLES = [["sim.lessons_collective", "sim.presets"]]
 # What a function may import at call time: heavy or optional dependencies (and Unix-only stdlib).
 DEFERRABLE = ("matplotlib", "distributed", "dask", "pyarrow", "solara", "playwright", "resource")
 TIDY = ("research", "bench", "cli.py")  # where imports at call time are held to DEFERRABLE
@@ -33,12 +29,16 @@ def _runtime_nodes(tree: ast.AST):
             stack.extend(child.orelse if guarded else [child])
 
 
-def imported(path: Path, modules: set[str]) -> set[str]:
-    """The modules of `modules` that the file at `path` imports, anywhere in the file."""
+def imported(path: Path, modules: set[str], source: str | None = None) -> set[str]:
+    """The modules of `modules` that the file at `path` (or `source`, as if there) imports.
+
+    Imports anywhere in the file count, inside functions too.
+    """
     name = module_name(path)
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     out = set()
-    for node in _runtime_nodes(ast.parse(path.read_text(encoding="utf-8"))):
+    text = path.read_text(encoding="utf-8") if source is None else source
+    for node in _runtime_nodes(ast.parse(text)):
         if isinstance(node, ast.Import):
             out.update(a.name for a in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -89,8 +89,12 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 def test_graph_sees_imports_inside_functions():
     """The graph includes function-local imports, and `from pkg import module` names the module."""
+    modules = set(import_graph())
+    late = "def f():\n    from sim.lessons import collective\n    import sim.faults\n"
+    assert imported(SIM / "presets.py", modules, late) == {"sim.lessons.collective", "sim.faults"}
+    guarded = "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import sim.model\n"
+    assert imported(SIM / "presets.py", modules, guarded) == set()
     graph = import_graph()
-    assert "sim.lessons_collective" in graph["sim.presets"]  # imported inside a function
     assert {"sim.faults", "sim.formations"} <= graph["sim.model"]
     assert "sim" not in graph["sim.model"]
 
@@ -101,16 +105,6 @@ def test_cycles_finds_a_cycle_through_three_modules():
     assert cycles(graph) == [["a", "b", "c"]]
 
 
-def test_no_import_cycles_other_than_the_known_ones():
-    """No import cycle in `sim` beyond those listed in KNOWN_CYCLES (none may be added)."""
-    assert [c for c in cycles(import_graph()) if c not in KNOWN_CYCLES] == []
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="known cycle: sim.presets ↔ sim.lessons_collective (presets merges the collective "
-    "lessons by a function-local import); remove this mark and KNOWN_CYCLES once it is gone",
-)
 def test_sim_has_no_import_cycles():
     """No import cycle anywhere in `sim`, function-local imports included."""
     assert cycles(import_graph()) == []

@@ -17,7 +17,7 @@ from mesa.experimental.scenarios import Scenario
 
 from sim.checks import coerce_seed
 from sim.model import SwarmModel
-from sim.params import specs
+from sim.params import SwarmParams, specs
 from sim.presets import DEFAULT_PRESET, PRESETS
 from sim.ui import frames
 
@@ -206,8 +206,6 @@ class Session:
 
 def _validate(params: dict[str, Any]) -> None:
     """Raise ValueError (naming the field) unless `params` build valid SwarmParams."""
-    from sim.params import SwarmParams
-
     SwarmParams.build(**params)
 
 

@@ -2,7 +2,7 @@
 
 Couzin, Krause, Franks & Levin (2005), "Effective leadership and decision-making in animal groups
 on the move", Nature 433:513. A few agents know a preferred direction ĝ; nobody signals who they
-are; the group still travels along ĝ. These presets follow `sim.presets`: each states its claim
+are; the group still travels along ĝ. These presets follow `sim.lessons.base`: each states its claim
 in checkable form and a test runs it on its seed. They are merged into `sim.PRESETS`.
 
 Both lessons use 100 agents on one 50 m leg in a 100 m arena (a run takes about 600 steps) and
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.presets import Preset
+from sim.lessons.base import Preset
 
 SETTLE_STEPS = 200  # steps the group takes to form before its heading is judged
 MIN_ORDER = 0.75  # polarised: 1 = all aligned, random headings give ≈ 0.1 (seeds 0-47: ≥ 0.82)

@@ -1,0 +1,1 @@
+"""The lessons (presets), by kind; `sim.presets` is their public index."""
