@@ -1,4 +1,4 @@
-"""Boids that follow a leader (`sim.behaviours.flock`), held to the rules as Reynolds states them."""
+"""Boids that follow a leader (`sim.behaviours.flock`), held to the rules as Reynolds states."""
 
 from __future__ import annotations
 
