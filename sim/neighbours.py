@@ -3,23 +3,21 @@
 A dense distance matrix is fastest for a handful of agents; beyond that a k-d tree
 (`scipy.spatial.cKDTree`) finds the pairs in O(N log N) instead of comparing all N² pairs.
 
-A radius that covers much of the group has up to N²/2 pairs (5·10⁷ at N = 10,000), too many to
-hold at once. `few_pairs` tells, in O(N), whether a radius is safe to query all at once;
-otherwise `neighbours_in_chunks` hands out the (agent, neighbour) pairs a bounded chunk at a
-time, so memory stays bounded while time grows with the number of pairs.
+The collective modes' neighbour sums, whose radius may cover much of the group (N²/2 pairs,
+5·10⁷ at N = 10,000, too many to list), do not list pairs at all: they run over a compiled cell
+list (`sim.cells`).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 
 import numpy as np
 from scipy.spatial import cKDTree
 
-from sim.sizes import CHUNK_ENTRIES, DENSE_DISTANCES_MAX_N, PAIR_BUDGET
+from sim.sizes import DENSE_DISTANCES_MAX_N
 
-_CELL_SLACK = 1e-9  # cells a little wider than the radius, so rounding cannot split a pair
+_SLACK = 1e-9  # relative margin, so rounding cannot put a pair just out of reach
 
 
 def dense_d2(pos: np.ndarray, box: float | None = None) -> np.ndarray:
@@ -121,39 +119,6 @@ def both_directions(pairs: np.ndarray) -> np.ndarray:
     return out
 
 
-def neighbour_bounds(pos: np.ndarray, radius: float, box: float | None = None) -> np.ndarray:
-    """Upper bounds (n,) on how many rows of `pos` lie within `radius` of each row, itself included.
-
-    The agents are binned into square cells at least `radius` wide, so every neighbour of an agent
-    lies in its own cell or in one of the 8 around it (periodically if `box`): the count in those
-    9 cells bounds its neighbours. O(n), with at most about 4n cells (wider cells only loosen
-    the bound).
-    """
-    n = len(pos)
-    side = 2 * math.isqrt(n) + 1  # cells per axis at most
-    wide = radius * (1 + _CELL_SLACK)
-    if box is None:
-        # Column by column: `pos.min(axis=0)` on an (n, 2) array is ~50x slower.
-        lo = np.array([pos[:, 0].min(), pos[:, 1].min()]) if n else np.zeros(2)
-        extent = max(pos[:, 0].max() - lo[0], pos[:, 1].max() - lo[1]) if n else 0.0
-        cell = max(wide, extent / side)
-        if cell <= 0:  # all agents coincide and the radius is 0
-            return np.full(n, n, dtype=np.intp)
-        m = int(extent // cell) + 1
-        cells = np.minimum(((pos - lo) / cell).astype(np.intp), m - 1)
-    else:
-        m = int(box // max(wide, box / side))
-        if m < 3:  # every cell touches every other
-            return np.full(n, n, dtype=np.intp)
-        cells = np.minimum((wrap(pos, box) / (box / m)).astype(np.intp), m - 1)
-    flat = cells[:, 0] * m + cells[:, 1]
-    counts = np.bincount(flat, minlength=m * m).reshape(m, m)
-    # A ring of cells round the grid: empty in open space, the opposite edge in a periodic box.
-    ringed = np.pad(counts, 1, mode="constant" if box is None else "wrap")
-    nine = sum(ringed[a : a + m, b : b + m] for a in range(3) for b in range(3))
-    return nine.reshape(-1)[flat]
-
-
 def covers_everyone(pos: np.ndarray, radius: float, box: float | None = None) -> bool:
     """Whether `radius` reaches from every row of `pos` to every other (with a margin).
 
@@ -166,41 +131,4 @@ def covers_everyone(pos: np.ndarray, radius: float, box: float | None = None) ->
         farthest = math.hypot(np.ptp(pos[:, 0]), np.ptp(pos[:, 1]))
     else:
         farthest = 0.0
-    return radius >= farthest * (1 + _CELL_SLACK)
-
-
-def few_pairs(pos: np.ndarray, radius: float, box: float | None = None) -> bool:
-    """Whether the pairs of `pos` within `radius` surely number at most `PAIR_BUDGET`."""
-    n = len(pos)
-    if n * (n - 1) // 2 <= PAIR_BUDGET:
-        return True
-    return (int(neighbour_bounds(pos, radius, box).sum()) - n) // 2 <= PAIR_BUDGET
-
-
-def neighbours_in_chunks(
-    tree: cKDTree, radius: float, rows: np.ndarray, box: float | None = None
-) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """For chunks of `rows`, every (row, neighbour) pair within `radius`, self included.
-
-    Yields ``(chunk, at, j)``: `chunk` holds rows (indices into the tree's points), and each
-    entry pairs row ``chunk[at[e]]`` with point ``j[e]``, at a distance ≤ `radius` by the tree's
-    own test (an agent is its own neighbour, at distance 0). Rows are taken in the tree's
-    spatial order, so that a chunk is compact, and split so that each chunk holds at most about
-    `CHUNK_ENTRIES` entries by `neighbour_bounds`.
-    """
-    rows = np.asarray(rows, dtype=np.intp)
-    if len(rows) == 0:
-        return
-    rank = np.empty(tree.n, dtype=np.intp)
-    rank[tree.indices] = np.arange(tree.n)
-    rows = rows[np.argsort(rank[rows], kind="stable")]
-    weight = np.cumsum(neighbour_bounds(tree.data, radius, box)[rows])
-    parts = -(-int(weight[-1]) // CHUNK_ENTRIES)
-    cuts = np.searchsorted(weight, weight[-1] * np.arange(1, parts) / parts)
-    for chunk in np.split(rows, cuts):
-        if len(chunk) == 0:
-            continue
-        found = cKDTree(tree.data[chunk], boxsize=box).sparse_distance_matrix(
-            tree, radius, output_type="ndarray"
-        )
-        yield chunk, found["i"], found["j"]
+    return radius >= farthest * (1 + _SLACK)

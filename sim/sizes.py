@@ -27,6 +27,10 @@ DENSE_GRAPH_MAX_N = 300
 # disconnected (then exactly 0).
 GRAPH_EVERY_N = 100
 GRAPH_PERIOD = 10  # steps
+# ... and for very large groups, every n // GRAPH_AGENTS_PER_STEP steps when that is longer: the
+# link graph of 10,000 agents (640,000 nearest-neighbour links) costs as much as ten steps of
+# the collective modes, so it is refreshed every 100 steps there.
+GRAPH_AGENTS_PER_STEP = 100
 EXACT_LAMBDA2_MAX_N = 500
 
 # Above this many nodes a dense eigen-solve runs with one BLAS thread: on a busy 2-core machine
@@ -37,17 +41,11 @@ ONE_BLAS_THREAD_MIN_N = 64
 # (keep the order, move up) — an approximation, documented in `sim.slots`.
 OPTIMAL_SLOTS_MAX_N = 1000
 
-# Memory budgets, not dual paths: a neighbour query that could return more than PAIR_BUDGET pairs
-# (a huge radius over many agents) is summed in chunks of CHUNK_ENTRIES (agent, neighbour)
-# entries instead, so memory stays bounded whatever the radius (`sim.neighbours`, couzin's zones,
-# vicsek). PAIR_BUDGET pairs are about 330 MB of couzin's pair sums; a chunk about 100 MB.
-PAIR_BUDGET = 2_000_000
-CHUNK_ENTRIES = 1_000_000
+# Pairs closer than the collision radius from the compiled cell list (`sim.cells`) from this many
+# agents on, from a k-d tree below: the tree is as fast for small groups, and there numba's
+# import (~0.4 s, ~120 MB) is not worth paying.
+CELL_LIST_MIN_N = 1000
 
-# Couzin's zones (`sim.behaviours.zones`): full n × n matrices up to ZONES_DENSE_MAX_N agents,
-# beyond it a k-d tree; there, the rows of the agents free of repulsion are computed densely while
-# (free agents × n) stays within ZONES_ROWS_MAX_ENTRIES, or when the tree would return more than
-# 1/ZONES_PAIR_COST pairs per dense entry (one tree pair costs about that many dense entries).
+# Couzin's zones (`sim.behaviours.zones`): full n × n matrices up to this many agents, beyond
+# it the compiled cell list (`sim.cells`).
 ZONES_DENSE_MAX_N = 120
-ZONES_ROWS_MAX_ENTRIES = 40_000
-ZONES_PAIR_COST = 8

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import os
-from contextlib import contextmanager
 
 import numpy as np
 import pytest
 from hypothesis import settings
 
-from sim import SwarmModel, neighbours
+from sim import SwarmModel
 
 # Timing deadlines make property tests flaky on a shared 2-core machine: turn them off.
 # The suite draws the same examples on every machine (derandomize: a run of CI is the run you
@@ -37,20 +36,3 @@ def run_recording(model: SwarmModel, steps: int | None = None):
 def default_model() -> SwarmModel:
     """The default 10-agent wedge on seed 1."""
     return SwarmModel(rng=1)
-
-
-@contextmanager
-def neighbour_budgets(pairs: int | None = None, entries: int | None = None):
-    """Set `sim.neighbours.PAIR_BUDGET` and/or `CHUNK_ENTRIES` for a block (hypothesis-safe).
-
-    ``pairs=-1`` sends every neighbour sum of the collective behaviours down the chunked path.
-    """
-    saved = neighbours.PAIR_BUDGET, neighbours.CHUNK_ENTRIES
-    if pairs is not None:
-        neighbours.PAIR_BUDGET = pairs
-    if entries is not None:
-        neighbours.CHUNK_ENTRIES = entries
-    try:
-        yield
-    finally:
-        neighbours.PAIR_BUDGET, neighbours.CHUNK_ENTRIES = saved

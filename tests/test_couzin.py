@@ -29,7 +29,6 @@ from sim.behaviours.couzin import (
 )
 from sim.kinematics import turn_limit
 from sim.params import specs
-from tests.conftest import neighbour_budgets
 
 EAST = np.array([1.0, 0.0])
 LIMITS = {name: specs()[name]["default"] for name in ("max_speed", "max_accel")}  # SwarmParams'
@@ -165,81 +164,48 @@ def test_speed_conserved_and_turn_bounded(data, goal, omega, max_turn, box, seed
 
 
 @contextmanager
-def _tree_path(dense_rows: bool):
-    """Force the k-d tree path of `social_direction`, with dense rows or with tree pairs."""
-    saved = zones.ZONES_DENSE_MAX_N, zones._rows_are_cheaper
+def _cell_path():
+    """Force the cell-list path of `social_direction` whatever the group's size."""
+    saved = zones.ZONES_DENSE_MAX_N
     zones.ZONES_DENSE_MAX_N = -1
-    zones._rows_are_cheaper = lambda *args: dense_rows
     try:
         yield
     finally:
-        zones.ZONES_DENSE_MAX_N, zones._rows_are_cheaper = saved
+        zones.ZONES_DENSE_MAX_N = saved
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(
     n=st.integers(0, 60),
     box=st.sampled_from([None, 3.0, 7.0, 40.0]),
-    alpha=st.sampled_from([0.0, 1.0, 2.5, 8.0]),  # 8 > ρ = 6: repulsion reaches past ρ
-    rho=st.sampled_from([0.5, 6.0]),
-    dense_rows=st.booleans(),
+    alpha=st.sampled_from([0.0, 1.0, 2.5, 8.0, 100.0]),  # 8 > ρ = 6: repulsion reaches past ρ
+    rho=st.sampled_from([0.5, 6.0, 1000.0]),
+    spread=st.sampled_from([10.0, 1000.0]),
     seed=st.integers(0, 2**32 - 1),
 )
-def test_dense_and_tree_neighbour_paths_agree(n, box, alpha, rho, dense_rows, seed):
-    """Small groups use n × n matrices, large ones a k-d tree: both give the same directions.
+def test_dense_and_cell_list_paths_agree(n, box, alpha, rho, spread, seed):
+    """Small groups use n × n matrices, large ones the cell list: the same directions and mask.
 
-    The large-group path sums attraction and alignment either over dense rows or over the
-    tree's pairs; both must match the n × n reference to rounding (1e-12), with the same mask.
+    Both add the same terms in another order, so they match to rounding (1e-12), on a torus and
+    in open space, with radii from below the spacing to beyond the arena.
     """
     rng = np.random.default_rng(seed)
-    pos = rng.uniform(0, 10, (n, 2))
+    pos = rng.uniform(0, spread, (n, 2))
     if n > 3:
         pos[1] = pos[0]  # coincident agents
         pos[3] = pos[2] + [0.0, 0.5]  # inside the repulsion zone
     heading = _unit_rows(rng.normal(size=(n, 2)))
     dense = zones._dense_social_direction(pos, heading, alpha, rho, box)
-    with _tree_path(dense_rows):
-        tree = zones.social_direction(
+    with _cell_path():
+        cell = zones.social_direction(
             pos, heading, repulsion_radius=alpha, interaction_radius=rho, box=box
         )
-    np.testing.assert_allclose(tree[0], dense[0], rtol=1e-12, atol=1e-12)
-    np.testing.assert_array_equal(tree[1], dense[1])
-
-
-@settings(max_examples=60, deadline=None)
-@given(
-    n=st.integers(0, 60),
-    box=st.sampled_from([None, 3.0, 7.0, 40.0]),
-    alpha=st.sampled_from([0.0, 1.0, 2.5, 8.0, 100.0]),
-    rho=st.sampled_from([0.5, 6.0, 1000.0]),
-    entries=st.integers(1, 300),
-    seed=st.integers(0, 2**32 - 1),
-)
-def test_chunked_zone_sums_agree_with_the_pair_paths(n, box, alpha, rho, entries, seed):
-    """Zones with too many pairs to hold at once are summed over chunks: same result, same mask.
-
-    The chunked sums (forced here, with small chunks) add the same terms in another order, so
-    they match the tree's pair sums and the n × n reference to rounding (1e-12).
-    """
-    rng = np.random.default_rng(seed)
-    pos = rng.uniform(0, 10, (n, 2))
-    if n > 3:
-        pos[1] = pos[0]  # coincident agents
-        pos[3] = pos[2] + [0.0, 0.5]  # inside the repulsion zone
-    heading = _unit_rows(rng.normal(size=(n, 2)))
-    dense = zones._dense_social_direction(pos, heading, alpha, rho, box)
-    kwargs = dict(repulsion_radius=alpha, interaction_radius=rho, box=box)
-    with _tree_path(dense_rows=False):
-        pairs = zones.social_direction(pos, heading, **kwargs)
-        with neighbour_budgets(pairs=-1, entries=entries):
-            chunked = zones.social_direction(pos, heading, **kwargs)
-    for reference in (pairs, dense):
-        np.testing.assert_allclose(chunked[0], reference[0], rtol=1e-12, atol=1e-12)
-        np.testing.assert_array_equal(chunked[1], reference[1])
+    np.testing.assert_allclose(cell[0], dense[0], rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(cell[1], dense[1])
 
 
 def test_large_group_update_depends_only_on_the_generator():
-    """Beyond DENSE_MAX_N (the k-d tree path) the same seed still gives the same velocities."""
+    """Beyond ZONES_DENSE_MAX_N (the cell list) the same seed still gives the same velocities."""
     n = zones.ZONES_DENSE_MAX_N + 40
     rng = np.random.default_rng(11)
     pos, vel = rng.uniform(0, 12, (n, 2)), rng.normal(size=(n, 2)) * DEFAULT_SPEED
@@ -484,13 +450,3 @@ def test_group_centre_is_the_mean_of_the_active_rows():
     for active in (np.ones(37, dtype=bool), rng.random(37) < 0.5):
         expected = pos[active].mean(axis=0)
         np.testing.assert_array_equal(couzin_module._centroid(pos, active), expected)
-
-
-def test_rows_or_pairs_follow_the_expected_neighbour_count():
-    """Packed groups (many pairs within α) take dense rows; scattered ones the tree's pairs."""
-    choose = zones._rows_are_cheaper
-    assert choose(n_free=50, n=200, near_pairs=180, repulsion_radius=1.0, interaction_radius=6.0)
-    assert not choose(n_free=150, n=200, near_pairs=5, repulsion_radius=1.0, interaction_radius=6.0)
-    too_many = zones.ZONES_ROWS_MAX_ENTRIES // 1000 + 1
-    assert not choose(too_many, 1000, 10**6, repulsion_radius=1.0, interaction_radius=6.0)
-    assert choose(10, 200, near_pairs=0, repulsion_radius=0.0, interaction_radius=6.0)

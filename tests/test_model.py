@@ -273,8 +273,9 @@ HUGE_RADIUS = {
 def test_huge_radius_at_ten_thousand_agents_stays_under_a_gigabyte(coordination):
     """N = 10,000 with a radius covering the arena: two steps in a fresh process peak < 1 GB.
 
-    No mode may hold all pairs (or an N × N block) at once; before the chunked neighbour sums,
-    couzin peaked at 8.2 GB and vicsek at 3.3 GB here. Now each peaks near 250-350 MB.
+    No mode may hold all pairs (or an N × N block) at once; when the neighbour sums listed the
+    pairs, couzin peaked at 8.2 GB and vicsek at 3.3 GB here. Over the cell list (`sim.cells`)
+    each peaks near 320 MB.
     """
     code = (
         "import resource; from sim import SwarmModel; "

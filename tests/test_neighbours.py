@@ -1,4 +1,4 @@
-"""Neighbour queries: pair-count bounds and chunked neighbour lists match the k-d tree."""
+"""Neighbour queries: the compiled cell list finds exactly the pairs the k-d tree finds."""
 
 from __future__ import annotations
 
@@ -7,14 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.spatial import cKDTree
 
-from sim.neighbours import (
-    covers_everyone,
-    few_pairs,
-    neighbour_bounds,
-    neighbours_in_chunks,
-    wrap,
-)
-from tests.conftest import neighbour_budgets
+from sim import cells
+from sim.neighbours import close_pairs, covers_everyone, wrap
 
 _groups = st.fixed_dictionaries(
     {
@@ -28,7 +22,7 @@ _groups = st.fixed_dictionaries(
 
 
 def _tree(group: dict) -> tuple[np.ndarray, cKDTree]:
-    """Positions (coincident agents included) and their k-d tree, as the behaviours build it."""
+    """Positions (coincident agents included) and their k-d tree."""
     rng = np.random.default_rng(group["seed"])
     pos = rng.uniform(0, group["spread"], (group["n"], 2))
     if group["n"] > 3:
@@ -37,52 +31,24 @@ def _tree(group: dict) -> tuple[np.ndarray, cKDTree]:
     return pos, cKDTree(pos, boxsize=group["box"])
 
 
-def _exact_counts(tree: cKDTree, radius: float) -> np.ndarray:
-    """How many points lie within `radius` of each point, itself included."""
-    return tree.query_ball_point(tree.data, radius, return_length=True)
-
-
-@settings(max_examples=150)
+@settings(max_examples=200)
 @given(group=_groups)
-def test_neighbour_bounds_never_undercount(group):
-    """Each agent's bound is at least its number of neighbours within the radius (self too)."""
+def test_cell_list_pairs_are_the_tree_pairs(group):
+    """Every pair closer than the radius, once, smaller row first, with its distance."""
     pos, tree = _tree(group)
-    bounds = neighbour_bounds(pos, group["radius"], group["box"])
-    assert bounds.shape == (group["n"],)
-    if group["n"]:
-        assert np.all(bounds >= _exact_counts(tree, group["radius"]))
+    box, radius = group["box"], group["radius"]
+    pairs, dist = cells.close_pairs(pos, radius, box)
+    found = {tuple(p) for p in pairs.tolist()}
+    assert len(found) == len(pairs) and all(i < j for i, j in found)
+    near = {tuple(p) for p in close_pairs(pos, radius, box).tolist()}  # the tree's: ≤ radius
+    tree_d = {p: np.hypot(*(_image(pos[p[1]] - pos[p[0]], box))) for p in near}
+    assert found == {p for p, d in tree_d.items() if d < radius}
+    for (i, j), d in zip(pairs.tolist(), dist, strict=True):
+        assert d == np.float64(tree_d[(i, j)]) or abs(d - tree_d[(i, j)]) < 1e-12
 
 
-@settings(max_examples=80)
-@given(group=_groups, budget=st.integers(0, 2000))
-def test_few_pairs_is_never_wrong_about_too_many(group, budget):
-    """`few_pairs` may be cautious, but when it says yes the pairs fit the budget."""
-    pos, tree = _tree(group)
-    with neighbour_budgets(pairs=budget):
-        few = few_pairs(pos, group["radius"], group["box"])
-    assert not few or len(tree.query_pairs(group["radius"])) <= budget
-
-
-@settings(max_examples=80)
-@given(group=_groups, entries=st.integers(1, 400), subset=st.booleans())
-def test_chunks_list_every_neighbour_once(group, entries, subset):
-    """Chunks cover the asked rows once each, with exactly the tree's neighbours, and stay small."""
-    pos, tree = _tree(group)
-    n, radius = group["n"], group["radius"]
-    rows = np.arange(n)[::2] if subset else np.arange(n)
-    seen: dict[int, list[int]] = {}
-    with neighbour_budgets(entries=entries):
-        chunks = list(neighbours_in_chunks(tree, radius, rows, group["box"]))
-    for chunk, at, j in chunks:
-        assert len(at) <= entries + n  # the budget, plus at most one row's worth
-        for row, k in zip(chunk[at].tolist(), j.tolist(), strict=True):
-            seen.setdefault(row, []).append(k)
-        for row in chunk.tolist():
-            seen.setdefault(row, [])
-    assert sorted(seen) == rows.tolist()
-    for row in rows.tolist():
-        want = tree.query_ball_point(pos[row], radius)
-        assert sorted(seen[row]) == sorted(want)
+def _image(d: np.ndarray, box: float | None) -> np.ndarray:
+    return d if box is None else d - box * np.round(d / box)
 
 
 @settings(max_examples=80)

@@ -27,10 +27,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.spatial import cKDTree
 
+from sim import cells
 from sim.kinematics import turn_limit
-from sim.neighbours import covers_everyone, few_pairs, neighbours_in_chunks, pair_sum, wrap
+from sim.neighbours import covers_everyone, wrap
 
 DEFAULT_SPEED = 0.03  # v0, m/step (Vicsek 1995, Δt = 1)
 DEFAULT_RADIUS = 1.0  # r, m: interaction radius, the unit of length in the paper
@@ -102,21 +102,13 @@ def neighbour_headings(
 ) -> np.ndarray:
     """Σ v̂_j over the agents j within `radius` of each agent, itself included: (n, 2).
 
-    From the k-d tree's pairs, or, when the radius covers so many pairs that they would not fit
-    in memory at once (`few_pairs`), over bounded chunks of agents: same sums, other order. A
+    Over a compiled cell list (`sim.cells`: O(n) memory whatever the radius). A
     radius that reaches across the whole arena gives every agent the same sum, that of all
     headings (the mean-field limit), in O(n).
     """
     if covers_everyone(pos, radius, box):
         return np.broadcast_to([own[:, 0].sum(), own[:, 1].sum()], own.shape).copy()
-    tree = cKDTree(wrap(pos, box), boxsize=box)
-    if few_pairs(tree.data, radius, box):
-        pairs = tree.query_pairs(radius, output_type="ndarray")
-        return own + pair_sum(len(own), pairs, own[pairs[:, 1]], own[pairs[:, 0]])
-    total = np.empty_like(own)
-    for chunk, at, j in neighbours_in_chunks(tree, radius, np.arange(len(own)), box):
-        total[chunk] = np.column_stack([np.bincount(at, own[j, c], len(chunk)) for c in (0, 1)])
-    return total
+    return cells.heading_sums(pos, own, radius, box)
 
 
 def order_parameter(vel: np.ndarray) -> float:

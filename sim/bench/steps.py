@@ -7,8 +7,11 @@ and the claims are ratios against a reference measured in the same process momen
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 
@@ -96,6 +99,38 @@ def preset_rate(name: str, steps: int, repeats: int) -> tuple[float, float]:
     return statistics.median(wall), statistics.median(cpu)
 
 
+_PAPER_SCALE = """
+import json, resource, statistics, sys, time
+from sim.model import SwarmModel
+model = SwarmModel(n_agents=10_000, coordination=sys.argv[1], rng=0, max_steps=10**7)
+for _ in range(3):
+    model.step()  # compiles the kernels (cached on disk after the first process)
+rates = []
+for _ in range(int(sys.argv[2])):
+    t0 = time.perf_counter()
+    for _ in range(10):
+        model.step()
+    rates.append(10 / (time.perf_counter() - t0))
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps([statistics.median(rates), peak]))
+"""
+
+
+def paper_scale(coordination: str, repeats: int) -> tuple[float, float]:
+    """(median steps/s, peak MB) of a collective mode at N = 10,000, in a fresh process.
+
+    A fresh process, so that the peak memory is this run's alone (Linux: ru_maxrss in KiB).
+    """
+    out = subprocess.run(
+        [sys.executable, "-c", _PAPER_SCALE, coordination, str(repeats)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    rate, peak = json.loads(out.stdout)
+    return rate, peak
+
+
 def main(args: argparse.Namespace) -> int:
     """Print the benchmark table and the ratios the project's targets are stated in."""
     repeats = max(1, args.repeats if not args.quick else 3)
@@ -134,6 +169,15 @@ def main(args: argparse.Namespace) -> int:
     )
     couzin = swarm_case("couzin", 200, repeats)
     print(f"  couzin at N=200: {1e3 / couzin:6.0f} steps/s (target >= 500)")
+    if 10_000 in sizes:
+        boids = rows[("boid_flockers", 1_000)]
+        for coordination in ("vicsek", "couzin"):
+            rate, peak = paper_scale(coordination, repeats)
+            print(
+                f"  {coordination} at N=10,000 (fresh process): {rate:5.1f} steps/s "
+                f"(target >= 20), peak memory {peak:4.0f} MB (target < 500); "
+                f"Mesa boid_flockers: {1e3 / boids:5.1f} steps/s at N=1000"
+            )
     wall, cpu = preset_rate(DEFAULT_PRESET, 1000, repeats)
     print(
         f"  default preset '{DEFAULT_PRESET}' (10 agents, messages, data collection): "

@@ -6,7 +6,8 @@ are in `sim.metrics`; this component decides when to compute them and on which a
 coordination mode adds its own reporters (`Mode.reporters`).
 
 Cost control for large swarms: with more than `GRAPH_EVERY_N` active agents, the graph metrics
-(largest_component, algebraic_connectivity) are refreshed every `GRAPH_PERIOD` steps and held in
+(largest_component, algebraic_connectivity) are refreshed every `GRAPH_PERIOD` steps (one more
+step per `GRAPH_AGENTS_PER_STEP` agents beyond: every 100 steps at N = 10,000) and held in
 between; λ₂ is exact up to `sim.sizes.EXACT_LAMBDA2_MAX_N` agents. The neighbour query at
 the end of a step is the network's (`Network.update`): the next step starts where this one ended,
 so the network reuses it for that step's links.
@@ -21,9 +22,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim import metrics
+from sim import cells, metrics
 from sim.neighbours import close_pairs, min_distance, pair_vectors
-from sim.sizes import GRAPH_EVERY_N, GRAPH_PERIOD, PLAIN_FLOATS_MAX_N
+from sim.sizes import (
+    CELL_LIST_MIN_N,
+    GRAPH_AGENTS_PER_STEP,
+    GRAPH_EVERY_N,
+    GRAPH_PERIOD,
+    PLAIN_FLOATS_MAX_N,
+)
 
 REPORTERS = (
     "n_active",
@@ -131,7 +138,8 @@ class Measurement:
         v["direction_error"] = own.get("direction_error", math.nan)
         if math.isfinite(v["formation_error"]):
             self.formation_errors.append(v["formation_error"])
-        periodic = force_graph or n <= GRAPH_EVERY_N or int(model.time) % GRAPH_PERIOD == 0
+        period = max(GRAPH_PERIOD, n // GRAPH_AGENTS_PER_STEP)
+        periodic = force_graph or n <= GRAPH_EVERY_N or int(model.time) % period == 0
         self._measure_graph(model, act, pos, periodic)
         v["waypoints_reached"] = model.mission.reached
         if model.leadership is not None:
@@ -190,6 +198,8 @@ class Measurement:
         if prox is not None and prox.pairs is not None and reach <= model.network.reach:
             near = prox.dist < reach
             close, dist = np.compress(near, prox.pairs, axis=0), prox.dist[near]
+        elif len(pos) >= CELL_LIST_MIN_N:  # the compiled cell list: no tree, no pair offsets
+            close, dist = cells.close_pairs(pos, reach, box)
         else:
             close = close_pairs(pos, reach, box)
             dist = np.hypot(*pair_vectors(pos, close, box).T)
