@@ -41,11 +41,8 @@ ONE_BLAS_THREAD_MIN_N = 64
 # (keep the order, move up) — an approximation, documented in `sim.slots`.
 OPTIMAL_SLOTS_MAX_N = 1000
 
-# Pairs closer than the collision radius from the compiled cell list (`sim.cells`) from this many
-# agents on, from a k-d tree below: the tree is as fast for small groups, and there numba's
-# import (~0.4 s, ~120 MB) is not worth paying.
-CELL_LIST_MIN_N = 1000
-
-# Couzin's zones (`sim.behaviours.zones`): full n × n matrices up to this many agents, beyond
-# it the compiled cell list (`sim.cells`).
-ZONES_DENSE_MAX_N = 120
+# Pairs closer than the collision radius from the compiled cell list (`sim.cells`) above this many
+# agents, from a k-d tree up to it. The cell list is about twice as fast at any size, but for a
+# small group that saves microseconds per step, less than numba's import (~0.4 s, ~120 MB) costs
+# a run that needs no other kernel (the leader modes).
+CONTACTS_TREE_MAX_N = 1000

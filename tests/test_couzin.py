@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import math
-from contextlib import contextmanager
 from types import SimpleNamespace
 
 import numpy as np
@@ -163,15 +162,32 @@ def test_speed_conserved_and_turn_bounded(data, goal, omega, max_turn, box, seed
     assert np.all(_angle_between(vel[moving], new[moving]) <= max_turn + 1e-9)
 
 
-@contextmanager
-def _cell_path():
-    """Force the cell-list path of `social_direction` whatever the group's size."""
-    saved = zones.ZONES_DENSE_MAX_N
-    zones.ZONES_DENSE_MAX_N = -1
-    try:
-        yield
-    finally:
-        zones.ZONES_DENSE_MAX_N = saved
+def dense_social_direction(
+    pos: np.ndarray,
+    heading: np.ndarray,
+    repulsion_radius: float,
+    interaction_radius: float,
+    box: float | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Couzin's zones from full n × n distance matrices: the plain reference."""
+    dx = pos[None, :, 0] - pos[:, None, 0]  # [i, j] = x_j − x_i
+    dy = pos[None, :, 1] - pos[:, None, 1]
+    if box is not None:  # minimum image
+        dx -= box * np.round(dx / box)
+        dy -= box * np.round(dy / box)
+    d2 = dx * dx + dy * dy
+    np.fill_diagonal(d2, np.inf)  # nobody is its own neighbour
+    within = d2 <= interaction_radius**2
+    near = d2 < repulsion_radius**2
+    # Weights 1/d turn offsets into unit vectors r_ij; coincident agents have offset 0.
+    inv = 1.0 / np.sqrt(np.maximum(d2, zones.TINY))
+    w_toward = np.where(within, inv, 0.0)
+    w_away = np.where(near, inv, 0.0)
+    toward = np.column_stack([(w_toward * dx).sum(1), (w_toward * dy).sum(1)])
+    away = -np.column_stack([(w_away * dx).sum(1), (w_away * dy).sum(1)])
+    avoiding = near.any(axis=1)
+    align = heading + within.astype(float) @ heading
+    return np.where(avoiding[:, None], away, toward + align), avoiding
 
 
 @settings(max_examples=120, deadline=None)
@@ -184,7 +200,7 @@ def _cell_path():
     seed=st.integers(0, 2**32 - 1),
 )
 def test_dense_and_cell_list_paths_agree(n, box, alpha, rho, spread, seed):
-    """Small groups use n × n matrices, large ones the cell list: the same directions and mask.
+    """The cell list gives the plain n × n reference's directions and mask.
 
     Both add the same terms in another order, so they match to rounding (1e-12), on a torus and
     in open space, with radii from below the spacing to beyond the arena.
@@ -195,18 +211,17 @@ def test_dense_and_cell_list_paths_agree(n, box, alpha, rho, spread, seed):
         pos[1] = pos[0]  # coincident agents
         pos[3] = pos[2] + [0.0, 0.5]  # inside the repulsion zone
     heading = _unit_rows(rng.normal(size=(n, 2)))
-    dense = zones._dense_social_direction(pos, heading, alpha, rho, box)
-    with _cell_path():
-        cell = zones.social_direction(
-            pos, heading, repulsion_radius=alpha, interaction_radius=rho, box=box
-        )
+    dense = dense_social_direction(pos, heading, alpha, rho, box)
+    cell = zones.social_direction(
+        pos, heading, repulsion_radius=alpha, interaction_radius=rho, box=box
+    )
     np.testing.assert_allclose(cell[0], dense[0], rtol=1e-12, atol=1e-12)
     np.testing.assert_array_equal(cell[1], dense[1])
 
 
 def test_large_group_update_depends_only_on_the_generator():
-    """Beyond ZONES_DENSE_MAX_N (the cell list) the same seed still gives the same velocities."""
-    n = zones.ZONES_DENSE_MAX_N + 40
+    """A large group's update depends only on the generator: same seed, same velocities."""
+    n = 160
     rng = np.random.default_rng(11)
     pos, vel = rng.uniform(0, 12, (n, 2)), rng.normal(size=(n, 2)) * DEFAULT_SPEED
     informed = rng.random(n) < 0.2

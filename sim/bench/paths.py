@@ -16,10 +16,10 @@ from collections.abc import Callable
 import numpy as np
 from scipy.spatial import cKDTree
 
-from sim import metrics, sizes
+from sim import cells, metrics, sizes
 from sim.kinematics import steer
 from sim.model import SwarmModel
-from sim.neighbours import dense_d2
+from sim.neighbours import close_pairs, dense_d2, pair_vectors
 
 
 def per_call_us(call: Callable[[], object], repeats: int) -> float:
@@ -94,6 +94,19 @@ def graph(n: int, repeats: int) -> tuple[float, float]:
     return per_call_us(lambda: metrics.graph_metrics(adj), repeats), per_call_us(sparse, repeats)
 
 
+def contacts(n: int, repeats: int) -> tuple[float, float]:
+    """Pairs closer than the collision radius, with distances: k-d tree vs compiled cell list."""
+    pos = _spread(n)
+
+    def tree():
+        pairs = close_pairs(pos, 4.5)
+        return pairs, np.hypot(*pair_vectors(pos, pairs).T)
+
+    return per_call_us(tree, repeats), per_call_us(
+        lambda: cells.close_pairs(pos, 4.5, None), repeats
+    )
+
+
 def _spread(n: int) -> np.ndarray:
     """N points at a grid formation's density (spacing 4 m) with jitter, fixed seed."""
     side = int(np.ceil(np.sqrt(n)))
@@ -106,6 +119,7 @@ CASES = (
     ("plain floats: order, cohesion", "PLAIN_FLOATS_MAX_N", order_cohesion, ("floats", "arrays")),
     ("neighbour pairs", "DENSE_DISTANCES_MAX_N", distances, ("matrix", "k-d tree")),
     ("graph reporters", "DENSE_GRAPH_MAX_N", graph, ("dense", "sparse")),
+    ("contacts", "CONTACTS_TREE_MAX_N", contacts, ("k-d tree", "cell list")),
 )
 
 

@@ -25,7 +25,7 @@ import pandas as pd
 from sim import cells, metrics
 from sim.neighbours import close_pairs, min_distance, pair_vectors
 from sim.sizes import (
-    CELL_LIST_MIN_N,
+    CONTACTS_TREE_MAX_N,
     GRAPH_AGENTS_PER_STEP,
     GRAPH_EVERY_N,
     GRAPH_PERIOD,
@@ -198,7 +198,7 @@ class Measurement:
         if prox is not None and prox.pairs is not None and reach <= model.network.reach:
             near = prox.dist < reach
             close, dist = np.compress(near, prox.pairs, axis=0), prox.dist[near]
-        elif len(pos) >= CELL_LIST_MIN_N:  # the compiled cell list: no tree, no pair offsets
+        elif len(pos) > CONTACTS_TREE_MAX_N:  # the compiled cell list: no tree, no pair offsets
             close, dist = cells.close_pairs(pos, reach, box)
         else:
             close = close_pairs(pos, reach, box)
