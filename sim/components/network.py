@@ -110,13 +110,13 @@ class Network:
         A repeated call with the same positions and the same active agents reuses the last
         query (measurement queries at the end of a step; the next step starts from there).
         """
-        rows = np.flatnonzero(active) if rows is None else rows
+        rows = active.nonzero()[0] if rows is None else rows
         self.active = active
         prox = self.prox
-        if prox is not None and (prox.rows is rows or np.array_equal(prox.rows, rows)):
+        if prox is not None and _same(prox.rows, rows):
             here = pos if len(rows) == self.n else pos[rows]
-            if np.array_equal(prox.pos, here):
-                return False
+            if prox.pos.shape == here.shape and prox.pos.tobytes() == here.tobytes():
+                return False  # (bytes: far cheaper than array_equal for the small groups)
         self._query(pos, rows)
         return True
 
@@ -126,7 +126,7 @@ class Network:
         Motion reuses it within a step: nobody has moved since the network's phase.
         """
         prox = self.prox
-        if prox is None or not (prox.rows is rows or np.array_equal(prox.rows, rows)):
+        if prox is None or not _same(prox.rows, rows):
             return None
         return prox
 
@@ -159,8 +159,8 @@ class Network:
         if len(rows) > self.max_links + 1 and adj.sum(axis=1).max() > self.max_links:
             adj = _cap_dense(adj, d2, self.max_links)
         self.prox = Proximity(rows, here.copy(), d2=d2)
-        old, same_rows = self.adj, np.array_equal(self._adj_rows, rows)
-        if same_rows and old is not None and old.shape == adj.shape and (old == adj).all():
+        old = self.adj
+        if old is not None and _same(self._adj_rows, rows) and old.tobytes() == adj.tobytes():
             return  # same links as before: keep the arrays (channels cache their columns)
         i, j = np.nonzero(np.triu(adj))
         self._set(np.column_stack([rows[i], rows[j]]), None)
@@ -301,6 +301,11 @@ def _cap_dense(adj: np.ndarray, d2: np.ndarray, cap: int) -> np.ndarray:
     np.put_along_axis(near, order[:, :cap], True, axis=1)
     near &= adj
     return near | near.T
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two row arrays hold the same rows (usually the very same array)."""
+    return a is b or (a.shape == b.shape and a.tobytes() == b.tobytes())
 
 
 def _nearest_links(tree: cKDTree, rows: np.ndarray, cap: int, radius: float) -> np.ndarray:

@@ -211,8 +211,8 @@ class LeaderMode(Mode):
         p = self.params
         margin = STOP_FRACTION * p.spacing
         vel = model.vel[act]
-        dev = vel - vel.mean(axis=0)
-        fastest = 2.0 * math.sqrt(float(np.max(dev[:, 0] ** 2 + dev[:, 1] ** 2)))
+        dev = vel - vel.sum(axis=0) / len(vel)  # (a sum: .mean() costs more than it does here)
+        fastest = 2.0 * math.sqrt(float((dev[:, 0] ** 2 + dev[:, 1] ** 2).max()))
         if fastest <= float(kinematics.closing_limit(model.min_separation, margin, p.max_accel)):
             return 0.0, False
         pairs, dist = self.pairs_within(model, act, self.look_ahead(), with_dist=True)
