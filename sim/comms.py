@@ -64,12 +64,12 @@ class Channel:
             links: directed links (m, 2) as (source row, destination row), both directions.
             loss: loss probability per link (m,) or one number for all.
         """
-        if len(links) == 0 or not senders.any():
+        if len(links) == 0 or not np.count_nonzero(senders):
             return
         if links is not self._links:  # link arrays are replaced, never modified, when links change
             self._links, self._src, self._dst = links, links[:, 0].copy(), links[:, 1].copy()
         use = senders[self._src]
-        if use.all():
+        if np.count_nonzero(use) == len(use):
             src, dst = self._src, self._dst
         else:
             use = use.nonzero()[0]
@@ -110,7 +110,7 @@ class Channel:
             keys = np.concatenate([p[3] for p in parts])
         if alive is not None and len(dst):
             ok = alive[dst]
-            if not ok.all():
+            if np.count_nonzero(ok) < len(ok):
                 src, dst, keys = src[ok], dst[ok], keys[ok]
         self.delivered += len(dst)
         if len(dst) == 0:

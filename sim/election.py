@@ -60,9 +60,9 @@ class NoElection:
 
     def can_recover(self, lead) -> bool:
         """False once every agent has given up on its leader and nobody may replace it."""
-        if lead.is_leader.any():
+        if lead.leaders:  # (only active agents lead)
             return True
-        return bool(lead.following.any())
+        return bool(np.count_nonzero(lead.following))
 
 
 class Succession(NoElection):
@@ -104,6 +104,8 @@ class LowestId(NoElection):
 
     def step(self, lead, t):
         """Start, relay, restart and settle FloodMin rounds."""
+        if lead.settled and not lead.network.channel("election").busy:
+            return  # nobody suspects or campaigns, no round in flight
         act = lead.active
         taking_part = act & ((lead.role == CANDIDATE) | (lead.role == VOTED))
         starting = act & (lead.role == SUSPECT)
@@ -278,7 +280,7 @@ class Raft(NoElection):
 
     def can_recover(self, lead):
         """Raft can try again while a live majority of the group remains."""
-        if lead.is_leader.any():
+        if lead.leaders:  # (only active agents lead)
             return True
         return int(np.count_nonzero(lead.active)) >= lead.n // 2 + 1
 

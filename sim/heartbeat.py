@@ -46,8 +46,8 @@ def election_key(term, row, hops=0):
 
 
 def key_term(key):
-    """Term of a key (-1 for none)."""
-    return np.where(key >= 0, key >> TERM_SHIFT, -1)
+    """Term of a key (-1 for none: the shift keeps -1 as it is)."""
+    return key >> TERM_SHIFT
 
 
 def key_row(key):
@@ -66,8 +66,8 @@ def key_hops(key):
 
 
 def dominance(key):
-    """The (term, lower row) part of a key: which leader wins when two meet."""
-    return np.where(key >= 0, key >> LOW_BITS, -1)
+    """The (term, lower row) part of a key: which leader wins when two meet (-1 for none)."""
+    return key >> LOW_BITS
 
 
 # What a heartbeat says about the leader's flight, in this order (see `Knowledge.add`).

@@ -89,6 +89,12 @@ def closing_limit(dist: np.ndarray, margin: float, max_accel: float) -> np.ndarr
     return 2.0 * max_accel * (np.sqrt(1.0 + room / max_accel) - 1.0)
 
 
+def closing_limit_one(dist: float, margin: float, max_accel: float) -> float:
+    """`closing_limit` for one distance, in plain floats."""
+    room = max(dist - margin, 0.0)
+    return 2.0 * max_accel * (math.sqrt(1.0 + room / max_accel) - 1.0)
+
+
 def braking_push(
     pos: np.ndarray,
     vel: np.ndarray,

@@ -153,6 +153,12 @@ class Leadership:
         return self.active & (self.role == FOLLOWER)
 
     @property
+    def settled(self) -> bool:
+        """No active agent suspects, campaigns or has voted (all follow or lead)."""
+        role = self.role[self.active]
+        return not np.count_nonzero((role != FOLLOWER) & (role != LEADER))
+
+    @property
     def is_leader(self) -> np.ndarray:
         """Active leaders (a partition can have one per part)."""
         return self.active & (self.role == LEADER)
@@ -266,14 +272,17 @@ class Leadership:
         if not len(rows):
             return
         fresh = (keys > self.belief[rows]) & (key_term(keys) >= self.term[rows])
-        rows, keys = rows[fresh], keys[fresh]
-        for row, key in zip(rows.tolist(), keys.tolist(), strict=True):
-            if self.role[row] == LEADER:  # only a dominant leader's beacon is fresher
+        if np.count_nonzero(fresh) < len(fresh):
+            rows, keys = rows[fresh], keys[fresh]
+        if not len(rows):
+            return
+        leading = self.role[rows] == LEADER  # only a dominant leader's beacon is fresher
+        if np.count_nonzero(leading):
+            for row, key in zip(rows[leading].tolist(), keys[leading].tolist(), strict=True):
                 winner = int(key_row(key))
                 self.step_down(row, f"yields to agent {winner + 1} (term {int(key_term(key))})", t)
                 self.hooks.log("merge", row, f"two leaders met: agent {winner + 1} remains")
-        if len(rows):
-            self._adopt(rows, keys, t)
+        self._adopt(rows, keys, t)
 
     def _adopt(self, rows: np.ndarray, keys: np.ndarray, t: int) -> None:
         self.belief[rows] = keys
@@ -303,13 +312,13 @@ class Leadership:
 
     def _detect(self, t: int) -> None:
         """Followers whose leader has been silent longer than their timeout suspect it is lost."""
-        rows = np.flatnonzero(self.following)
+        rows = self.following.nonzero()[0]
         if not len(rows):
             return
         silence = t - self.timer[rows]
         lo, hi = self.timing.detect_window(rows)
         quiet = silence > lo
-        if not quiet.any():
+        if not np.count_nonzero(quiet):
             return
         rows, silence, hi = rows[quiet], silence[quiet], hi[quiet]
         # An agent that never heard a relayed beacon since the start (the far end of a long

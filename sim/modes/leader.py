@@ -22,7 +22,7 @@ from sim import formations, kinematics
 from sim.control import steer_flight
 from sim.modes.base import Mode
 from sim.neighbours import close_pairs, pair_sum
-from sim.sizes import DENSE_DISTANCES_MAX_N
+from sim.sizes import DENSE_DISTANCES_MAX_N, PLAIN_FLOATS_MAX_N
 
 SEPARATION_FRACTION = 0.6  # separation acts within this fraction of `spacing`
 SEPARATION_GAIN = 0.5  # m/step of push per m of intrusion
@@ -211,9 +211,17 @@ class LeaderMode(Mode):
         p = self.params
         margin = STOP_FRACTION * p.spacing
         vel = model.vel[act]
-        dev = vel - vel.sum(axis=0) / len(vel)  # (a sum: .mean() costs more than it does here)
-        fastest = 2.0 * math.sqrt(float((dev[:, 0] ** 2 + dev[:, 1] ** 2).max()))
-        if fastest <= float(kinematics.closing_limit(model.min_separation, margin, p.max_accel)):
+        if len(act) <= PLAIN_FLOATS_MAX_N:  # a few agents: plain floats, same arithmetic
+            rows = vel.tolist()
+            mx = sum(v[0] for v in rows) / len(rows)
+            my = sum(v[1] for v in rows) / len(rows)
+            top = max((v[0] - mx) ** 2 + (v[1] - my) ** 2 for v in rows)
+        else:
+            dev = vel - np.add.reduce(vel, axis=0) / len(vel)
+            top = float(np.maximum.reduce(dev[:, 0] ** 2 + dev[:, 1] ** 2))
+        if 2.0 * math.sqrt(top) <= kinematics.closing_limit_one(
+            model.min_separation, margin, p.max_accel
+        ):
             return 0.0, False
         pairs, dist = self.pairs_within(model, act, self.look_ahead(), with_dist=True)
         return kinematics.braking_push(model.pos[act], vel, pairs, dist, margin, p.max_accel)
