@@ -81,3 +81,7 @@ fi
 if [[ ",$extras," == *,ui,* && -f scripts/offline_assets.py ]]; then
     "$venv/bin/python" scripts/offline_assets.py
 fi
+
+# Compile the cell-list kernels once (numba caches the machine code beside the source), so the
+# first collective run, in the UI or a test, does not pause ~10 s to compile them; quick after.
+"$venv/bin/python" -c "import sim.cells; sim.cells.warm()"

@@ -60,3 +60,12 @@ def close_pairs(pos: np.ndarray, radius: float, box: float | None) -> tuple[np.n
     """
     pos, b = _args(pos, box)
     return _kernels().close_pairs(pos, float(radius), b)
+
+
+def warm() -> None:
+    """Compile (or load from the cache) every kernel: `make setup` calls this once."""
+    pos = np.array([[0.0, 0.0], [0.5, 0.0], [3.0, 0.0]])
+    for box in (None, 10.0):
+        zone_sums(pos, np.ones((3, 2)) / np.sqrt(2.0), 1.0, 6.0, box)
+        heading_sums(pos, np.ones((3, 2)), 1.0, box)
+        close_pairs(pos, 1.0, box)

@@ -1,11 +1,12 @@
-"""Failure detection: the leader's heartbeats, relayed hop by hop, and each agent's belief.
+"""Heartbeats: the keys every leadership message is compared by, and the table of beacons.
 
 Every `heartbeat_period` steps a leader broadcasts a *beacon*: its term, its (estimated) state,
 its route progress and its slot table. Agents relay a beacon once, the step after they first
 hear it, so it floods the connected group one hop per step (plus `comm_delay`). Each agent keeps
 the freshest beacon it has heard — its *belief* about who leads and where the leader is — and
-acts on it. A follower suspects its leader is lost when it has heard no fresher beacon for
-longer than its election timeout; it never reads the model's truth.
+acts on it; `Knowledge` holds the beacons and which one each agent believes. (Relaying and
+failure detection — suspecting a leader whose beacons stopped — are the leadership component's:
+`sim.components.leadership`.)
 
 Every message of the leadership layer is compared by one integer key, so relaying is a
 vectorised max over links. Heartbeats and election messages share the layout::
