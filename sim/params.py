@@ -225,9 +225,9 @@ class SwarmParams:
         0, "Steps a message takes to arrive.", group="communication", unit="steps", lo=0, hi=100
     )
     max_links: int = _spec(
-        64,
+        128,
         "A radio keeps links to at most this many neighbours, the nearest (bounds the work and "
-        "memory of dense groups).",
+        "memory of dense groups; the lessons' groups have at most ~90 within comm_range).",
         group="communication",
         lo=1,
         hi=10_000,

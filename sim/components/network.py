@@ -73,7 +73,7 @@ class Network:
         rng: np.random.Generator,
         distance_loss: float = 0.0,
         box: float | None = None,
-        max_links: int = 64,
+        max_links: int = 128,
         reach: float = 0.0,
         dense_max: int = DENSE_DISTANCES_MAX_N,
     ) -> None:
