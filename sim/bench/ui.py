@@ -21,19 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from sim.ui.serve import ROOT, free_port, spawn, stop
+from sim.ui.serve import CHROMIUM, CHROMIUM_ARGS, ROOT, free_port, spawn, stop
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
 WARMUP = 1.5  # s of Play before counting
 SETTLE = 3.0  # s after Mesa's page appears before pressing Play
 RECORD_PAINTS = """() => {

@@ -18,6 +18,18 @@ from pathlib import Path
 
 APP = Path(__file__).with_name("app.py")
 ROOT = Path(__file__).resolve().parents[2]
+# Debian's headless Chromium, as the browser tests and `make bench-ui` drive it (Playwright)
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
 OFFLINE_ASSETS = ROOT / "scripts" / "offline_assets.py"
 
 
