@@ -215,3 +215,12 @@ def test_adopt_rebuilds_swarm_b_around_a_new_main_swarm(session):
     session.adopt(new)
     assert session.model is new and session.models[1].time == 0
     assert session.runs != runs and len(session.history) == 1
+
+
+def test_waypoints_are_logged_from_one_with_or_without_a_leader():
+    """Leaders and leaderless groups alike: waypoints numbered from 1, no 'leader -1'."""
+    assert frames.describe((5.0, "waypoint_reached", 3, "waypoint 0")) == (
+        "t=5 leader 3 reached waypoint 1"
+    )
+    group = frames.describe((9.0, "waypoint_reached", -1, "waypoint 0 (group centroid)"))
+    assert group == "t=9 the group reached waypoint 1 (group centroid)"

@@ -110,7 +110,11 @@ def describe(event: tuple[float, str, int, str]) -> str:
         "election_started": f"{who} started an election ({detail})",
         "leader_elected": f"{who} elected leader ({detail})",
         "slot_reassigned": f"slots reassigned around leader {uid}: {detail}",
-        "waypoint_reached": f"leader {uid} reached {_one_based(detail)}",
+        "waypoint_reached": (
+            f"leader {uid} reached {_one_based(detail)}"
+            if uid >= 0
+            else f"the group reached {_one_based(detail)}"  # leaderless modes: its centroid
+        ),
         "blackout": f"communications jammed: {detail}",
         "recovered": f"swarm re-formed around leader {uid} ({detail})",
         "waypoint_added": f"waypoint added at {detail}",
@@ -126,9 +130,10 @@ def describe(event: tuple[float, str, int, str]) -> str:
 
 
 def _one_based(detail: str) -> str:
-    """'waypoint 0' -> 'waypoint 1' (the view numbers waypoints from 1)."""
-    word, _, num = detail.partition(" ")
-    return f"{word} {int(num) + 1}" if num.isdigit() else detail
+    """'waypoint 0 (…)' -> 'waypoint 1 (…)' (the view numbers waypoints from 1)."""
+    word, _, rest = detail.partition(" ")
+    num, space, tail = rest.partition(" ")
+    return f"{word} {int(num) + 1}{space}{tail}" if num.isdigit() else detail
 
 
 def event_lines(model, limit: int = 200) -> list[str]:
