@@ -126,7 +126,8 @@ class Measurement:
         pos, vel = model.pos[act], model.vel[act]
         v = self.values
         v["n_active"] = n
-        v["n_leaders"] = int(np.count_nonzero(model.is_leader))
+        # (the leaders' table holds exactly the active leaders: tests/test_liveness.py checks it)
+        v["n_leaders"] = len(model.leadership.leaders) if model.leadership is not None else 0
         lead = model.leader
         v["leader_id"] = int(model.ids[lead]) if lead >= 0 else -1
         if n <= PLAIN_FLOATS_MAX_N:
