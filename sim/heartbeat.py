@@ -61,11 +61,6 @@ def key_time(key):
     return np.where(key >= 0, key & LOW_MASK, -1)
 
 
-def key_hops(key):
-    """Hops an election message has travelled."""
-    return LOW_MASK - (key & LOW_MASK)
-
-
 def dominance(key):
     """The (term, lower row) part of a key: which leader wins when two meet (-1 for none)."""
     return key >> LOW_BITS

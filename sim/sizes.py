@@ -41,8 +41,9 @@ ONE_BLAS_THREAD_MIN_N = 64
 # (keep the order, move up) — an approximation, documented in `sim.slots`.
 OPTIMAL_SLOTS_MAX_N = 1000
 
-# Pairs closer than the collision radius from the compiled cell list (`sim.cells`) above this many
-# agents, from a k-d tree up to it. The cell list is about twice as fast at any size, but for a
-# small group that saves microseconds per step, less than numba's import (~0.4 s, ~120 MB) costs
-# a run that needs no other kernel (the leader modes).
-CONTACTS_TREE_MAX_N = 1000
+# Pairs closer than a radius, with their distances (`neighbours.pairs_with_distances`: contacts,
+# and the leader modes' pairs when the network's query does not hold them): from the compiled
+# cell list (`sim.cells`) above this many agents, from a k-d tree up to it. The cell list is about
+# twice as fast at any size, but for a small group that saves microseconds per step, less than
+# numba's import (~0.4 s, ~120 MB) costs a run that needs no other kernel (the leader modes).
+TREE_PAIRS_MAX_N = 1000

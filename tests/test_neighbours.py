@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.spatial import cKDTree
 
-from sim import cells
+from sim import cells, neighbours
 from sim.neighbours import close_pairs, covers_everyone, wrap
 
 _groups = st.fixed_dictionaries(
@@ -59,3 +59,23 @@ def test_covers_everyone_only_when_every_pair_is_within_reach(group):
     n = group["n"]
     if covers_everyone(pos, group["radius"], group["box"]):
         assert len(tree.query_pairs(group["radius"])) == n * (n - 1) // 2
+
+
+@settings(max_examples=100)
+@given(group=_groups)
+def test_pairs_with_distances_is_the_same_on_both_sides_of_its_threshold(group):
+    """The k-d tree side and the cell-list side give the same pairs and distances."""
+    pos, _ = _tree(group)
+    box, radius = group["box"], group["radius"]
+    saved = neighbours.TREE_PAIRS_MAX_N
+    try:
+        sides = []
+        for threshold in (10**9, -1):  # the tree, then the cell list
+            neighbours.TREE_PAIRS_MAX_N = threshold
+            pairs, dist = neighbours.pairs_with_distances(pos, radius, box)
+            sides.append(dict(zip(map(tuple, pairs.tolist()), dist.tolist(), strict=True)))
+    finally:
+        neighbours.TREE_PAIRS_MAX_N = saved
+    tree, cell = sides
+    assert tree.keys() == cell.keys()
+    assert all(abs(tree[p] - cell[p]) < 1e-12 for p in tree)

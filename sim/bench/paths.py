@@ -119,7 +119,7 @@ CASES = (
     ("plain floats: order, cohesion", "PLAIN_FLOATS_MAX_N", order_cohesion, ("floats", "arrays")),
     ("neighbour pairs", "DENSE_DISTANCES_MAX_N", distances, ("matrix", "k-d tree")),
     ("graph reporters", "DENSE_GRAPH_MAX_N", graph, ("dense", "sparse")),
-    ("contacts", "CONTACTS_TREE_MAX_N", contacts, ("k-d tree", "cell list")),
+    ("pairs with distances", "TREE_PAIRS_MAX_N", contacts, ("k-d tree", "cell list")),
 )
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components, shortest_path
+from scipy.sparse.csgraph import shortest_path
 
 from sim.components.leadership import FOLLOWER, LEADER, Hooks, Leadership
 from sim.components.network import Network
@@ -161,15 +161,6 @@ class ProtocolHarness:
         for _, uid, term in self.leadership.elections:
             out.setdefault(term, set()).add(uid - 1)
         return out
-
-
-def components_of(n: int, links: np.ndarray, alive: np.ndarray) -> list[np.ndarray]:
-    """Connected parts (rows) of the alive agents under `links`."""
-    keep = alive[links[:, 0]] & alive[links[:, 1]]
-    links = links[keep]
-    adj = coo_matrix((np.ones(len(links)), (links[:, 0], links[:, 1])), shape=(n, n))
-    _, labels = connected_components(adj, directed=False)
-    return [np.flatnonzero((labels == k) & alive) for k in np.unique(labels[alive])]
 
 
 def liveness_bound(

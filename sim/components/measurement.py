@@ -22,10 +22,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim import cells, metrics
-from sim.neighbours import close_pairs, min_distance, pair_vectors
+from sim import metrics
+from sim.neighbours import min_distance, pairs_with_distances
 from sim.sizes import (
-    CONTACTS_TREE_MAX_N,
     GRAPH_AGENTS_PER_STEP,
     GRAPH_EVERY_N,
     GRAPH_PERIOD,
@@ -199,11 +198,8 @@ class Measurement:
         if prox is not None and prox.pairs is not None and reach <= model.network.reach:
             near = prox.dist < reach
             close, dist = np.compress(near, prox.pairs, axis=0), prox.dist[near]
-        elif len(pos) > CONTACTS_TREE_MAX_N:  # the compiled cell list: no tree, no pair offsets
-            close, dist = cells.close_pairs(pos, reach, box)
         else:
-            close = close_pairs(pos, reach, box)
-            dist = np.hypot(*pair_vectors(pos, close, box).T)
+            close, dist = pairs_with_distances(pos, reach, box)
         # Pairs within one spacing give the collisions and, when there are any, the closest
         # pair; only an all-spread-out swarm needs the nearest-neighbour query.
         self.values["min_separation"] = float(dist.min()) if len(close) else min_distance(pos, box)

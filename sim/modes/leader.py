@@ -21,7 +21,7 @@ import numpy as np
 from sim import formations, kinematics
 from sim.control import steer_flight
 from sim.modes.base import Mode
-from sim.neighbours import close_pairs, pair_sum
+from sim.neighbours import pair_sum, pairs_with_distances
 from sim.sizes import DENSE_DISTANCES_MAX_N, PLAIN_FLOATS_MAX_N
 
 SEPARATION_FRACTION = 0.6  # separation acts within this fraction of `spacing`
@@ -194,12 +194,8 @@ class LeaderMode(Mode):
             i, j = i[upper], j[upper]
             pairs = np.column_stack([i, j])
             return (pairs, np.sqrt(prox.d2[i, j])) if with_dist else pairs
-        pos = model.pos[act]
-        pairs = close_pairs(pos, radius)
-        if with_dist:
-            d = pos[pairs[:, 1]] - pos[pairs[:, 0]]
-            return pairs, np.hypot(d[:, 0], d[:, 1])
-        return pairs
+        pairs, dist = pairs_with_distances(model.pos[act], radius)
+        return (pairs, dist) if with_dist else pairs
 
     def _braking(self, model, act: np.ndarray) -> tuple[np.ndarray | float, bool]:
         """Corrections for pairs closing too fast to stop (`kinematics.braking_push`).
