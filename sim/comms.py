@@ -88,13 +88,14 @@ class Channel:
         self._pending.append((time + self.delay, src, dst, keys[src]))
 
     def receive(
-        self, time: int, alive: np.ndarray | None = None
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        self, time: int, alive: np.ndarray | None = None, with_senders: bool = True
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """Deliveries due by `time` to the `alive` rows (all rows if None).
 
         Returns:
             (rows, keys, senders): each receiving row once, the largest key it heard, and one
-            neighbour that sent it that key (the one a reply would go back to).
+            neighbour that sent it that key (the one a reply would go back to; None unless
+            `with_senders`, which costs two passes over the deliveries).
         """
         parts = []
         while self._pending and self._pending[0][0] <= time:
@@ -118,6 +119,8 @@ class Channel:
         best = np.full(self.n, -1, dtype=np.int64)
         np.maximum.at(best, dst, keys)
         rows = (best >= 0).nonzero()[0]
+        if not with_senders:
+            return rows, best[rows], None
         sender = np.full(self.n, -1, dtype=np.intp)
         won = keys == best[dst]
         sender[dst[won]] = src[won]  # one of the neighbours that sent the best key

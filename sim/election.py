@@ -202,7 +202,7 @@ class Raft(NoElection):
         if campaigning.any() or net.channel("election").busy:
             # each relay adds a hop (election keys store LOW_MASK − hops)
             net.broadcast("election", t, campaigning, self.request - 1)
-            rows, keys, senders = net.deliver("election", t)
+            rows, keys, senders = net.deliver("election", t, with_senders=True)
             if len(rows):
                 self._grant(lead, rows, keys, senders, t)
         if len(self.trip["voter"]):

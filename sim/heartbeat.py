@@ -53,12 +53,13 @@ def key_term(key):
 
 def key_row(key):
     """Sender row of a key: the leader of a heartbeat, the candidate of an election message."""
-    return np.where(key >= 0, ROW_MASK - ((key >> LOW_BITS) & ROW_MASK), -1)
+    # key >> 63 is -1 for the no-key -1 and 0 otherwise: an OR then keeps -1 (no np.where needed)
+    return (ROW_MASK - ((key >> LOW_BITS) & ROW_MASK)) | (key >> 63)
 
 
 def key_time(key):
     """Time a heartbeat was sent (-1 for none)."""
-    return np.where(key >= 0, key & LOW_MASK, -1)
+    return (key & LOW_MASK) | (key >> 63)  # -1 stays -1, as in `key_row`
 
 
 def dominance(key):

@@ -114,8 +114,18 @@ def braking_push(
     if not len(pairs):
         return out, False
     i, j = pairs[:, 0], pairs[:, 1]
-    unit = (pos[j] - pos[i]) / np.maximum(dist, 1e-9)[:, None]
-    closing = np.einsum("ij,ij->i", vel[i] - vel[j], unit)
+    gap = pos.take(j, axis=0) - pos.take(i, axis=0)
+    rel = vel.take(i, axis=0) - vel.take(j, axis=0)
+    # The limit is never negative, so only closing pairs can need braking: drop the others by
+    # the sign of rel·gap first (its margin is far above round-off), then work on the few left.
+    closer = rel[:, 0] * gap[:, 0] + rel[:, 1] * gap[:, 1] > -1e-9
+    if not np.count_nonzero(closer):
+        return out, False
+    pairs, dist = np.compress(closer, pairs, axis=0), np.compress(closer, dist)
+    gap, rel = np.compress(closer, gap, axis=0), np.compress(closer, rel, axis=0)
+    i, j = pairs[:, 0], pairs[:, 1]
+    unit = gap / np.maximum(dist, 1e-9)[:, None]
+    closing = rel[:, 0] * unit[:, 0] + rel[:, 1] * unit[:, 1]  # (= einsum's row sums, bit for bit)
     excess = closing - closing_limit(dist, margin, max_accel)
     fast = excess > 0
     if not fast.any():

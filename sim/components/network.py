@@ -171,8 +171,9 @@ class Network:
         tree = cKDTree(wrap(here, box) if box is not None else here, boxsize=box)
         if self._crowded and k > cap + 1:
             sample = tree.data[:: max(1, k // KNN_SAMPLE)]
-            d, _ = tree.query(sample, k=cap + 1, distance_upper_bound=self.comm_range)
-            if np.isfinite(d[:, cap]).any():  # someone has more than `cap` neighbours in range
+            # (counting, with return_length, is 2-3x cheaper than asking for cap + 1 nearest)
+            count = tree.query_ball_point(sample, self.comm_range, return_length=True)
+            if int(count.max()) > cap:  # someone (itself counted) has `cap` or more neighbours
                 self.prox = Proximity(rows, here.copy())
                 self._set(_nearest_links(tree, rows, cap, self.comm_range), None)
                 return
@@ -221,9 +222,14 @@ class Network:
         """Each sender broadcasts `keys[row]` to its neighbours on channel `name`."""
         self.channel(name).send(time, senders & self.active, keys, self.directed, self.loss(time))
 
-    def deliver(self, name: str, time: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(rows, best key, a sender of it) for messages of `name` reaching active rows now."""
-        return self.channel(name).receive(time, self.active)
+    def deliver(
+        self, name: str, time: int, with_senders: bool = False
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """(rows, best key, a sender of it) for messages of `name` reaching active rows now.
+
+        The senders (None unless `with_senders`) are for replies, e.g. votes going back.
+        """
+        return self.channel(name).receive(time, self.active, with_senders)
 
     def pair_loss(self, src: np.ndarray, dst: np.ndarray, time: int) -> np.ndarray | float:
         """Loss probability of a message from each src to each dst row this step."""
