@@ -1,19 +1,18 @@
 """The Solara app: watch, steer, break and compare a leader-follower swarm.
 
-Serve it with ``swarm-sim ui`` (or ``solara run sim/ui/app.py``). Built on Mesa's `SolaraViz`:
-its title bar, its Controls card (Reset / ▶ / Step, play and render interval), its Information
-card and its draggable grid of views. What SolaraViz's defaults would make slow or plain is ours:
+Serve it with ``swarm-sim ui`` (or ``solara run sim/ui/app.py``). The page is our own Solara
+app with **one** control bar (`controls.ControlBar`: Play / Pause, Step, Reset, speed, pause at
+the next event or at step N) above a large canvas space view, live charts, the lesson's text
+and the event log; the sidebar holds lessons, the seed and view toggles, faults, grouped
+parameters with help, compare mode and exports.
 
-* the views in the grid (`views.PANELS`) are a canvas space view and canvas charts, because
-  matplotlib re-rendering caps Play at ~10 steps/s;
-* a smooth Play (`state.play_loop`) that paints every step and is paced by the browser, next to
-  Mesa's timer-driven ▶;
-* sidebar cards for lessons, faults, grouped parameters with help, compare mode and exports.
+Play (`state.play_loop`) paints every step and is paced by the browser: it never runs ahead of
+what the screen shows. Every browser page builds its own swarm (`use_page_state`); no callback
+can turn the page into a traceback (`PageState.guarded`).
 
-Every browser page builds its own swarm (`use_page_state`); SolaraViz gets that page's model in
-a `solara.Reactive`, and ``model_params={"session": ...}`` makes Mesa's Reset rebuild it from
-the user's current parameters and seed (`session.LiveSwarm`). `views.MesaSync` keeps our views
-and the session in step with whatever Mesa's controls do.
+The views are also Mesa components: `views.SpacePanel`, `views.ChartsPanel`, ... work inside
+Mesa's own ``SolaraViz(model, components=views.PANELS)`` and in a Jupyter notebook
+(docs/notebook.md).
 """
 
 from __future__ import annotations
@@ -21,21 +20,34 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
+os.environ.setdefault("SOLARA_THEME_SHOW_BANNER", "False")  # it sat over the event log
 
 import solara  # noqa: E402
-from mesa.visualization import SolaraViz  # noqa: E402
 
 from sim.ui import export  # noqa: E402
-from sim.ui.controls import CompareControls, FaultButtons, LessonPicker, RunControls  # noqa: E402
+from sim.ui.controls import (  # noqa: E402
+    CompareControls,
+    ControlBar,
+    FaultButtons,
+    LessonPicker,
+    RunSettings,
+)
 from sim.ui.params_ui import ParamPanels  # noqa: E402
 from sim.ui.state import PageContext, PageState, use_page_state  # noqa: E402
-from sim.ui.views import PANELS, MesaSync  # noqa: E402
+from sim.ui.views import Charts, EventLog, LessonText, Spaces, Status  # noqa: E402
 
 TITLE = "Swarm coordination: leaders, followers, and who takes over"
-# ms between steps of Mesa's ▶: its default. Each of its steps costs a page render pass
-# (~30-60 ms here); far shorter intervals can end in reacton's "Too many renders", as with any
-# SolaraViz app. Our smooth Play is the fast one.
-MESA_PLAY_INTERVAL = 100
+SIDEBAR_PX = 320  # fixed: long lesson titles wrap instead of widening it over the view
+
+STYLE = f"""
+nav.v-navigation-drawer {{ width: {SIDEBAR_PX}px !important; min-width: {SIDEBAR_PX}px !important;
+  max-width: {SIDEBAR_PX}px !important; }}
+.v-card__title {{ word-break: normal; overflow-wrap: anywhere; }}
+nav.v-navigation-drawer .v-btn {{ max-width: 100%; letter-spacing: normal; }}
+nav.v-navigation-drawer .v-btn__content {{ white-space: normal !important; flex: 1 1 auto;
+  min-width: 0; overflow-wrap: normal; word-break: normal; hyphens: none; }}
+.swarm-main {{ padding: 4px 8px; }}
+"""
 
 
 @solara.component
@@ -60,8 +72,22 @@ def Exports(state: PageState):
         solara.FileDownload(lambda: export.csv_bytes(s.model), "swarm.csv", label="CSV")
 
 
-# Mesa's Model Parameters card stays empty (our Parameters card replaces it): hide empty cards.
-STYLE = ".v-card:has(> .v-card__text > .d-flex:only-child:empty) { display: none; }"
+@solara.component
+def Sidebar(state: PageState):
+    """Lessons, run settings, faults, parameters, compare and export."""
+    with solara.Sidebar(), solara.Column():
+        with solara.Card("Lesson"):
+            LessonPicker(state)
+        with solara.Card("Seed and view"):
+            RunSettings(state)
+        with solara.Card("Faults"):
+            FaultButtons(state)
+        with solara.Card("Parameters (apply on Reset)"):
+            ParamPanels(state)
+        with solara.Card("Compare two swarms"):
+            CompareControls(state)
+        with solara.Card("Export"):
+            Exports(state)
 
 
 @solara.component
@@ -72,43 +98,18 @@ def Page():
     PageContext.provide(state)
     solara.Title("Swarm coordination")
     solara.Style(STYLE)
-    # Solara orders sidebar content by nesting depth: these cards come above SolaraViz's.
-    with solara.Sidebar(), solara.Column():
-        with solara.Card("Lesson"):
-            LessonPicker(state)
-        with solara.Card("Smooth play"):
-            RunControls(state)
-            Message(state)
-            MesaSync(state)
-    # SolaraViz: title bar, Controls / Model Parameters / Information cards, the views' grid.
-    # Our parameters live in our own card (grouped, with help, validated as typed), so Mesa's
-    # only model parameter is the fixed session, which its Reset passes to LiveSwarm.
-    SolaraViz(
-        state.model,
-        components=PANELS,
-        model_params={"session": state.session},
-        name=TITLE,
-        play_interval=MESA_PLAY_INTERVAL,
-        render_interval=1,
-    )
-    SidebarBelowMesa(state)
-
-
-@solara.component
-def SidebarBelowMesa(state: PageState):
-    """Faults, parameters, compare and export (nested, so they sit below SolaraViz's cards)."""
-    MoreCards(state)
-
-
-@solara.component
-def MoreCards(state: PageState):
-    """The sidebar cards below Mesa's."""
-    with solara.Sidebar(), solara.Column():
-        with solara.Card("Faults"):
-            FaultButtons(state)
-        with solara.Card("Parameters (apply on Reset)"):
-            ParamPanels(state)
-        with solara.Card("Compare two swarms"):
-            CompareControls(state)
-        with solara.Card("Export"):
-            Exports(state)
+    with solara.AppBarTitle():
+        solara.Text(TITLE)
+    Sidebar(state)
+    with solara.Column(gap="4px", classes=["swarm-main"]):
+        ControlBar(state)
+        Message(state)
+        with solara.Row(gap="12px", style={"align-items": "flex-start", "flex-wrap": "wrap"}):
+            with solara.Column(gap="0px", style={"flex": "3 1 460px", "min-width": "0"}):
+                Status(state)
+                Spaces(state)
+            with solara.Column(gap="6px", style={"flex": "2 1 320px", "min-width": "0"}):
+                LessonText(state)
+                Charts(state)
+                solara.Text("Event log (newest first)", style={"font-weight": "bold"})
+                EventLog(state)

@@ -1,47 +1,81 @@
-"""Sidebar controls: smooth Play / Pause, seed, view toggles, lessons, faults, compare.
+"""The control bar (Play / Pause, Step, Reset, speed, pause points) and the sidebar's controls.
 
-Step and Reset are Mesa's own (SolaraViz's Controls card); they act on the same model.
+The sidebar's: lessons, seed, view toggles, faults and compare mode.
+
+Every callback goes through `PageState.guarded`: bad input is an inline message, and no click
+can turn the page into a traceback.
 """
 
 from __future__ import annotations
 
 import solara
+import solara.lab
 
 from sim.presets import PRESETS
 from sim.ui.session import compare_fields
-from sim.ui.state import PageState
-
-SMOOTH_HELP = (
-    "Every step painted, paced by your browser. Mesa's \u25b6 in Controls below steps on a "
-    "timer and redraws the whole page each step."
-)
+from sim.ui.state import SPEEDS, PageState
 
 
 @solara.component
-def RunControls(state: PageState):
-    """Our smooth Play and Pause, the seed field and the view toggles."""
+def ControlBar(state: PageState):
+    """The page's one control bar: Play / Pause, Step, Reset, speed and where Play stops."""
     playing = state.playing.value
-    s = state.session
+    state.tick.value  # noqa: B018  (the mission's end disables Play and Step)
+    done = not state.session.running
+    pause_text = solara.use_reactive("")
 
     def play():
         state.message.set("")
+        state.notice.set("")
         state.playing.set(True)
 
-    with solara.Row(gap="6px", style={"flex-wrap": "wrap"}):
-        solara.Button("Play", on_click=play, disabled=playing, color="primary")
+    def act(action):
+        state.notice.set("")
+        state.guarded(action)
+
+    with solara.Row(
+        gap="8px",
+        classes=["swarm-controls"],
+        style={"flex-wrap": "wrap", "align-items": "center", "margin-bottom": "6px"},
+    ):
+        solara.Button("Play", on_click=play, disabled=playing or done, color="primary")
         solara.Button(
             "Pause", on_click=state.pause, disabled=not playing, color="primary", outlined=True
         )
-    solara.Text(
-        SMOOTH_HELP,
-        style={
-            "font-size": "12px",
-            "color": "#666",
-            "line-height": "1.25",
-            "display": "block",
-            "margin": "6px 0",
-        },
-    )
+        solara.Button(
+            "Step", on_click=lambda: act(state.step_once), disabled=playing or done, outlined=True
+        )
+        solara.Button("Reset", on_click=lambda: act(state.reset), outlined=True)
+        solara.Select(
+            label="Speed",
+            values=list(SPEEDS),
+            value=state.speed,
+            style={"max-width": "130px"},
+            dense=True,
+        )
+        solara.Checkbox(label="pause at the next event", value=state.pause_on_event)
+
+        def pause_at(text):
+            pause_text.set(text)
+            state.guarded(state.set_pause_at, text)
+
+        solara.InputText(
+            "pause at step",
+            value=pause_text.value,
+            continuous_update=False,
+            on_value=pause_at,
+            style={"max-width": "110px"},
+        )
+        if done:
+            solara.Text("mission over: Reset to run again", style={"color": "#555"})
+    if state.notice.value:
+        solara.Info(state.notice.value, dense=True, classes=["swarm-notice"])
+
+
+@solara.component
+def RunSettings(state: PageState):
+    """The seed field and the view toggles."""
+    s = state.session
     seed = "" if s.seed is None else str(s.seed)
     state.version.value  # noqa: B018  (a lesson changes the seed)
     solara.InputText(
@@ -67,18 +101,54 @@ def RunControls(state: PageState):
 
 @solara.component
 def LessonPicker(state: PageState):
-    """Choose a lesson: loads its parameters and seed and rebuilds the swarm."""
-    state.version.value  # noqa: B018
-    titles = {p.title: name for name, p in PRESETS.items()}
-    current = PRESETS[state.session.preset].title if state.session.preset else None
+    """Choose a lesson: loads its parameters and seed and rebuilds the swarm.
 
-    def choose(title):
+    A menu of buttons rather than a select, so that choosing the lesson already shown loads it
+    again from its start (a select fires only when its value changes).
+    """
+    state.version.value  # noqa: B018
+    current = PRESETS[state.session.preset].title if state.session.preset else "(none)"
+
+    def choose(name):
         state.pause()
-        if state.guarded(state.session.load_preset, titles[title]):
+        state.notice.set("")
+        if state.guarded(state.session.load_preset, name):
             state.version.set(state.version.value + 1)
             state.refresh()
 
-    solara.Select(label="Lesson", values=list(titles), value=current, on_value=choose)
+    solara.Text("Lesson", style={"font-size": "12px", "color": "#666"})
+    activator = solara.Button(
+        current,
+        outlined=True,
+        classes=["swarm-lesson-menu"],
+        style={
+            "white-space": "normal",
+            "height": "auto",
+            "min-height": "36px",
+            "width": "100%",
+            "text-transform": "none",
+            "justify-content": "flex-start",
+            "text-align": "left",
+            "padding": "6px 10px",
+        },
+    )
+    with solara.lab.Menu(activator=activator, use_activator_width=True):
+        with solara.Column(gap="0px", style={"background": "white", "max-height": "70vh"}):
+            for name, p in PRESETS.items():
+                solara.Button(
+                    p.title,
+                    on_click=lambda name=name: choose(name),
+                    text=True,
+                    classes=["swarm-lesson-item"],
+                    style={
+                        "text-transform": "none",
+                        "justify-content": "flex-start",
+                        "white-space": "normal",
+                        "height": "auto",
+                        "min-height": "32px",
+                        "text-align": "left",
+                    },
+                )
 
 
 @solara.component

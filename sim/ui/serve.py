@@ -34,9 +34,13 @@ OFFLINE_ASSETS = ROOT / "scripts" / "offline_assets.py"
 
 
 def server_env() -> dict[str, str]:
-    """Environment for the solara child: telemetry off, this project importable."""
+    """Environment for the solara child: telemetry off, no banner, this project importable.
+
+    (Solara's "This website runs on Solara" banner sits over the event log at 1280×720.)
+    """
     env = dict(os.environ)
     env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"
+    env.setdefault("SOLARA_THEME_SHOW_BANNER", "False")
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
     return env
 

@@ -59,7 +59,9 @@ class Session:
         compare: None, or (field, value) that the second swarm changes.
     """
 
-    def __init__(self, preset: str = DEFAULT_PRESET) -> None:
+    def __init__(
+        self, preset: str | None = DEFAULT_PRESET, model: SwarmModel | None = None
+    ) -> None:
         self.lock = threading.RLock()
         self.params: dict[str, Any] = {}
         self.seed: int | None = None
@@ -70,7 +72,11 @@ class Session:
         self.history: deque = deque(maxlen=HISTORY)
         # the user's random picks must not consume the model's own random stream
         self._pick = np.random.default_rng()
-        self.load_preset(preset)
+        if model is not None:  # show a model built elsewhere (Mesa's SolaraViz, a notebook)
+            self.seed = model.seed if isinstance(model.seed, int) else None
+            self.adopt(model)
+        else:
+            self.load_preset(preset or DEFAULT_PRESET)
 
     # ------------------------------------------------------------------ building
     def load_preset(self, name: str) -> None:

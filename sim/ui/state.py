@@ -8,6 +8,7 @@ during Play).
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -15,7 +16,6 @@ from collections import deque
 from dataclasses import dataclass, field
 
 import solara
-from mesa.visualization.utils import force_update
 
 from sim.ui import frames
 from sim.ui.session import Session
@@ -25,6 +25,10 @@ UNSEEN_PAUSE = 3.0  # s without any painted step before Play pauses by itself
 DEBUG = bool(os.environ.get("SWARM_UI_DEBUG"))  # print play-loop timings
 IN_FLIGHT = 3  # steps sent but not yet painted; the canvas paints one per animation frame
 ACK_TIMEOUT = 0.5  # s per wait for the browser to paint (re-checks Pause in between)
+# Play speeds offered in the control bar: label -> steps per second (None: as fast as it paints)
+SPEEDS = {"max": None, "30 steps/s": 30.0, "10 steps/s": 10.0, "3 steps/s": 3.0, "1 step/s": 1.0}
+
+log = logging.getLogger(__name__)
 
 
 class Pacer:
@@ -56,16 +60,20 @@ class PageState:
     """Everything one page needs: its session and the reactive values of its components."""
 
     session: Session
-    model: solara.Reactive  # the main swarm, as Mesa's SolaraViz sees it (its Step/Play/Reset)
+    model: solara.Reactive  # the main swarm (what a Mesa component would be handed)
     frame: solara.Reactive
     tick: solara.Reactive
     playing: solara.Reactive
     message: solara.Reactive
+    notice: solara.Reactive  # why Play stopped by itself (pause at step N / at the next event)
     version: solara.Reactive  # bumped when parameters change outside their own controls
     links: solara.Reactive
     slots: solara.Reactive
     trails: solara.Reactive
     zoom: solara.Reactive  # follow the swarm instead of showing the whole arena
+    speed: solara.Reactive = field(default_factory=lambda: solara.reactive("max"))  # SPEEDS key
+    pause_on_event: solara.Reactive = field(default_factory=lambda: solara.reactive(False))
+    pause_at: solara.Reactive = field(default_factory=lambda: solara.reactive(None))  # step | None
     pacer: Pacer = field(default_factory=Pacer)
     widgets: dict = field(default_factory=dict)  # name -> live widget (see views.use_live)
     play_gen: int = 0
@@ -83,55 +91,78 @@ class PageState:
             )
         return out
 
-    def refresh(self, slow: bool = True, bump: bool = True) -> None:
-        """Send the current step to the view (and to charts / log / Mesa's cards when `slow`)."""
+    def refresh(self, slow: bool = True) -> None:
+        """Send the current step to the view (and to charts, log and status when `slow`)."""
         self.model.set(self.session.model)  # a lesson or compare mode may have rebuilt it
         self.frame.set(self.build_frame())
         if slow:
             self.tick.set(self.tick.value + 1)
-            if bump:
-                force_update()  # Mesa's Information card shows the new time
-
-    def follow_mesa(self) -> None:
-        """Catch up after Mesa's own controls acted on the model (run on each Mesa update).
-
-        Mesa's Reset puts a new model in `model`: the session adopts it (and rebuilds swarm B).
-        Mesa's Step and Play step only the main swarm and then bump Mesa's update counter:
-        the session steps swarm B to the same time and the views are refreshed (through their
-        reactive values: a widget set directly from a render pass is undone by that pass).
-        One driver at a time: when Mesa moves the swarm while our Play runs, ours pauses (the
-        session lock already keeps the two from stepping at the same moment; this keeps them
-        from taking turns).
-        """
-        s = self.session
-        if self.model.value is not s.model:
-            self.pause()
-            s.adopt(self.model.value)
-            self.refresh()
-            return
-        if not s.catch_up():
-            return  # the update came from us
-        if self.playing.value:
-            self.pause()  # our loop shows the final state as it stops
-            self.message.set("Smooth Play paused: Mesa's controls moved the swarm.")
-            return
-        self.refresh(bump=False)  # Mesa has bumped its counter already
 
     def guarded(self, action, *args) -> bool:
-        """Run a user action; show a ValueError as an inline message instead of failing."""
+        """Run a user action; never let it take the page down.
+
+        Bad input (ValueError) becomes an inline message; anything else is logged on the
+        server with its traceback and reported in one line, and the page stays up.
+        """
         try:
             action(*args)
         except ValueError as exc:
             self.message.set(str(exc))
             return False
+        except Exception as exc:  # noqa: BLE001  (a UI callback must never raise into the page)
+            log.exception("UI action %s failed", getattr(action, "__name__", action))
+            self.message.set(
+                f"That did not work ({type(exc).__name__}: {exc}); details are in the server log."
+            )
+            return False
         self.message.set("")
+        self.notice.set("")  # why Play stopped is old news after the user acts
         return True
 
     def play_loop(self) -> None:
         """Step and show, each step painted before the next is sent, until paused or done."""
         if not self.playing.value:
             return
-        self._play()
+        try:
+            self._play()
+        except Exception as exc:  # noqa: BLE001  (the loop runs in a thread: report, stop, stay up)
+            log.exception("Play stopped by an error")
+            self.playing.set(False)
+            self.message.set(
+                f"Play stopped: {type(exc).__name__}: {exc} (details in the server log)"
+            )
+
+    def set_pause_at(self, text) -> None:
+        """'Pause at step N' from its text field ('' = off)."""
+        text = str(text).strip()
+        if not text:
+            self.pause_at.set(None)
+            return
+        if not text.isdigit():
+            raise ValueError(f"pause at step must be a whole number >= 0 (or empty); got {text!r}")
+        self.pause_at.set(int(text))
+
+    def step_once(self) -> None:
+        """The Step button: one step of every swarm, shown at once."""
+        self.session.step()
+        self.refresh()
+
+    def reset(self) -> None:
+        """The Reset button: rebuild the swarm(s) from the current parameters and seed."""
+        self.pause()
+        self.session.reset()
+        self.refresh()
+
+    def _should_stop(self, t_before: float, events_before: int) -> str:
+        """Why Play stops after this step ('' to go on): step N reached or a new event."""
+        m = self.session.model
+        at = self.pause_at.value
+        if at is not None and t_before < at <= m.time:
+            return f"paused at step {int(m.time)}"
+        if self.pause_on_event.value and len(m.events) > events_before:
+            kind = m.events[events_before][1]  # the first of this step's events
+            return f"paused at step {int(m.time)}: {kind.replace('_', ' ')}"
+        return ""
 
     def pause(self) -> None:
         """Stop Play. The loop notices before its next step and shows the final state itself.
@@ -156,10 +187,19 @@ class PageState:
         self.last_sent = None
         last_slow = time.monotonic()
         recent: deque = deque(maxlen=IN_FLIGHT + 2)  # last frames sent (resent until painted)
+        next_at = time.monotonic()
         while self.playing.value and gen == self.play_gen:
             if not self.session.running:
                 self.playing.set(False)
                 break
+            rate = SPEEDS.get(self.speed.value)
+            if rate:  # a chosen speed: wait for this step's turn (Pause is seen within 50 ms)
+                while time.monotonic() < next_at and self.playing.value and gen == self.play_gen:
+                    time.sleep(min(0.05, next_at - time.monotonic()))
+                if not (self.playing.value and gen == self.play_gen):
+                    break
+                next_at = max(next_at + 1.0 / rate, time.monotonic())
+            t_before, events_before = self.session.model.time, len(self.session.model.events)
             c0 = time.perf_counter()
             self.session.step()
             f = self.build_frame()
@@ -194,9 +234,14 @@ class PageState:
             if now - last_slow > SLOW_PERIOD:
                 self.push_slow()
                 last_slow = now
+            why = self._should_stop(t_before, events_before)
+            if why:
+                self.playing.set(False)
+                self.message.set("")
+                self.notice.set(why)
+                break
         self.frame.set(self.build_frame())
         self.tick.set(self.tick.value + 1)
-        force_update()  # Mesa's Information card (not updated during Play: no render passes)
 
     def push(self, f: dict) -> None:
         """Send a frame straight to the canvas widgets.
@@ -234,8 +279,8 @@ class PageState:
                 w[f"log_{i}"].unsafe_innerHTML = frames.log_html(model)
 
 
-def _new_state() -> PageState:
-    session = Session()
+def _new_state(session: Session | None = None) -> PageState:
+    session = session if session is not None else Session()
     state = PageState(
         session=session,
         model=solara.reactive(session.model),
@@ -243,6 +288,7 @@ def _new_state() -> PageState:
         tick=solara.reactive(0),
         playing=solara.reactive(False),
         message=solara.reactive(""),
+        notice=solara.reactive(""),
         version=solara.reactive(0),
         links=solara.reactive(False),
         slots=solara.reactive(False),
@@ -253,10 +299,15 @@ def _new_state() -> PageState:
     return state
 
 
+def state_around(model) -> PageState:
+    """A page state whose session shows `model`, driven by someone else (Mesa's SolaraViz)."""
+    return _new_state(Session(preset=None, model=model))
+
+
 def use_page_state() -> PageState:
     """This page's state, built on its first render (one per browser page)."""
     return solara.use_memo(_new_state, [])
 
 
-# Provided by the page, read by the views SolaraViz shows (it passes them only the model).
+# Provided by our page, read by the panels (Mesa's SolaraViz passes them only the model).
 PageContext = solara.create_context(None)

@@ -1,10 +1,10 @@
 """Main-area views: the space canvas(es), live charts, the event log, status and lesson text.
 
-The `*Panel` components at the end are what Mesa's SolaraViz lays out in its draggable grid
-(`PANELS`). They are reacton components, not plain ``f(model)`` functions, on purpose:
-SolaraViz wraps a plain function in a fresh component on every render of its grid (the canvas
-would be rebuilt each time) and re-renders it on every Mesa update. Ours keep their identity and
-listen to the page's own reactive values; `MesaSync` turns each Mesa update into one refresh.
+The `*Panel` components at the end are Mesa components: ``SolaraViz(model, components=PANELS)``
+lays them out in its draggable grid, in a page or a notebook. They are reacton components, not
+plain ``f(model)`` functions, on purpose: SolaraViz wraps a plain function in a fresh component
+on every render of its grid (the canvas would be rebuilt each time). Ours keep their identity
+and listen to reactive values; `use_panel_state` turns each Mesa update into one refresh.
 
 During Play the loop pushes new values straight into these views' widgets (`PageState.push`,
 `PageState.push_slow`) instead of re-rendering the page; a render after Pause brings reacton's
@@ -22,7 +22,7 @@ from sim.presets import PRESETS
 from sim.ui import frames
 from sim.ui.charts_component import ChartsCanvas
 from sim.ui.space import SpaceCanvas
-from sim.ui.state import PageContext, PageState
+from sim.ui.state import PageContext, PageState, state_around
 
 LOG_STYLE = "max-height: 220px; overflow-y: auto; font-size: 12px; margin: 0; white-space: pre-wrap"
 
@@ -144,20 +144,38 @@ def Spaces(state: PageState):
         SpaceView(state, "b", b)
 
 
-@solara.component
-def MesaSync(state: PageState):
-    """Invisible: after each Mesa update (its Step, Play or Reset) bring our views up to date."""
+def use_panel_state(model) -> PageState:
+    """The state a panel shows: the page's own, or one around `model` that follows Mesa.
+
+    Inside Mesa's SolaraViz or a notebook no page provides a state, so the panel makes one.
+
+    Mesa's Step and Play step `model` and bump Mesa's update counter; its Reset hands the
+    panels a new model. Either way the panel's session adopts or catches up with it and the
+    views are refreshed.
+    """
+    page = solara.use_context(PageContext)
+    own = solara.use_memo(lambda: None if page is not None else state_around(model), [])
     counter = update_counter.value
-    model = state.model.value
-    solara.use_effect(state.follow_mesa, [counter, model])
+
+    def sync():
+        if own is None:
+            return
+        if own.session.model is not model:
+            own.session.adopt(model)
+        else:
+            own.session.catch_up()
+        own.refresh()
+
+    solara.use_effect(sync, [model, counter])
+    return page if page is not None else own
 
 
-# SolaraViz calls each panel with its model (the session's main swarm); the panels read the
-# page state, which also holds swarm B and the view settings.
+# Mesa's SolaraViz calls each panel with its model. On our page the panels read the page state
+# (which also holds swarm B and the view settings); elsewhere `use_panel_state` makes one.
 @solara.component
 def SpacePanel(model):
-    """SolaraViz panel: status lines and the space canvas(es)."""
-    state = solara.use_context(PageContext)
+    """Space view panel: status lines and the space canvas(es)."""
+    state = use_panel_state(model)
     with solara.Column(gap="0px"):
         Status(state)
         Spaces(state)
@@ -165,23 +183,24 @@ def SpacePanel(model):
 
 @solara.component
 def ChartsPanel(model):
-    """SolaraViz panel: live charts."""
-    Charts(solara.use_context(PageContext))
+    """Live charts panel."""
+    Charts(use_panel_state(model))
 
 
 @solara.component
 def LessonPanel(model):
-    """SolaraViz panel: the lesson's text."""
-    LessonText(solara.use_context(PageContext))
+    """The lesson's text (empty for a model that is not a lesson)."""
+    LessonText(use_panel_state(model))
 
 
 @solara.component
 def LogPanel(model):
-    """SolaraViz panel: the event log."""
-    state = solara.use_context(PageContext)
+    """The event log."""
+    state = use_panel_state(model)
     with solara.Column(gap="0px"):
         solara.Text("Event log (newest first)", style={"font-weight": "bold"})
         EventLog(state)
 
 
+# For Mesa's SolaraViz: ``SolaraViz(model, components=PANELS)``
 PANELS = [(SpacePanel, 0), (ChartsPanel, 0), (LessonPanel, 0), (LogPanel, 0)]  # (panel, page)
