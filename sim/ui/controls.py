@@ -57,14 +57,16 @@ def ControlBar(state: PageState):
 
         def pause_at(text):
             pause_text.set(text)
-            state.guarded(state.set_pause_at, text)
+            state.guarded(state.set_pause_at, text, field="pause at step")
 
+        bad = state.field_error("pause at step")
         solara.InputText(
             "pause at step",
             value=pause_text.value,
             continuous_update=False,
             on_value=pause_at,
-            style={"max-width": "110px"},
+            error=bad[1] if bad else False,
+            style={"max-width": "160px"},
         )
         if done:
             solara.Text("mission over: Reset to run again", style={"color": "#555"})
@@ -78,11 +80,13 @@ def RunSettings(state: PageState):
     s = state.session
     seed = "" if s.seed is None else str(s.seed)
     state.version.value  # noqa: B018  (a lesson changes the seed)
+    bad = state.field_error("seed")
     solara.InputText(
         "Seed (empty = random; applies on Reset)",
-        value=seed,
+        value=bad[0] if bad else seed,
         continuous_update=False,
-        on_value=lambda v: state.guarded(s.set_seed, v),
+        on_value=lambda v: state.guarded(s.set_seed, v, field="seed"),
+        error=bad[1] if bad else False,
     )
     with solara.Row(gap="4px", style={"flex-wrap": "wrap"}):
         for label, flag in (
@@ -113,6 +117,7 @@ def LessonPicker(state: PageState):
         state.pause()
         state.notice.set("")
         if state.guarded(state.session.load_preset, name):
+            state.bad.set({})  # the lesson's values replace whatever was typed
             state.version.set(state.version.value + 1)
             state.refresh()
 

@@ -1,7 +1,8 @@
 """Parameter controls derived from `SwarmParams`, grouped, each with its one-line help text.
 
 One control per field (select, slider or text box, chosen from its metadata); changes are
-validated at once and apply on Reset, as in Mesa's SolaraViz.
+validated at once and apply on Reset; a refused value stays in its field, marked, with the
+reason beside it.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ def ParamControl(state: PageState, spec: dict[str, Any]):
     value = state.session.params.get(name, spec["default"])
 
     def set_value(v):
-        if state.guarded(state.session.set_param, name, v):
+        if state.guarded(state.session.set_param, name, v, field=name):
             state.version.set(state.version.value + 1)  # labels show the new value
 
     kind = control_kind(spec)
@@ -82,7 +83,14 @@ def ParamControl(state: PageState, spec: dict[str, Any]):
         )
     else:
         text = "" if value is None else str(value)
-        solara.InputText(label=label, value=text, on_value=set_value, continuous_update=False)
+        bad = state.field_error(name)  # a refused value stays in the field, marked, with why
+        solara.InputText(
+            label=label,
+            value=bad[0] if bad else text,
+            on_value=set_value,
+            continuous_update=False,
+            error=bad[1] if bad else False,
+        )
     solara.Text(
         spec["doc"],
         style={

@@ -98,6 +98,16 @@ class Session:
         _validate(trial)
         self.params = trial
 
+    def settings_fields(self) -> set[str]:
+        """Names of the inputs a Reset reads: every parameter, and the seed."""
+        return {*specs(), "seed"}
+
+    def current(self, name: str) -> Any:
+        """The value a Reset uses for parameter `name` (or the seed; 'random' for none)."""
+        if name == "seed":
+            return "random" if self.seed is None else self.seed
+        return self.params.get(name, specs()[name]["default"])
+
     def reset(self) -> None:
         """Rebuild the model (and the comparison model) from the current parameters and seed."""
         self.adopt(LiveSwarm(self))

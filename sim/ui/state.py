@@ -23,7 +23,11 @@ from sim.ui.session import Session
 SLOW_PERIOD = 0.3  # s between chart / log refreshes during Play
 UNSEEN_PAUSE = 3.0  # s without any painted step before Play pauses by itself
 DEBUG = bool(os.environ.get("SWARM_UI_DEBUG"))  # print play-loop timings
-IN_FLIGHT = 3  # steps sent but not yet painted; the canvas paints one per animation frame
+# Steps sent but not yet painted (the canvas paints one per animation frame). One in flight
+# keeps Play at full speed (~55 steps/s at N = 50) and Pause within 2 steps of the screen; at a
+# chosen speed none is (Pause within one step): `make bench-ui` and tests/browser measure both.
+IN_FLIGHT = 1
+IN_FLIGHT_AT_SPEED = 0
 ACK_TIMEOUT = 0.5  # s per wait for the browser to paint (re-checks Pause in between)
 # Play speeds offered in the control bar: label -> steps per second (None: as fast as it paints)
 SPEEDS = {"max": None, "30 steps/s": 30.0, "10 steps/s": 10.0, "3 steps/s": 3.0, "1 step/s": 1.0}
@@ -66,6 +70,7 @@ class PageState:
     playing: solara.Reactive
     message: solara.Reactive
     notice: solara.Reactive  # why Play stopped by itself (pause at step N / at the next event)
+    bad: solara.Reactive  # input name -> (text typed, why it was refused): shown at the input
     version: solara.Reactive  # bumped when parameters change outside their own controls
     links: solara.Reactive
     slots: solara.Reactive
@@ -98,16 +103,23 @@ class PageState:
         if slow:
             self.tick.set(self.tick.value + 1)
 
-    def guarded(self, action, *args) -> bool:
+    def guarded(self, action, *args, field: str | None = None) -> bool:
         """Run a user action; never let it take the page down.
 
-        Bad input (ValueError) becomes an inline message; anything else is logged on the
-        server with its traceback and reported in one line, and the page stays up.
+        Bad input (ValueError) becomes a message: next to the input `field` when the action
+        came from one (the field keeps the text typed and is marked, see `field_error`), else
+        under the control bar. Anything else is logged on the server with its traceback and
+        reported in one line; the page stays up.
         """
+        self.notice.set("")  # why Play stopped is old news once the user acts
         try:
             action(*args)
         except ValueError as exc:
-            self.message.set(str(exc))
+            if field is None:
+                self.message.set(str(exc))
+            else:
+                typed = str(args[-1]) if args else ""
+                self.bad.set({**self.bad.value, field: (typed, str(exc))})
             return False
         except Exception as exc:  # noqa: BLE001  (a UI callback must never raise into the page)
             log.exception("UI action %s failed", getattr(action, "__name__", action))
@@ -115,9 +127,14 @@ class PageState:
                 f"That did not work ({type(exc).__name__}: {exc}); details are in the server log."
             )
             return False
+        if field is not None and field in self.bad.value:
+            self.bad.set({k: v for k, v in self.bad.value.items() if k != field})
         self.message.set("")
-        self.notice.set("")  # why Play stopped is old news after the user acts
         return True
+
+    def field_error(self, field: str) -> tuple[str, str] | None:
+        """(text typed, why it was refused) for an input whose last value was bad, else None."""
+        return self.bad.value.get(field)
 
     def play_loop(self) -> None:
         """Step and show, each step painted before the next is sent, until paused or done."""
@@ -148,10 +165,18 @@ class PageState:
         self.refresh()
 
     def reset(self) -> None:
-        """The Reset button: rebuild the swarm(s) from the current parameters and seed."""
+        """The Reset button: rebuild the swarm(s) from the current parameters and seed.
+
+        Inputs still holding a refused value do not apply: Reset says so, naming them and the
+        last good value it used instead.
+        """
         self.pause()
         self.session.reset()
         self.refresh()
+        kept = [f for f in self.bad.value if f in self.session.settings_fields()]
+        if kept:
+            used = ", ".join(f"{f} = {self.session.current(f)}" for f in kept)
+            self.notice.set(f"Reset used the last good value: {used} (the value typed was refused)")
 
     def _should_stop(self, t_before: float, events_before: int) -> str:
         """Why Play stops after this step ('' to go on): step N reached or a new event."""
@@ -211,7 +236,8 @@ class PageState:
             self.steps_shown += 1
             # never run more than IN_FLIGHT steps ahead of what the browser has painted
             # (no skipping: if the browser falls behind, Play slows down to its pace)
-            run, t = f["a"]["run"], f["a"]["t"] - IN_FLIGHT
+            ahead = IN_FLIGHT if SPEEDS.get(self.speed.value) is None else IN_FLIGHT_AT_SPEED
+            run, t = f["a"]["run"], f["a"]["t"] - ahead
             waited = 0.0
             while not self.pacer.wait(run, t) and self.playing.value and gen == self.play_gen:
                 waited += ACK_TIMEOUT
@@ -289,6 +315,7 @@ def _new_state(session: Session | None = None) -> PageState:
         playing=solara.reactive(False),
         message=solara.reactive(""),
         notice=solara.reactive(""),
+        bad=solara.reactive({}),
         version=solara.reactive(0),
         links=solara.reactive(False),
         slots=solara.reactive(False),

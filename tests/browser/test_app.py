@@ -72,10 +72,10 @@ def test_negative_seed_then_reset_keeps_the_page(app):
     box = app.page.get_by_label("Seed (empty = random; applies on Reset)")
     box.fill("-5")
     box.press("Enter")
-    err = app.page.locator(".swarm-error")
+    err = app.page.locator(".v-input", has=box).locator(".v-messages", has_text="seed")
     err.wait_for()
-    assert "seed" in err.inner_text()
     app.click("Reset")
+    app.page.locator(".swarm-notice", has_text="seed = 1").wait_for()  # the lesson's seed
     app.wait_t(lambda t: t == 0)
     app.click("Step")
     app.wait_t(lambda t: t == 1)
@@ -142,6 +142,55 @@ def wait_still(app, timeout: float = 8.0) -> int:
             return now
         last = now
     raise AssertionError(f"the view kept moving after pause (t={last})")
+
+
+def test_play_and_step_stop_when_the_mission_is_over(app):
+    """After the run ends Play and Step are disabled (Step no longer advances time)."""
+    box = app.page.get_by_label("max_steps (steps)", exact=True)
+    box.fill("12")
+    box.press("Enter")
+    app.click("Reset")
+    app.click("Play")
+    wait_status(app, "t=12 ")
+    app.page.get_by_text("mission over", exact=False).wait_for()
+    for name in ("Play", "Step"):
+        assert app.page.get_by_role("button", name=name, exact=True).is_disabled()
+    time.sleep(0.5)
+    assert app.painted_t() == 12
+
+
+PAUSE_NOW = """() => {
+  const t = +document.querySelector('.swarm-space').dataset.t;
+  const pause = [...document.querySelectorAll('button')]
+    .find((b) => b.innerText.trim().toUpperCase() === 'PAUSE');
+  pause.click();
+  return t;
+}"""
+
+
+def test_pause_at_full_speed_stops_within_two_steps(app):
+    """At full speed Pause stops within two steps of the screen (it used to run on for 7-13).
+
+    (One step in flight keeps Play at ~55 steps/s; at a chosen speed none is: the next test.)
+    """
+    app.click("Play")
+    app.wait_t(lambda t: t >= 30)
+    shown = app.page.evaluate(PAUSE_NOW)
+    stopped = wait_still(app)
+    assert shown <= stopped <= shown + 2
+    wait_status(app, f"t={stopped} ")
+
+
+def test_pause_stops_within_one_step(app):
+    """At 10 steps/s, Pause freezes the view within one step of what was on screen."""
+    app.page.locator(".v-select", has_text="Speed").click()
+    app.page.get_by_role("option", name="10 steps/s").click()
+    app.click("Play")
+    app.wait_t(lambda t: t >= 8)
+    shown = app.page.evaluate(PAUSE_NOW)
+    stopped = wait_still(app)
+    assert shown <= stopped <= shown + 1
+    wait_status(app, f"t={stopped} ")  # the model stopped there too, not only the view
 
 
 def test_reset_during_play(app):
@@ -231,7 +280,11 @@ def test_slider_change_and_reset_rebuild_model(app):
 
 
 def test_text_parameter_and_bad_input(app):
-    """A typed n_agents applies on Reset; a bad value shows an inline message, page stays up."""
+    """A typed n_agents applies on Reset; a bad one is refused at the field.
+
+    The message is next to the field, the field keeps the text and is marked, and Reset says
+    it used the last good value.
+    """
     box = app.page.get_by_label("n_agents", exact=True)
     box.fill("25")
     box.press("Enter")
@@ -239,11 +292,22 @@ def test_text_parameter_and_bad_input(app):
     wait_status(app, "active 25/25")
     box.fill("-3")
     box.press("Enter")
-    err = app.page.locator(".swarm-error")
-    err.wait_for()
-    assert "n_agents" in err.inner_text()
+    field = app.page.locator(".v-input", has=box)
+    field.locator(".v-messages", has_text="n_agents").wait_for()
+    assert "error--text" in field.get_attribute("class")
+    assert box.input_value() == "-3"
+    assert app.page.locator(".swarm-error").count() == 0  # not at the top, out of view
+    app.click("Reset")
+    note = app.page.locator(".swarm-notice", has_text="last good value")
+    note.wait_for()
+    assert "n_agents = 25" in note.inner_text()
+    wait_status(app, "active 25/25")
+    assert box.input_value() == "-3"  # still shown, still marked
     app.click("Step")
     app.wait_t(lambda t: t == 1)
+    box.fill("12")
+    box.press("Enter")
+    field.locator(".v-messages", has_text="n_agents").wait_for(state="detached")
 
 
 def test_lesson_sets_parameters(app):
