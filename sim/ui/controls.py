@@ -24,11 +24,6 @@ def ControlBar(state: PageState):
     done = not state.session.running
     pause_text = solara.use_reactive("")
 
-    def play():
-        state.message.set("")
-        state.notice.set("")
-        state.playing.set(True)
-
     def act(action):
         state.notice.set("")
         state.guarded(action)
@@ -38,7 +33,7 @@ def ControlBar(state: PageState):
         classes=["swarm-controls"],
         style={"flex-wrap": "wrap", "align-items": "center", "margin-bottom": "6px"},
     ):
-        solara.Button("Play", on_click=play, disabled=playing or done, color="primary")
+        solara.Button("Play", on_click=state.play, disabled=playing or done, color="primary")
         solara.Button(
             "Pause", on_click=state.pause, disabled=not playing, color="primary", outlined=True
         )

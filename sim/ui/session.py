@@ -201,7 +201,13 @@ class Session:
                 m.drop_agent(int(uid))
 
     def add_waypoint(self, x: float, y: float, which: int | None = None) -> None:
-        """Append a waypoint to the leader's route."""
+        """Append a waypoint to the leader's route (it must lie inside the arena)."""
+        size = self.model.arena_size
+        if not (0 <= x <= size and 0 <= y <= size):
+            raise ValueError(
+                f"a waypoint must lie inside the arena, [0, {size:g}] m on each axis; "
+                f"got ({x:.1f}, {y:.1f}): click inside the square"
+            )
         with self.lock:
             for m in self._each(which):
                 m.add_waypoint((x, y))

@@ -4,7 +4,9 @@ Mesa's matplotlib space view renders a PNG on the server for every step (55-95 m
 server only sends numbers (see `sim.ui.frames.space_frame`) and a Vue template paints them, one
 step per animation frame, and reports each painted step back (`event_drawn`) so Play is paced by
 what the browser actually shows. Clicking an agent or empty space calls `event_clicked` with
-``{"agent": unique_id}`` or ``{"x": m, "y": m}``.
+``{"agent": unique_id}`` or ``{"x": m, "y": m}``. With `shortcuts`, the page's keyboard shortcuts
+(space = play / pause, right arrow = step, r = reset; ignored while typing) call `event_key`
+with "play_pause", "step" or "reset".
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ def SpaceCanvas(
     show_slots: bool = False,
     show_trails: bool = True,
     zoom: bool = False,
+    shortcuts: bool = False,
     event_clicked: Callable[[dict], None] | None = None,
     event_drawn: Callable[[list], None] | None = None,
+    event_key: Callable[[str], None] | None = None,
 ):
     """Canvas view of one swarm (see module docstring)."""

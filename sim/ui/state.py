@@ -79,6 +79,7 @@ class PageState:
     speed: solara.Reactive = field(default_factory=lambda: solara.reactive("max"))  # SPEEDS key
     pause_on_event: solara.Reactive = field(default_factory=lambda: solara.reactive(False))
     pause_at: solara.Reactive = field(default_factory=lambda: solara.reactive(None))  # step | None
+    keyboard: bool = False  # the page's shortcuts (our page: on; Mesa's SolaraViz has its own)
     pacer: Pacer = field(default_factory=Pacer)
     widgets: dict = field(default_factory=dict)  # name -> live widget (see views.use_live)
     play_gen: int = 0
@@ -158,6 +159,30 @@ class PageState:
         if not text.isdigit():
             raise ValueError(f"pause at step must be a whole number >= 0 (or empty); got {text!r}")
         self.pause_at.set(int(text))
+
+    def play(self) -> None:
+        """The Play button (and the space key): run until paused, the mission ends or a stop."""
+        if not self.session.running:
+            return
+        self.message.set("")
+        self.notice.set("")
+        self.playing.set(True)
+
+    def toggle_play(self) -> None:
+        """Space key: Play when paused, Pause when playing."""
+        if self.playing.value:
+            self.pause()
+        else:
+            self.play()
+
+    def key_step(self) -> None:
+        """Right arrow: one step (not during Play, not after the mission)."""
+        if not self.playing.value and self.session.running:
+            self.guarded(self.step_once)
+
+    def key_reset(self) -> None:
+        """'r': Reset."""
+        self.guarded(self.reset)
 
     def step_once(self) -> None:
         """The Step button: one step of every swarm, shown at once."""
@@ -320,7 +345,7 @@ def _new_state(session: Session | None = None) -> PageState:
         links=solara.reactive(False),
         slots=solara.reactive(False),
         trails=solara.reactive(True),
-        zoom=solara.reactive(False),
+        zoom=solara.reactive(True),  # follow the swarm: a 10-agent wedge fills the view
     )
     state.frame.value = state.build_frame()
     return state
@@ -333,7 +358,13 @@ def state_around(model) -> PageState:
 
 def use_page_state() -> PageState:
     """This page's state, built on its first render (one per browser page)."""
-    return solara.use_memo(_new_state, [])
+    return solara.use_memo(_page_state, [])
+
+
+def _page_state() -> PageState:
+    state = _new_state()
+    state.keyboard = True
+    return state
 
 
 # Provided by our page, read by the panels (Mesa's SolaraViz passes them only the model).

@@ -56,6 +56,11 @@ def SpaceView(state: PageState, key: str = "a", label: str = ""):
         if key == "a":
             state.pacer.ack(*run_t)
 
+    def pressed(action):
+        {"play_pause": state.toggle_play, "step": state.key_step, "reset": state.key_reset}[
+            action
+        ]()
+
     el = SpaceCanvas(
         frame=frame or {},
         label=label,
@@ -63,8 +68,10 @@ def SpaceView(state: PageState, key: str = "a", label: str = ""):
         show_slots=state.slots.value,
         show_trails=state.trails.value,
         zoom=state.zoom.value,
+        shortcuts=key == "a" and state.keyboard,
         event_clicked=clicked,
         event_drawn=drawn,
+        event_key=pressed,
     )
     use_live(state, "space_" + key, el)
 

@@ -318,14 +318,49 @@ def test_lesson_sets_parameters(app):
     assert "Nobody takes over" in app.page.locator(".swarm-lesson").inner_text()
 
 
-def test_click_on_space_adds_waypoint(app):
-    """Clicking empty space appends a waypoint to the route."""
+def test_click_on_space_adds_waypoint_inside_the_arena_only(app):
+    """Clicking empty space appends a waypoint; a click outside the arena is refused."""
     assert "waypoints 0/4" in status(app)
+    app.page.get_by_text("follow swarm", exact=True).click()  # the whole arena in view
     canvas = app.page.locator(".swarm-space canvas")
     box = canvas.bounding_box()
+    canvas.click(position={"x": 3, "y": 3})  # the margin around the arena
+    app.page.locator(".swarm-error", has_text="inside the arena").wait_for()
+    assert "waypoints 0/4" in status(app)
     canvas.click(position={"x": box["width"] * 0.5, "y": box["height"] * 0.5})
     wait_status(app, "waypoints 0/5")
     assert "waypoint added" in app.log_text()
+
+
+def test_follow_swarm_is_on_and_labels_are_readable(app):
+    """The view follows the swarm by default; its labels are at least 14 px."""
+    assert app.page.get_by_label("follow swarm").is_checked()
+    font = app.page.evaluate(
+        "(() => { const c = document.querySelector('.swarm-space canvas');"
+        " return c.getContext('2d').font; })()"
+    )
+    px = float(font.split("px")[0].split()[-1])
+    dpr = app.page.evaluate("window.devicePixelRatio")
+    assert px / dpr >= 14
+
+
+def test_keyboard_space_right_arrow_and_r(app):
+    """Space plays and pauses, the right arrow steps, r resets (not while typing)."""
+    app.page.locator("body").click(position={"x": 5, "y": 700})
+    app.page.keyboard.press("ArrowRight")
+    app.wait_t(lambda t: t == 1)
+    app.page.keyboard.press(" ")
+    app.wait_t(lambda t: t >= 10)
+    app.page.keyboard.press(" ")
+    stopped = wait_still(app)
+    app.page.keyboard.press("r")
+    app.wait_t(lambda t: t == 0)
+    assert stopped >= 10
+    seed = app.page.get_by_label("Seed (empty = random; applies on Reset)")
+    seed.click()
+    seed.press("ArrowRight")  # typing in a field moves the caret, not the swarm
+    time.sleep(0.3)
+    assert app.painted_t() == 0
 
 
 def test_compare_mode_shows_two_swarms(app):
