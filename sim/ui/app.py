@@ -104,12 +104,39 @@ def Page():
     with solara.Column(gap="4px", classes=["swarm-main"]):
         ControlBar(state)
         Message(state)
-        with solara.Row(gap="12px", style={"align-items": "flex-start", "flex-wrap": "wrap"}):
-            with solara.Column(gap="0px", style={"flex": "3 1 460px", "min-width": "0"}):
-                Status(state)
-                Spaces(state)
-            with solara.Column(gap="6px", style={"flex": "2 1 320px", "min-width": "0"}):
+        MainArea(state)
+
+
+@solara.component
+def MainArea(state: PageState):
+    """The space view beside the lesson, charts and log.
+
+    In compare mode the two views share the whole width; charts, lesson and log go below.
+    """
+    state.tick.value  # noqa: B018  (compare mode switches on a refresh)
+    compare = len(state.session.models) > 1
+    side = {"flex": "2 1 320px", "min-width": "0"}
+    with solara.Row(gap="12px", style={"align-items": "flex-start", "flex-wrap": "wrap"}):
+        with solara.Column(
+            gap="0px", style={"flex": "1 1 100%" if compare else "3 1 460px", "min-width": "0"}
+        ):
+            Status(state)
+            Spaces(state)
+        if compare:
+            with solara.Column(gap="6px", style=side):
+                Charts(state)
+            with solara.Column(gap="6px", style=side):
+                LessonText(state)
+                Log(state)
+        else:
+            with solara.Column(gap="6px", style=side):
                 LessonText(state)
                 Charts(state)
-                solara.Text("Event log (newest first)", style={"font-weight": "bold"})
-                EventLog(state)
+                Log(state)
+
+
+@solara.component
+def Log(state: PageState):
+    """The event log with its heading."""
+    solara.Text("Event log (newest first)", style={"font-weight": "bold"})
+    EventLog(state)

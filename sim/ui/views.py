@@ -118,7 +118,7 @@ def Status(state: PageState):
         tag="pre",
         unsafe_innerHTML=text,
         classes=["swarm-status"],
-        style="font-size: 13px; margin: 0 0 6px 0",
+        style="font-size: 13px; margin: 0 0 6px 0; white-space: pre-wrap; overflow-wrap: anywhere",
     )
     use_live(state, "status", el)
 

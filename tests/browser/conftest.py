@@ -126,3 +126,11 @@ def app(browser, server):
     a = open_app(browser, server)
     yield a
     a.page.context.close()
+
+
+@pytest.fixture
+def projector_app(browser, server):
+    """The app at a classroom projector's 1280×720."""
+    a = open_app(browser, server, width=1280, height=720)
+    yield a
+    a.page.context.close()

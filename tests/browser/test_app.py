@@ -182,11 +182,11 @@ def test_pause_at_full_speed_stops_within_two_steps(app):
 
 
 def test_pause_stops_within_one_step(app):
-    """At 10 steps/s, Pause freezes the view within one step of what was on screen."""
+    """At a chosen speed (3 steps/s) Pause freezes the view within one step of the screen."""
     app.page.locator(".v-select", has_text="Speed").click()
-    app.page.get_by_role("option", name="10 steps/s").click()
+    app.page.get_by_role("option", name="3 steps/s").click()
     app.click("Play")
-    app.wait_t(lambda t: t >= 8)
+    app.wait_t(lambda t: t >= 4)
     shown = app.page.evaluate(PAUSE_NOW)
     stopped = wait_still(app)
     assert shown <= stopped <= shown + 1
@@ -398,3 +398,36 @@ def test_two_sessions_are_independent(app, another_app):
     time.sleep(0.3)
     assert another_app.painted_t() == 0
     assert "t=0 " in status(another_app)
+
+
+def test_views_are_large_at_a_projectors_1280x720(projector_app):
+    """At 1280×720 the view is at least 450 px and fits the window.
+
+    Compare mode's two views share the main width (they were 190 px).
+    """
+    a = projector_app
+    box = a.page.locator(".swarm-space canvas").bounding_box()
+    assert min(box["width"], box["height"]) >= 450
+    assert box["y"] + box["height"] <= 720  # nothing to scroll to see it all
+    a.click("Compare")
+    a.page.locator(".swarm-space").nth(1).wait_for()
+    a.wait_t(lambda t: t == 0, index=1)
+    sides = [a.page.locator(".swarm-space canvas").nth(i).bounding_box() for i in (0, 1)]
+    assert all(b["width"] >= 400 for b in sides)
+    assert sides[0]["x"] + sides[0]["width"] <= sides[1]["x"]  # side by side, no overlap
+    assert a.errors == []
+
+
+def test_charts_are_sharp_and_marks_differ_by_more_than_hue(app):
+    """The charts canvas has one pixel per device pixel, and marks differ by shape and dash.
+
+    (It was stretched and blurry before the first step; dropout and election marks differed by
+    hue only.) The legend tells dropouts (dashed, triangle) from elections (solid, dot).
+    """
+    size = app.page.evaluate(
+        "(() => { const c = document.querySelector('.swarm-charts canvas');"
+        " return [c.width, c.getBoundingClientRect().width * devicePixelRatio]; })()"
+    )
+    assert abs(size[0] - size[1]) <= 1
+    legend = app.page.locator(".swarm-charts").inner_text()
+    assert "dashed: dropout" in legend and "solid: leader elected" in legend
