@@ -33,6 +33,7 @@ from sim.ui.controls import (  # noqa: E402
     RunSettings,
 )
 from sim.ui.params_ui import ParamPanels  # noqa: E402
+from sim.ui.space import NarrowProbe  # noqa: E402
 from sim.ui.state import PageContext, PageState, use_page_state  # noqa: E402
 from sim.ui.views import Charts, EventLog, LessonText, Spaces, Status  # noqa: E402
 
@@ -91,6 +92,20 @@ def Sidebar(state: PageState):
 
 
 @solara.component
+def Layout(children=()):
+    """Solara's AppLayout, with the sidebar closed at first on narrow windows (< 960 px).
+
+    There the sidebar is an overlay; open, it would hide the control bar (Play) at 800 px.
+    """
+    narrow = solara.use_reactive(False)
+    NarrowContext.provide(narrow)  # the page's probe reports the window's width
+    return solara.AppLayout(children=list(children), sidebar_open=not narrow.value)
+
+
+NarrowContext = solara.create_context(None)
+
+
+@solara.component
 def Page():
     """The whole app for one browser page."""
     state = use_page_state()
@@ -100,6 +115,9 @@ def Page():
     solara.Style(STYLE)
     with solara.AppBarTitle():
         solara.Text(TITLE)
+    narrow = solara.use_context(NarrowContext)
+    if narrow is not None:
+        NarrowProbe(event_report=lambda v: narrow.set(bool(v)))
     Sidebar(state)
     with solara.Column(gap="4px", classes=["swarm-main"]):
         ControlBar(state)

@@ -30,3 +30,8 @@ def SpaceCanvas(
     event_key: Callable[[str], None] | None = None,
 ):
     """Canvas view of one swarm (see module docstring)."""
+
+
+@solara.component_vue("narrow.vue")
+def NarrowProbe(event_report: Callable[[bool], None] | None = None):
+    """Reports once, on load, whether the window is narrower than the drawer's breakpoint."""

@@ -129,6 +129,14 @@ def app(browser, server):
 
 
 @pytest.fixture
+def narrow_app(browser, server):
+    """The app in an 800×600 window (below the sidebar's breakpoint)."""
+    a = open_app(browser, server, width=800, height=600)
+    yield a
+    a.page.context.close()
+
+
+@pytest.fixture
 def projector_app(browser, server):
     """The app at a classroom projector's 1280×720."""
     a = open_app(browser, server, width=1280, height=720)

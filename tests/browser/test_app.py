@@ -431,3 +431,19 @@ def test_charts_are_sharp_and_marks_differ_by_more_than_hue(app):
     assert abs(size[0] - size[1]) <= 1
     legend = app.page.locator(".swarm-charts").inner_text()
     assert "dashed: dropout" in legend and "solid: leader elected" in legend
+
+
+def test_narrow_window_keeps_the_control_bar_reachable(narrow_app):
+    """At 800 px wide the sidebar starts closed (it used to cover everything, Play included)."""
+    a = narrow_app
+    hit = a.page.evaluate(
+        "(() => { const b = [...document.querySelectorAll('button')]"
+        ".find((x) => x.innerText.trim().toUpperCase() === 'PLAY');"
+        " const r = b.getBoundingClientRect();"
+        " return b.contains(document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2));"
+        " })()"
+    )
+    assert hit  # nothing lies over Play
+    a.click("Play")
+    a.wait_t(lambda t: t >= 3)
+    a.click("Pause")
