@@ -38,6 +38,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.heartbeat import election_key, key_row, key_term
+from sim.wording import count
 
 # Role codes, as in sim.components.leadership (kept here to avoid an import cycle).
 FOLLOWER, SUSPECT, CANDIDATE, VOTED, LEADER = range(5)
@@ -160,7 +161,7 @@ class LowestId(NoElection):
             # FloodMin rounds: from the winner joining to the last agent adopting its id.
             rounds = int(self.changed[same].max() - self.joined[row])
             self.rounds.append(rounds)
-            lead.become_leader(row, term, f"lowest_id, term {term}, {rounds} rounds", t)
+            lead.become_leader(row, term, f"lowest_id, term {term}, {count(rounds, 'round')}", t)
 
     def can_recover(self, lead):
         """Any live agent can be elected."""
@@ -275,7 +276,7 @@ class Raft(NoElection):
         for row in cands.tolist():
             if lead.role[row] == CANDIDATE and lead.active[row] and self.votes[row] >= need:
                 term = int(self.voted[row])
-                detail = f"raft, term {term}, {int(self.votes[row])} votes, {need} needed"
+                detail = f"raft, term {term}, {count(int(self.votes[row]), 'vote')}, {need} needed"
                 lead.become_leader(row, term, detail, t)
 
     def can_recover(self, lead):
@@ -292,11 +293,10 @@ class Oracle(NoElection):
     doc = "the lowest live id, instantly (with information='oracle')"
 
     def step(self, lead, t):
-        """Promote the lowest active row when no leader is alive."""
+        """Promote the lowest active row when no leader is alive (no election is held)."""
         if lead.main < 0 and lead.active.any():
             row = int(np.flatnonzero(lead.active)[0])
             term = int(lead.term.max()) + 1
-            lead.announce(term, row)
             lead.become_leader(row, term, f"oracle (instant), term {term}", t)
 
     def can_recover(self, lead):

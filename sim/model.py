@@ -31,6 +31,7 @@ from sim.formations import rotate
 from sim.modes import load as load_mode
 from sim.params import STEP_LIMIT, SwarmParams
 from sim.presets import resolve
+from sim.wording import count
 
 
 class SwarmModel(mesa.Model):
@@ -165,7 +166,11 @@ class SwarmModel(mesa.Model):
         self.active_rows = np.flatnonzero(self.active)
         self.vel[row] = 0.0
         was_leader = self.leadership is not None and self.leadership.drop(row, int(self.time))
-        self.log("dropout", row, "leader" if was_leader else "follower")
+        if self.leadership is None:  # leaderless modes: no leader, no followers
+            role = self.mode.member_kind(row)
+        else:
+            role = "leader" if was_leader else "follower"
+        self.log("dropout", row, role)
         self.handles[row].remove()
         if was_leader:
             self.measurement.leader_lost(self.time)
@@ -184,7 +189,7 @@ class SwarmModel(mesa.Model):
         """
         steps = check_whole("steps", steps, 1, STEP_LIMIT)
         self.network.jam(int(self.time), steps)
-        self.log("blackout", -1, f"all messages lost for {steps} steps")
+        self.log("blackout", -1, f"all messages lost for {count(steps, 'step')}")
 
     def lose_positioning(self) -> None:
         """Positioning fixes stop: every agent dead-reckons from now on (its error drifts)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 import subprocess
 import sys
 
@@ -403,3 +404,37 @@ def test_small_formation_steers_agent_by_agent_like_the_vector_laws(preset):
         mission.flights = pristine
         model.step()
     assert checked > 300
+
+
+def test_event_log_counts_agree_in_number():
+    """'1 round', '1 step', not '1 rounds', '1 steps' (the log is read aloud in class)."""
+    from sim.wording import count
+
+    assert [count(1, "step"), count(0, "step"), count(2, "round")] == [
+        "1 step",
+        "0 steps",
+        "2 rounds",
+    ]
+    model = SwarmModel(preset="leader_handover")  # its election takes a single FloodMin round
+    model.run(400)
+    model.jam_communications(1)
+    details = [detail for _, _, _, detail in model.events]
+    assert "lowest_id, term 2, 1 round" in details
+    assert "all messages lost for 1 step" in details
+    wrong = [d for d in details if re.search(r"\b1 (steps|rounds|agents|members|parts)\b", d)]
+    assert not wrong and not [d for d in details if "(s)" in d], details
+
+
+def test_leaderless_dropouts_are_not_called_followers():
+    """Without a leader nobody is a 'follower': a couzin dropout is 'informed' or 'uninformed'."""
+    model = SwarmModel(preset="leader_vs_informed")  # only informed agents drop out
+    model.run(100)
+    roles = {detail for _, kind, _, detail in model.events if kind == "dropout"}
+    assert roles == {"informed"}
+    model = SwarmModel(coordination="couzin", n_agents=20, informed_fraction=0.2, rng=1)
+    uninformed = int(np.flatnonzero(~model.mode.informed)[0]) + 1
+    model.drop_agent(uninformed)
+    assert model.events[-1][1:] == ("dropout", uninformed, "uninformed")
+    model = SwarmModel(coordination="vicsek", n_agents=20, rng=1)
+    model.drop_agent(3)
+    assert model.events[-1][1:] == ("dropout", 3, "member")

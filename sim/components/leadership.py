@@ -34,6 +34,7 @@ import numpy as np
 from sim import election
 from sim.components.timing import Timing
 from sim.heartbeat import STILL, Knowledge, beacon_key, dominance, key_row, key_term, key_time
+from sim.wording import count
 
 FOLLOWER, SUSPECT, CANDIDATE, VOTED, LEADER = range(5)
 ROLES = ("follower", "suspecting", "candidate", "voted", "leader")
@@ -334,7 +335,7 @@ class Leadership:
             if key not in self._detected:
                 self._detected.add(key)
                 quiet_for = int(t - self.timer[first])
-                detail = f"no heartbeat from agent {leader + 1} for {quiet_for} steps"
+                detail = f"no heartbeat from agent {leader + 1} for {count(quiet_for, 'step')}"
                 self.hooks.log("leader_lost_detected", first, detail)
 
     def _forget(self) -> None:
@@ -370,7 +371,7 @@ class Leadership:
         self.slot_maps[version] = new
         lead.slot_version = version
         moved = int(np.count_nonzero(new[rows] != old[rows]))
-        detail = f"{moved} moved, {len(rows)} members ({self.params.slot_assignment})"
+        detail = f"{moved} moved, {count(len(rows), 'member')} ({self.params.slot_assignment})"
         self.hooks.log("slot_reassigned", row, detail)
 
     def _update_main(self) -> None:

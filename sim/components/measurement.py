@@ -30,6 +30,7 @@ from sim.sizes import (
     GRAPH_PERIOD,
     PLAIN_FLOATS_MAX_N,
 )
+from sim.wording import count
 
 REPORTERS = (
     "n_active",
@@ -176,9 +177,9 @@ class Measurement:
             lam2 = metrics.algebraic_connectivity(n, local, n_comp)
         self.values["largest_component"], self.values["algebraic_connectivity"] = largest, lam2
         if model.time > 0 and n_comp > self._n_components:
-            model.log("partition", -1, f"the group split into {n_comp} parts")
+            model.log("partition", -1, f"the group split into {count(n_comp, 'part')}")
         elif model.time > 0 and 0 < n_comp < self._n_components:
-            model.log("merge", -1, f"parts rejoined: {n_comp} part(s) left")
+            model.log("merge", -1, f"parts rejoined: {count(n_comp, 'part')} left")
         self._n_components = n_comp
 
     def _measure_contacts(self, model, act: np.ndarray, pos: np.ndarray, prox) -> None:
@@ -245,8 +246,8 @@ class Measurement:
                 model.log(
                     "recovered",
                     lead,
-                    f"all {int(group.sum())} agents follow it, "
-                    f"{int(t - self.lost_at)} steps after the loss",
+                    f"all {count(int(group.sum()), 'agent')} follow it, "
+                    f"{count(int(t - self.lost_at), 'step')} after the loss",
                 )
                 self._form_lost_at, self.lost_at = self.lost_at, None
         if self._form_lost_at is not None and self.lost_at is None:

@@ -8,7 +8,23 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from sim.lessons.base import Preset
+
+# no_replacement: the run ends this soon after the loss (seeds 0-11: 20-24 steps), with the
+# followers' mean speed below this share of the cruising speed (seeds 0-11: at most 0.12).
+NO_REPLACEMENT_ENDS_WITHIN = 50
+STOPPED_FRACTION = 0.25
+# flock_follow: over FLOCK_WINDOW steps from the loss the flock's order stays above
+# FLOCK_MIN_ORDER (seeds 0-9: 0.94-0.98) while a wedge's falls below WEDGE_STOPPED_ORDER (0 on
+# seeds 0-9: its members stop); the flock follows a new leader within FLOCK_RECOVERS_WITHIN
+# steps (seeds 0-9: 24-26).
+FLOCK_DROPOUT_AT = 400
+FLOCK_WINDOW = 100
+FLOCK_MIN_ORDER = 0.9
+WEDGE_STOPPED_ORDER = 0.5
+FLOCK_RECOVERS_WITHIN = 40
 
 
 def _summary(model) -> dict[str, Any]:
@@ -21,6 +37,72 @@ def _series(model, name: str):
 
 def _terms(model) -> list[int]:
     return [term for _, _, term in model.elections]
+
+
+def _events(model, kind: str, group: bool | None = None) -> list[tuple[float, str, int, str]]:
+    """Logged events of one kind (group: only those about the group (True) or an agent (False))."""
+    return [e for e in model.events if e[1] == kind and (group is None or (e[2] < 0) == group)]
+
+
+def _splits_once_meets_once(model) -> bool:
+    """One split, one meeting (after the front reached the last waypoint), one step-down."""
+    summary = _summary(model)
+    last = f"waypoint {len(model.route) - 1}"
+    arrived = [t for t, _, _, detail in _events(model, "waypoint_reached") if detail == last]
+    merges = _events(model, "merge", group=True)
+    return (
+        summary["mission_success"]
+        and len(_events(model, "partition")) == 1
+        and len(merges) == 1
+        and merges[0][0] > min(arrived)
+        and len(_events(model, "leader_stepped_down")) == 1
+        and summary["leader_changes"] == 1
+        and _series(model, "n_leaders").max() == 2
+        and model.n_leaders == 1
+    )
+
+
+def _no_replacement_stops(model) -> bool:
+    """Nobody takes over; the followers brake to (almost) a halt; the run ends soon after."""
+    lost = _events(model, "dropout")[0][0]
+    failed = _events(model, "mission_failed")
+    cruise = model.params.cruise_fraction * model.params.max_speed
+    speed = np.hypot(*model.vel[model.active].T).mean()
+    return (
+        not _summary(model)["mission_success"]
+        and model.n_leaders == 0
+        and not _events(model, "leader_elected")
+        and len(failed) == 1
+        and failed[0][0] - lost <= NO_REPLACEMENT_ENDS_WITHIN
+        and speed < STOPPED_FRACTION * cruise
+    )
+
+
+def _succession_sends_nothing(model) -> bool:
+    """Agent 2 takes over, nothing but heartbeats is sent, nobody starts an election."""
+    return (
+        _summary(model)["mission_success"]
+        and [uid for _, uid, _ in model.elections] == [2]
+        and set(model.network.channels) == {"heartbeat"}
+        and not model.network.unicasts
+        and not _events(model, "election_started")
+    )
+
+
+def _flock_flies_on(model) -> bool:
+    """The flock keeps its heading through the handover; the same group in a wedge stops."""
+    summary = _summary(model)
+    lost = FLOCK_DROPOUT_AT
+    window = slice(lost, lost + FLOCK_WINDOW)
+    wedge = type(model)(**{**model.params.as_dict(), "coordination": "formation"}, rng=model.seed)
+    wedge.run(lost + FLOCK_WINDOW)
+    return (
+        summary["mission_success"]
+        and summary["leader_changes"] == 1
+        and summary["max_recovery_steps"] <= FLOCK_RECOVERS_WITHIN
+        and _series(model, "order").iloc[window].min() > FLOCK_MIN_ORDER
+        and _series(wedge, "order").iloc[window].min() < WEDGE_STOPPED_ORDER
+    )
 
 
 def _slower_than_lossless(model) -> bool:
@@ -47,11 +129,16 @@ LEADER_PRESETS: dict[str, Preset] = {
         title="Nobody takes over: the mission fails",
         overrides=dict(n_agents=10, formation="wedge", leader_dropout_at=300, election="none"),
         seed=1,
-        watch="after the leader drops out at step 300, the followers slow down and drift.",
-        why="only the leader knows the route; with election=none no one replaces it.",
+        watch="the leader drops out at step 300. For a dozen steps the followers fly on to "
+        "where they expect it to be; then they notice its heartbeats have stopped, give up on "
+        "it and brake to a halt where they are. Nobody may take over, so a few steps later "
+        "(about step 320) the mission is declared failed and the run stops.",
+        why="only the leader knows the route; with election=none no one replaces it, and a "
+        "follower without a leader has nothing to steer by.",
         question="how is this different from a flock of birds that has no leader at all?",
-        claim="with election=none the mission fails after the leader drops out",
-        check=lambda m: not _summary(m)["mission_success"] and m.n_leaders == 0,
+        claim="with election=none nobody takes over: the followers stop and the mission is "
+        "declared failed within 50 steps of the leader's loss",
+        check=_no_replacement_stops,
     ),
     "raft_handover": Preset(
         title="Raft: a vote decides who leads",
@@ -72,10 +159,9 @@ LEADER_PRESETS: dict[str, Preset] = {
         "no election message is sent.",
         why="an order agreed before the mission replaces voting, which is fast and cheap.",
         question="what goes wrong if agent 2 happens to be out of range when the leader is lost?",
-        claim="agent 2 takes over and the mission completes",
-        check=lambda m: (
-            _summary(m)["mission_success"] and [uid for _, uid, _ in m.elections] == [2]
-        ),
+        claim="agent 2 takes over, no election is started and no message but heartbeats is "
+        "sent, and the mission completes",
+        check=_succession_sends_nothing,
     ),
     "lossy_raft": Preset(
         title="Raft under heavy message loss",
@@ -128,21 +214,24 @@ LEADER_PRESETS: dict[str, Preset] = {
     "chain_breaks": Preset(
         title="The chain breaks: two groups, two leaders, then one",
         overrides=dict(
-            n_agents=10, formation="column", comm_range=6.0, scheduled_dropouts=((250, 5),)
+            n_agents=10,
+            formation="column",
+            comm_range=6.0,
+            route="loop",
+            scheduled_dropouts=((250, 5),),
         ),
-        seed=5,
-        watch="in a column where each agent can only talk to its neighbours, agent 5 drops out: "
-        "the rear is cut off, elects its own leader and follows the route alone; the parts meet "
-        "again at the end and one leader steps down.",
+        seed=1,
+        watch="in a column where each agent can only talk to its neighbours, agent 5 drops out "
+        "at step 250: the five behind it are cut off, elect their own leader and fly the route "
+        "alone, behind the front. The front arrives first and waits at the last waypoint; when "
+        "the rear catches up, the two parts meet again and the older leader steps down.",
         why="information travels only by relay, so a broken chain splits the group (a partition)"
-        "; each part that loses contact elects its own leader.",
+        "; each part that loses contact elects its own leader. Two leaders that meet resolve it:"
+        " the higher term wins.",
         question="how could the group be arranged so that one loss cannot split it?",
-        claim="the group splits into two led parts and ends with exactly one leader",
-        check=lambda m: (
-            _series(m, "n_leaders").max() == 2
-            and m.n_leaders == 1
-            and _summary(m)["mission_success"]
-        ),
+        claim="the group splits once into two led parts, they meet again once, at the last "
+        "waypoint, one leader steps down and the mission completes with exactly one leader",
+        check=_splits_once_meets_once,
     ),
     "cascade": Preset(
         title="Cascading losses: three leaders in a row",
@@ -184,15 +273,23 @@ LEADER_PRESETS: dict[str, Preset] = {
     ),
     "flock_follow": Preset(
         title="A flock that follows its leader",
-        overrides=dict(n_agents=30, coordination="flock", leader_dropout_at=400),
+        overrides=dict(n_agents=30, coordination="flock", leader_dropout_at=FLOCK_DROPOUT_AT),
         seed=2,
-        watch="boids keep apart, align and stay together while being drawn toward the leader; "
-        "the leader drops out at step 400 and the flock follows the new one.",
-        why="Reynolds' three local rules keep a flock together; attraction to the leader gives it "
-        "a direction.",
-        question="why does the flock take longer than a formation to settle behind a new leader?",
-        claim="the flock completes the route with one leader change",
-        check=lambda m: _summary(m)["mission_success"] and _summary(m)["leader_changes"] == 1,
+        watch="boids keep apart, align and stay together while being drawn toward the leader. "
+        "The leader drops out at step 400: the flock flies on in the same direction (the order "
+        "chart stays near 1) and about 25 steps later follows the new leader. A flock has no "
+        "slots, so the formation-error chart stays empty.",
+        why="Reynolds' three local rules keep a flock together and moving even without a leader;"
+        " attraction to the leader only gives it a direction. In a formation, an agent that has "
+        "given up on its leader has no slot to steer to, so it brakes and holds its position "
+        "until a new leader hands out slots again.",
+        question="load this lesson in compare mode with coordination = formation: why does the "
+        "wedge stop after the loss while the flock flies on? What does the flock give up by "
+        "having no fixed slots?",
+        claim="the flock completes the route with one leader change, follows the new leader "
+        "within 40 steps and keeps its heading through the handover (order above 0.9 for 100 "
+        "steps), while the same group in a wedge stops (order below 0.5)",
+        check=_flock_flies_on,
     ),
     "big_grid": Preset(
         title="A hundred agents in a grid",

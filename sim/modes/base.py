@@ -70,6 +70,10 @@ class Mode:
         """Agents that random dropouts can hit (`dropout_pool`): every active agent."""
         return model.active
 
+    def member_kind(self, row: int) -> str:
+        """What agent `row` is in a group without a leader, as the event log names it."""
+        return "member"
+
     def goal_direction(self, model) -> np.ndarray | None:
         """The direction the group should travel (unit (2,)), None where there is none.
 

@@ -56,6 +56,10 @@ class Couzin(Mode):
             return model.active & self.informed
         return model.active
 
+    def member_kind(self, row: int) -> str:
+        """'informed' (knows ĝ) or 'uninformed', as the event log names a dropped-out agent."""
+        return "informed" if self.informed[row] else "uninformed"
+
     def goal_direction(self, model) -> np.ndarray | None:
         """ĝ, the informed agents' preferred direction, fixed per leg of the route (as taken)."""
         return self.behaviour.goal

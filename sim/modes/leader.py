@@ -23,6 +23,7 @@ from sim.control import steer_flight
 from sim.modes.base import Mode
 from sim.neighbours import pair_sum, pairs_with_distances
 from sim.sizes import DENSE_DISTANCES_MAX_N, PLAIN_FLOATS_MAX_N
+from sim.wording import count
 
 SEPARATION_FRACTION = 0.6  # separation acts within this fraction of `spacing`
 SEPARATION_GAIN = 0.5  # m/step of push per m of intrusion
@@ -113,7 +114,10 @@ class LeaderMode(Mode):
             arrived = int(np.count_nonzero(together))
             if arrived >= SUCCESS_FRACTION * self.params.n_agents:
                 mission.end(
-                    "mission_complete", f"{arrived} agents arrived together", model.time, row
+                    "mission_complete",
+                    f"{count(arrived, 'agent')} arrived together",
+                    model.time,
+                    row,
                 )
 
     def assign(self, model, row: int, members: np.ndarray, old: np.ndarray) -> np.ndarray:

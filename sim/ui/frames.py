@@ -108,7 +108,11 @@ def describe(event: tuple[float, str, int, str]) -> str:
         "dropout": f"{who} ({detail}) dropped out",
         "leader_lost_detected": f"{who} noticed the leader is gone ({detail})",
         "election_started": f"{who} started an election ({detail})",
-        "leader_elected": f"{who} elected leader ({detail})",
+        "leader_elected": (
+            f"{who} took over as leader ({detail})"  # no vote: next in line, or the oracle
+            if detail.startswith(("succession", "oracle"))
+            else f"{who} elected leader ({detail})"
+        ),
         "slot_reassigned": f"slots reassigned around leader {uid}: {detail}",
         "waypoint_reached": (
             f"leader {uid} reached {_one_based(detail)}"
