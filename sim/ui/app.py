@@ -76,19 +76,18 @@ def Exports(state: PageState):
 @solara.component
 def Sidebar(state: PageState):
     """Lessons, run settings, faults, parameters, compare and export."""
+    cards = (
+        ("Lesson", LessonPicker),
+        ("Seed and view", RunSettings),
+        ("Faults", FaultButtons),
+        ("Parameters (apply on Reset)", ParamPanels),
+        ("Compare two swarms", CompareControls),
+        ("Export", Exports),
+    )
     with solara.Sidebar(), solara.Column():
-        with solara.Card("Lesson"):
-            LessonPicker(state)
-        with solara.Card("Seed and view"):
-            RunSettings(state)
-        with solara.Card("Faults"):
-            FaultButtons(state)
-        with solara.Card("Parameters (apply on Reset)"):
-            ParamPanels(state)
-        with solara.Card("Compare two swarms"):
-            CompareControls(state)
-        with solara.Card("Export"):
-            Exports(state)
+        for title, content in cards:
+            with solara.Card(title):
+                content(state)
 
 
 @solara.component

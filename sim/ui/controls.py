@@ -98,6 +98,16 @@ def RunSettings(state: PageState):
             solara.Checkbox(label=label, value=flag.value, on_value=toggle)
 
 
+# a button whose long text wraps, left-aligned and as typed (lesson titles)
+WRAPPED = {
+    "white-space": "normal",
+    "height": "auto",
+    "text-transform": "none",
+    "justify-content": "flex-start",
+    "text-align": "left",
+}
+
+
 @solara.component
 def LessonPicker(state: PageState):
     """Choose a lesson: loads its parameters and seed and rebuilds the swarm.
@@ -121,16 +131,7 @@ def LessonPicker(state: PageState):
         current,
         outlined=True,
         classes=["swarm-lesson-menu"],
-        style={
-            "white-space": "normal",
-            "height": "auto",
-            "min-height": "36px",
-            "width": "100%",
-            "text-transform": "none",
-            "justify-content": "flex-start",
-            "text-align": "left",
-            "padding": "6px 10px",
-        },
+        style={**WRAPPED, "min-height": "36px", "width": "100%", "padding": "6px 10px"},
     )
     with solara.lab.Menu(activator=activator, use_activator_width=True):
         with solara.Column(gap="0px", style={"background": "white", "max-height": "70vh"}):
@@ -140,14 +141,7 @@ def LessonPicker(state: PageState):
                     on_click=lambda name=name: choose(name),
                     text=True,
                     classes=["swarm-lesson-item"],
-                    style={
-                        "text-transform": "none",
-                        "justify-content": "flex-start",
-                        "white-space": "normal",
-                        "height": "auto",
-                        "min-height": "32px",
-                        "text-align": "left",
-                    },
+                    style={**WRAPPED, "min-height": "32px"},
                 )
 
 
