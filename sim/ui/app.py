@@ -24,7 +24,7 @@ os.environ.setdefault("SOLARA_THEME_SHOW_BANNER", "False")  # it sat over the ev
 
 import solara  # noqa: E402
 
-from sim.ui import export  # noqa: E402
+from sim.ui import export, frames  # noqa: E402
 from sim.ui.controls import (  # noqa: E402
     CompareControls,
     ControlBar,
@@ -70,7 +70,9 @@ def Exports(state: PageState):
     with solara.Row(gap="6px", style={"flex-wrap": "wrap"}):
         solara.FileDownload(lambda: export.png_bytes(s.model), "swarm.png", label="PNG")
         solara.FileDownload(gif, "swarm.gif", label="GIF")
-        solara.FileDownload(lambda: export.csv_bytes(s.model), "swarm.csv", label="CSV")
+        solara.FileDownload(  # compare mode: both swarms, a `swarm` column tells them apart
+            lambda: export.csv_bytes(s.models, frames.compare_labels(s)), "swarm.csv", label="CSV"
+        )
 
 
 @solara.component

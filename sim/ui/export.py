@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 
 import numpy as np
+import pandas as pd
 from PIL import Image, ImageDraw
 
 from sim.research.tables import step_table, table_bytes
@@ -86,6 +87,19 @@ def gif_bytes(history, arena: float, every: int = 2, ms_per_frame: int = 60) -> 
     return buf.getvalue()
 
 
-def csv_bytes(model) -> bytes:
-    """The run's per-step table (`sim.research.tables.step_table`) as CSV."""
-    return table_bytes(step_table(model), ".csv")
+def csv_bytes(models, labels=()) -> bytes:
+    """The per-step table (`sim.research.tables.step_table`) of one run, or of several as CSV.
+
+    With several (compare mode), their rows follow each other and a first column `swarm`
+    says which run a row belongs to (e.g. "A: election=lowest_id").
+    """
+    if not isinstance(models, list | tuple):
+        return table_bytes(step_table(models), ".csv")
+    if len(models) == 1:
+        return table_bytes(step_table(models[0]), ".csv")
+    parts = []
+    for i, model in enumerate(models):
+        table = step_table(model)
+        table.insert(0, "swarm", labels[i] if i < len(labels) and labels[i] else "AB"[i])
+        parts.append(table)
+    return table_bytes(pd.concat(parts, ignore_index=True), ".csv")

@@ -1,8 +1,8 @@
 """Parameter controls derived from `SwarmParams`, grouped, each with its one-line help text.
 
-One control per field (select, slider or text box, chosen from its metadata); changes are
-validated at once and apply on Reset; a refused value stays in its field, marked, with the
-reason beside it.
+One control per field (select, slider with a typed-value box, or text box, chosen from its
+metadata); changes are validated at once and apply on Reset; a refused value stays in its
+field, marked, with the reason beside it.
 """
 
 from __future__ import annotations
@@ -71,15 +71,34 @@ def ParamControl(state: PageState, spec: dict[str, Any]):
 
         solara.Select(label=label, values=choices, value=shown, on_value=pick)
     elif kind == "slider":
+        value = spec["kind"](float(value))  # a typed value is kept as text until parsed
         cls = solara.SliderInt if spec["kind"] is int else solara.SliderFloat
         extra = {} if spec["kind"] is int else {"step": slider_step(spec)}
+        bad = state.field_error(name)
+        step = extra.get("step", 1)
+
+        def slid(v, value=value, step=step):
+            # the slider snaps a typed value to its steps and reports that: ignore it
+            if abs(v - value) > step / 2:
+                set_value(v)
+
         cls(
             label=f"{label}: {value:g}",
             value=value,
             min=spec["lo"],
             max=spec["hi"],
-            on_value=set_value,
+            on_value=slid,
             **extra,
+        )
+        # a typed value, for the exact number the slider's steps cannot reach
+        solara.InputText(
+            label=f"{name} value",
+            value=bad[0] if bad else f"{value:g}",
+            on_value=set_value,
+            continuous_update=False,
+            error=bad[1] if bad else False,
+            style={"max-width": "160px"},
+            dense=True,
         )
     else:
         text = "" if value is None else str(value)

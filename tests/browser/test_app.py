@@ -449,3 +449,31 @@ def test_narrow_window_keeps_the_control_bar_reachable(narrow_app):
     a.click("Play")
     a.wait_t(lambda t: t >= 3)
     a.click("Pause")
+
+
+def test_slider_values_can_be_typed(app):
+    """A slider's exact value can be typed beside it; an out-of-range one is refused there."""
+    box = app.page.get_by_label("cruise_fraction value", exact=True)
+    box.fill("0.537")
+    box.press("Enter")
+    app.click("Reset")
+    wait_status(app, "cruise_fraction=0.537")
+    box.fill("7")
+    box.press("Enter")
+    app.page.locator(".v-input", has=box).locator(
+        ".v-messages", has_text="cruise_fraction"
+    ).wait_for()
+
+
+def test_compare_csv_holds_both_swarms(app):
+    """In compare mode the CSV export has both runs, told apart by a `swarm` column."""
+    app.click("Compare")
+    app.page.locator(".swarm-space").nth(1).wait_for()
+    app.click("Step")
+    app.wait_t(lambda t: t == 1, index=1)
+    with app.page.expect_download() as info:
+        app.click("CSV")
+    lines = open(info.value.path()).read().splitlines()
+    assert lines[0].startswith("swarm,time,")
+    names = {line.split(",")[0] for line in lines[1:]}
+    assert len(names) == 2 and len(lines) == 1 + 2 * 2  # t = 0 and 1 of each swarm
