@@ -25,8 +25,7 @@ def ControlBar(state: PageState):
     pause_text = solara.use_reactive("")
 
     def act(action):
-        state.notice.set("")
-        state.guarded(action)
+        state.guarded(action)  # (clears the notice of why Play stopped)
 
     with solara.Row(
         gap="8px",
@@ -120,7 +119,6 @@ def LessonPicker(state: PageState):
 
     def choose(name):
         state.pause()
-        state.notice.set("")
         if state.guarded(state.session.load_preset, name):
             state.bad.set({})  # the lesson's values replace whatever was typed
             state.version.set(state.version.value + 1)

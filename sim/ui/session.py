@@ -28,11 +28,8 @@ _RUN_IDS = itertools.count(1)
 class LiveSwarm(SwarmModel):
     """The swarm a browser session shows: built from the session's settings, stepped under its lock.
 
-    Mesa's SolaraViz rebuilds the model on Reset as ``type(model)(**model_params,
-    scenario=...)``; the app passes ``model_params={"session": session}``, so Mesa's Reset and
-    ours build the same swarm from the user's current parameters and seed. Mesa's Play thread
-    calls ``step()`` without knowing about the session, so the step itself takes the session's
-    (re-entrant) lock: it never interleaves with our Play loop or a fault button.
+    The step itself takes the session's (re-entrant) lock, so it never interleaves with the Play
+    loop (a thread) or a fault button. `scenario` is accepted as Mesa's SolaraViz passes it.
     """
 
     def __init__(self, session: Session, scenario: Scenario | None = None, **overrides) -> None:
@@ -42,7 +39,7 @@ class LiveSwarm(SwarmModel):
     def step(self) -> None:
         """One step of the swarm, under the session's lock; none once the mission is over.
 
-        (Mesa's Step stays enabled until it has itself seen the mission end.)
+        (A click that arrives just as the mission ends must not step past it.)
         """
         with self.lock:
             if self.running:

@@ -64,7 +64,6 @@ class PageState:
     """Everything one page needs: its session and the reactive values of its components."""
 
     session: Session
-    model: solara.Reactive  # the main swarm (what a Mesa component would be handed)
     frame: solara.Reactive
     tick: solara.Reactive
     playing: solara.Reactive
@@ -99,7 +98,6 @@ class PageState:
 
     def refresh(self, slow: bool = True) -> None:
         """Send the current step to the view (and to charts, log and status when `slow`)."""
-        self.model.set(self.session.model)  # a lesson or compare mode may have rebuilt it
         self.frame.set(self.build_frame())
         if slow:
             self.tick.set(self.tick.value + 1)
@@ -261,7 +259,7 @@ class PageState:
             self.steps_shown += 1
             # never run more than IN_FLIGHT steps ahead of what the browser has painted
             # (no skipping: if the browser falls behind, Play slows down to its pace)
-            ahead = IN_FLIGHT if SPEEDS.get(self.speed.value) is None else IN_FLIGHT_AT_SPEED
+            ahead = IN_FLIGHT if rate is None else IN_FLIGHT_AT_SPEED
             run, t = f["a"]["run"], f["a"]["t"] - ahead
             waited = 0.0
             while not self.pacer.wait(run, t) and self.playing.value and gen == self.play_gen:
@@ -334,7 +332,6 @@ def _new_state(session: Session | None = None) -> PageState:
     session = session if session is not None else Session()
     state = PageState(
         session=session,
-        model=solara.reactive(session.model),
         frame=solara.reactive(None),
         tick=solara.reactive(0),
         playing=solara.reactive(False),
