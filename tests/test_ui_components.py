@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 
 import numpy as np
@@ -43,12 +44,17 @@ def test_sessions_are_independent():
 
 def test_frame_is_compact_and_complete(session):
     """A frame has one state char, two coordinates and one heading per agent."""
-    f = frames.space_frame(session.model, 1, links=True, slots=True)
-    n = len(session.model.active)
-    assert len(f["st"]) == n and len(f["xy"]) == 2 * n and len(f["hd"]) == n
-    assert all(isinstance(v, int) for v in f["xy"])
+    m = session.model
+    f = frames.space_frame(m, 1, links=True, slots=True)
+    n = len(m.active)
+    xy, hd = frames.unpack(f["xy"]), frames.unpack(f["hd"], "<i2")
+    assert len(f["st"]) == n and len(xy) == 2 * n and len(hd) == n
+    assert xy == np.rint(m.pos * frames.SCALE).astype(int).ravel().tolist()
+    assert hd == np.rint(np.degrees(np.arctan2(m.vel[:, 1], m.vel[:, 0]))).astype(int).tolist()
     assert f["st"].count("L") == 1
-    assert len(f["links"]) % 2 == 0 and len(f["slots"]) == 2 * n
+    links = frames.unpack(f["links"])
+    assert len(links) == 2 * len(m.links()) and len(frames.unpack(f["slots"])) == 2 * n
+    assert all(isinstance(v, (str, int, float, list)) for v in f.values())  # JSON, no arrays
 
 
 def test_dropped_agent_shown_as_lost_not_removed(session):
@@ -57,7 +63,8 @@ def test_dropped_agent_shown_as_lost_not_removed(session):
     session.drop_agent(4)
     f = frames.space_frame(session.model, 1)
     assert f["st"][3] == "x"
-    assert f["xy"][6:8] == np.rint(session.model.pos[3] * frames.SCALE).astype(int).tolist()
+    xy = frames.unpack(f["xy"])
+    assert xy[6:8] == np.rint(session.model.pos[3] * frames.SCALE).astype(int).tolist()
 
 
 def test_drop_leader_logs_readable_lines(session):
@@ -109,13 +116,23 @@ def test_click_adds_waypoint(session):
     assert session.model.route[-1].tolist() == [5.0, 6.0]
 
 
-def test_exports_are_valid_files(session):
-    """PNG and GIF open with Pillow; the CSV has one row per step and the reporters."""
+def test_gif_export_encodes_the_browsers_pictures(session):
+    """The GIF holds the browser's pictures in order, at their size; the CSV has a row a step."""
+    colours = [(232, 89, 12), (47, 109, 181), (251, 251, 248)]
+    urls = []
+    for c in colours:
+        buf = io.BytesIO()
+        Image.new("RGB", (30, 20), c).save(buf, format="PNG")
+        urls.append("data:image/png;base64," + base64.b64encode(buf.getvalue()).decode())
+    gif = Image.open(io.BytesIO(export.gif_bytes(urls, 50)))
+    assert gif.format == "GIF" and gif.n_frames == 3 and gif.size == (30, 20)
+    for i, c in enumerate(colours):
+        gif.seek(i)
+        got = gif.convert("RGB").getpixel((5, 5))
+        assert max(abs(a - b) for a, b in zip(got, c, strict=True)) <= 8
+    with pytest.raises(ValueError, match="step the swarm first"):
+        export.gif_bytes([])
     session.step(6)
-    png = Image.open(io.BytesIO(export.png_bytes(session.model)))
-    assert png.format == "PNG"
-    gif = Image.open(io.BytesIO(export.gif_bytes(session.history, session.model.arena_size, 1)))
-    assert gif.format == "GIF" and gif.n_frames == 7
     csv = export.csv_bytes(session.model).decode().splitlines()
     assert csv[0].startswith("time,") and "formation_error" in csv[0]
     assert len(csv) == 1 + 7
@@ -203,18 +220,18 @@ def test_catch_up_steps_swarm_b_after_mesa_steps_a(session):
     a.step()
     a.step()
     assert session.catch_up()
-    assert a.time == b.time == 2 and session.history[-1][0] == 2
+    assert a.time == b.time == 2 and session.synced_at == 2
 
 
 def test_adopt_rebuilds_swarm_b_around_a_new_main_swarm(session):
-    """Adopting a model built elsewhere (Mesa's Reset) rebuilds swarm B and restarts the history."""
+    """Adopting a model built elsewhere (Mesa's Reset) rebuilds swarm B in step with it."""
     session.set_compare("election", "none")
     session.step(3)
     runs = list(session.runs)
     new = type(session.model)(session=session)
     session.adopt(new)
     assert session.model is new and session.models[1].time == 0
-    assert session.runs != runs and len(session.history) == 1
+    assert session.runs != runs and session.synced_at == 0
 
 
 def test_waypoints_are_logged_from_one_with_or_without_a_leader():

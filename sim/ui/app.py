@@ -49,6 +49,14 @@ nav.v-navigation-drawer .v-btn__content {{ white-space: normal !important; flex:
   min-width: 0; overflow-wrap: normal; word-break: normal; hyphens: none; }}
 .swarm-main {{ padding: 4px 8px; }}
 """
+# Presenter mode: no sidebar, no app bar; the view takes the main area (see MainArea)
+PRESENTER_STYLE = """
+nav.v-navigation-drawer, header.v-app-bar, .v-app-bar__nav-icon { display: none !important; }
+main.v-content, main.v-main { padding: 0 !important; }
+.v-content__wrap > div { padding: 4px !important; }
+.swarm-presenting .swarm-status { display: none; }
+
+"""
 
 
 @solara.component
@@ -60,16 +68,10 @@ def Message(state: PageState):
 
 @solara.component
 def Exports(state: PageState):
-    """Download a PNG of the view, a GIF of the recent run, or the run's data as CSV."""
+    """Save a PNG of the view, a GIF of the recent steps (as drawn on screen), or CSV data."""
     s = state.session
-
-    def gif():
-        with s.lock:
-            return export.gif_bytes(list(s.history), s.model.arena_size)
-
     with solara.Row(gap="6px", style={"flex-wrap": "wrap"}):
-        solara.FileDownload(lambda: export.png_bytes(s.model), "swarm.png", label="PNG")
-        solara.FileDownload(gif, "swarm.gif", label="GIF")
+        export.ExportButtons(on_error=state.message.set)
         solara.FileDownload(  # compare mode: both swarms, a `swarm` column tells them apart
             lambda: export.csv_bytes(s.models, frames.compare_labels(s)), "swarm.csv", label="CSV"
         )
@@ -113,7 +115,7 @@ def Page():
     solara.lab.use_task(state.play_loop, dependencies=[state.playing.value], prefer_threaded=True)
     PageContext.provide(state)
     solara.Title("Swarm coordination")
-    solara.Style(STYLE)
+    solara.Style(STYLE + (PRESENTER_STYLE if state.presenter.value else ""))
     with solara.AppBarTitle():
         solara.Text(TITLE)
     narrow = solara.use_context(NarrowContext)
@@ -131,17 +133,25 @@ def MainArea(state: PageState):
     """The space view beside the lesson, charts and log.
 
     In compare mode the two views share the whole width; charts, lesson and log go below.
+    In presenter mode the view(s) alone fill the main area. The view keeps its place in the
+    component tree in every mode (a new place would rebuild its canvas: trails and the steps
+    kept for the GIF lost).
     """
     state.tick.value  # noqa: B018  (compare mode switches on a refresh)
     compare = len(state.session.models) > 1
+    presenter = state.presenter.value
     side = {"flex": "2 1 320px", "min-width": "0"}
     with solara.Row(gap="12px", style={"align-items": "flex-start", "flex-wrap": "wrap"}):
         with solara.Column(
-            gap="0px", style={"flex": "1 1 100%" if compare else "3 1 460px", "min-width": "0"}
+            gap="0px",
+            style={"flex": "1 1 100%" if compare or presenter else "3 1 460px", "min-width": "0"},
+            classes=["swarm-presenting"] if presenter else [],
         ):
-            Status(state)
+            Status(state)  # (hidden in presenter mode by PRESENTER_STYLE)
             Spaces(state)
-        if compare:
+        if presenter:
+            pass
+        elif compare:
             with solara.Column(gap="6px", style=side):
                 Charts(state)
             with solara.Column(gap="6px", style=side):

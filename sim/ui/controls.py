@@ -62,6 +62,13 @@ def ControlBar(state: PageState):
             error=bad[1] if bad else False,
             style={"max-width": "160px"},
         )
+        solara.Button(
+            "Exit presenter" if state.presenter.value else "Presenter",
+            on_click=state.toggle_presenter,
+            icon_name="mdi-fullscreen-exit" if state.presenter.value else "mdi-projector-screen",
+            outlined=True,
+            classes=["swarm-presenter"],
+        )
         if done:
             solara.Text("mission over: Reset to run again", style={"color": "#555"})
     if state.notice.value:
@@ -95,6 +102,11 @@ def RunSettings(state: PageState):
                 state.refresh(slow=False)
 
             solara.Checkbox(label=label, value=flag.value, on_value=toggle)
+
+        def dark(v):
+            solara.lab.theme.dark = bool(v)  # this page's theme; the canvases follow it
+
+        solara.Checkbox(label="dark", value=bool(solara.lab.use_dark_effective()), on_value=dark)
 
 
 # a button whose long text wraps, left-aligned and as typed (lesson titles)

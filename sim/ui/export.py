@@ -1,90 +1,82 @@
 """Exports for slides and analysis: a PNG of the view, an animated GIF of the recent run, CSV.
 
-The CSV is the run's per-step table, the same as ``swarm-sim run --out`` writes.
+The pictures are drawn by the browser's own renderer (`space.vue`'s ``render``), so an export
+shows what the screen shows: heading triangles, numbered waypoints, the leader's ring and
+label, both swarms side by side in compare mode (`ExportButtons`). A PNG is the canvas itself;
+for a GIF the browser draws the recent steps again and `gif_bytes` encodes them with Pillow.
 
-Images are drawn with Pillow from the same numbers the canvas view gets (no matplotlib, so an
-export costs a few milliseconds), with the same colours: followers blue, the leader orange with a
-ring, dropped-out agents as grey crosses, the route dashed with reached waypoints filled.
+The CSV is the run's per-step table, the same as ``swarm-sim run --out`` writes.
 """
 
 from __future__ import annotations
 
+import base64
 import io
+import logging
+from collections.abc import Callable
 
-import numpy as np
 import pandas as pd
-from PIL import Image, ImageDraw
+import solara
+from PIL import Image
 
 from sim.research.tables import step_table, table_bytes
-from sim.ui.frames import agent_states
 
-SIZE = 560  # px, square
-FOLLOWER = (47, 109, 181)
-LEADER = (232, 89, 12)
-DROPPED = (140, 140, 140)
-ROUTE = (150, 150, 140)
+MAX_GIF_FRAMES = 200
+log = logging.getLogger(__name__)
 
 
-def _bounds(arena: float, route: np.ndarray) -> tuple[float, float]:
-    lo = min(0.0, float(route.min()) if route.size else 0.0)
-    hi = max(arena, float(route.max()) if route.size else arena)
-    pad = 0.05 * (hi - lo)
-    return lo - pad, hi + pad
-
-
-def draw(pos: np.ndarray, states: str, route: np.ndarray, arena: float, t: int) -> Image.Image:
-    """One picture of the swarm: positions (N, 2) m, states ('f'/'L'/'x' per agent), route."""
-    img = Image.new("RGB", (SIZE, SIZE), (251, 251, 248))
-    g = ImageDraw.Draw(img)
-    lo, hi = _bounds(arena, route)
-    s = SIZE / (hi - lo)
-
-    def px(p):
-        return (float(p[0]) - lo) * s, (hi - float(p[1])) * s
-
-    g.rectangle([px((0, arena)), px((arena, 0))], outline=(216, 216, 208))
-    pts = [px(p) for p in route]
-    if len(pts) > 1:
-        g.line(pts, fill=ROUTE, width=1)
-    for x, y in pts:
-        g.ellipse([x - 5, y - 5, x + 5, y + 5], outline=ROUTE, width=2)
-    r = 5 if len(states) <= 60 else 3 if len(states) <= 200 else 2
-    for p, c in zip(pos, states, strict=True):
-        x, y = px(p)
-        if c == "x":
-            g.line([x - r, y - r, x + r, y + r], fill=DROPPED, width=2)
-            g.line([x - r, y + r, x + r, y - r], fill=DROPPED, width=2)
-        elif c == "f":
-            g.ellipse([x - r, y - r, x + r, y + r], fill=FOLLOWER)
-    for p, c in zip(pos, states, strict=True):
-        if c == "L":
-            x, y = px(p)
-            g.ellipse([x - 2.2 * r, y - 2.2 * r, x + 2.2 * r, y + 2.2 * r], outline=LEADER, width=2)
-            g.ellipse([x - 1.4 * r, y - 1.4 * r, x + 1.4 * r, y + 1.4 * r], fill=LEADER)
-    g.text((8, 6), f"t = {t}", fill=(40, 40, 40))
-    return img
-
-
-def png_bytes(model) -> bytes:
-    """PNG of the model's current state."""
-    img = draw(model.pos, agent_states(model), model.route, model.arena_size, int(model.time))
-    buf = io.BytesIO()
-    img.save(buf, format="PNG")
-    return buf.getvalue()
-
-
-def gif_bytes(history, arena: float, every: int = 2, ms_per_frame: int = 60) -> bytes:
-    """Animated GIF from (t, pos, states, route) records, keeping every `every`-th step."""
-    records = list(history)[::every] or list(history)[-1:]
-    pics = [
-        draw(pos, st, route, arena, t).convert("P", palette=Image.ADAPTIVE, colors=32)
-        for t, pos, st, route in records
-    ]
+def gif_bytes(pictures: list[str], ms_per_frame: int = 80) -> bytes:
+    """An animated GIF from PNG data URLs ("data:image/png;base64,...") or raw base64 PNGs."""
+    if not pictures:
+        raise ValueError("no pictures to make a GIF of: step the swarm first")
+    frames = []
+    for text in pictures[-MAX_GIF_FRAMES:]:
+        raw = base64.b64decode(text.split(",", 1)[-1])
+        frames.append(Image.open(io.BytesIO(raw)).convert("RGB"))
+    # one palette for all frames (from a strip of up to 8 of them): no flicker between frames
+    picks = frames[:: max(1, len(frames) // 8)][:7] + [frames[-1]]
+    w, h = frames[-1].size
+    strip = Image.new("RGB", (w, h * len(picks)))
+    for i, pic in enumerate(picks):
+        strip.paste(pic, (0, i * h))
+    palette = strip.quantize(colors=64, method=Image.Quantize.MEDIANCUT)
+    pics = [f.quantize(palette=palette, dither=Image.Dither.NONE) for f in frames]
     buf = io.BytesIO()
     pics[0].save(
-        buf, format="GIF", save_all=True, append_images=pics[1:], duration=ms_per_frame, loop=0
+        buf,
+        format="GIF",
+        save_all=True,
+        append_images=pics[1:],
+        duration=int(ms_per_frame),
+        loop=0,
+        optimize=False,
     )
     return buf.getvalue()
+
+
+@solara.component_vue("exports.vue")
+def ExportCanvas(ready: dict, event_encode: Callable[[dict], None] | None = None):
+    """PNG and GIF buttons that export the page's space view(s) as drawn (module docstring)."""
+
+
+@solara.component
+def ExportButtons(on_error: Callable[[str], None] | None = None):
+    """The PNG and GIF buttons; a GIF the server cannot make is reported through `on_error`."""
+    ready = solara.use_reactive({})
+
+    def encode(data):
+        try:
+            gif = gif_bytes(list(data.get("frames", [])), int(data.get("ms", 80)))
+        except Exception as exc:  # noqa: BLE001  (a failed export must not take the page down)
+            log.exception("GIF export failed")
+            if on_error:
+                on_error(f"GIF export failed: {exc}")
+            ready.set({"name": "", "data": "", "n": ready.value.get("n", 0) + 1})
+            return
+        text = base64.b64encode(gif).decode("ascii")
+        ready.set({"name": "swarm.gif", "data": text, "n": ready.value.get("n", 0) + 1})
+
+    ExportCanvas(ready=ready.value, event_encode=encode)
 
 
 def csv_bytes(models, labels=()) -> bytes:

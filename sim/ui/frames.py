@@ -1,13 +1,16 @@
 """What the browser is sent: compact frames of the swarm, chart series, event log, status lines.
 
-Pure functions of a model or of a `Session` (no Solara): a frame is a small dict of integers and
+Pure functions of a model or of a `Session` (no Solara): a frame is a small dict of numbers and
 short strings so the canvas view can be repainted 60 times a second without the server building
-widgets. Positions travel as decimetres (integers), headings as whole degrees. The views render
-the payloads at the end, and during Play the page state pushes them straight to the widgets.
+widgets. Positions travel as decimetres, headings as whole degrees, both packed as base64 of
+little-endian integer arrays (`pack`): the widget layer walks every element of a list before
+sending it (14 ms a step for 1,000 agents), a string it sends as it is. The views render the
+payloads at the end, and during Play the page state pushes them straight to the widgets.
 """
 
 from __future__ import annotations
 
+import base64
 import html
 import math
 from typing import Any
@@ -27,9 +30,25 @@ MARKED_EVENTS = {"dropout": "dropout", "leader_elected": "election"}
 MAX_CHART_POINTS = 400  # per series; longer runs are thinned evenly
 
 
+def pack(values, dtype: str = "<i4") -> str:
+    """Integers as base64 of a little-endian array (`dtype` "<i4" or "<i2"); see `unpack`."""
+    return base64.b64encode(np.ascontiguousarray(values, dtype=dtype).tobytes()).decode("ascii")
+
+
+def unpack(text: str, dtype: str = "<i4") -> list[int]:
+    """The integers `pack` packed (the browser decodes them into a typed array)."""
+    return np.frombuffer(base64.b64decode(text), dtype=dtype).tolist()
+
+
 def _xy(points: np.ndarray) -> list[int]:
     """Flatten (k, 2) metres into [x0, y0, x1, y1, ...] in decimetres."""
     return np.rint(np.asarray(points, dtype=float) * SCALE).astype(np.int64).ravel().tolist()
+
+
+def _xy_packed(points: np.ndarray) -> str:
+    """`_xy` packed as int32 (decimetres; far beyond any arena)."""
+    dm = np.rint(np.asarray(points, dtype=float) * SCALE)
+    return pack(np.clip(dm, -(2**31) + 1, 2**31 - 1).astype(np.int32).ravel())
 
 
 def agent_states(model) -> str:
@@ -40,17 +59,22 @@ def agent_states(model) -> str:
     return "".join(codes.tolist())
 
 
-def headings(model) -> list[int]:
+def headings(model) -> np.ndarray:
     """Heading of every agent in whole degrees (its velocity's direction; 0 when still)."""
     vel = model.vel
     deg = np.degrees(np.arctan2(vel[:, 1], vel[:, 0]))
     if model.leader >= 0 and not np.any(vel[model.leader]):
         deg[model.leader] = math.degrees(model.heading)
-    return np.rint(deg).astype(np.int64).tolist()
+    return np.rint(deg).astype(np.int16)
 
 
 def space_frame(model, run: int, *, links: bool = False, slots: bool = False) -> dict[str, Any]:
     """Everything the canvas needs to draw one step.
+
+    "xy" (decimetres, x0 y0 x1 y1 ...) and "links" (row pairs) are `pack`ed int32, "hd"
+    (degrees) int16; "st" has one character per agent ('f', 'L', 'x'); "route" is a list;
+    "ev" the presenter's banners of this step's events (`banners`), "end" the outcome once
+    the mission is over.
 
     Args:
         model: a `SwarmModel`.
@@ -62,18 +86,61 @@ def space_frame(model, run: int, *, links: bool = False, slots: bool = False) ->
         "run": run,
         "t": int(model.time),
         "arena": float(model.arena_size),
-        "xy": _xy(model.pos),
-        "hd": headings(model),
+        "xy": _xy_packed(model.pos),
+        "hd": pack(headings(model), "<i2"),
         "st": agent_states(model),
         "route": _xy(model.route),
         "wp": int(model.waypoint_index),
         "leader": int(model.ids[model.leader]) if model.leader >= 0 else -1,
     }
+    ev = banners(model)
+    if ev:
+        frame["ev"] = ev
+    if not model.running and model.outcome:
+        frame["end"] = outcome_text(model)
     if links:
-        frame["links"] = np.asarray(model.links(), dtype=np.int64).ravel().tolist()
+        frame["links"] = pack(np.asarray(model.links(), dtype=np.int32).ravel())
     if slots and model.leader >= 0:
-        frame["slots"] = _xy(model.slot_positions())
+        frame["slots"] = _xy_packed(model.slot_positions())
     return frame
+
+
+def banners(model) -> list[list[str]]:
+    """[kind, text] of this step's events worth a banner in presenter mode, first of each kind.
+
+    The story of a recovery: "Leader lost" → "Noticed" → "Election" → "New leader" →
+    "Recovered". Several followers noticing in one step make one banner.
+    """
+    now, out, kinds = model.time, [], set()
+    for t, kind, uid, detail in reversed(model.events):
+        if t != now:
+            break
+        text = _banner(kind, uid, detail)
+        if text and kind not in kinds:
+            kinds.add(kind)
+            out.append([kind, text])
+    return out[::-1]
+
+
+def _banner(kind: str, uid: int, detail: str) -> str:
+    if kind == "dropout":
+        return f"Leader lost: agent {uid} dropped out" if detail == "leader" else ""
+    return {
+        "leader_lost_detected": f"Noticed: agent {uid} hears no heartbeat",
+        "election_started": f"Election: agent {uid} asks for votes",
+        "leader_elected": f"New leader: agent {uid}",
+        "recovered": f"Recovered: the group follows agent {uid}",
+        "blackout": "Radio jammed",
+    }.get(kind, "")
+
+
+def outcome_text(model) -> str:
+    """'Mission complete' or 'Mission failed: …' (the reason as the event log gives it)."""
+    for _, kind, _, detail in reversed(model.events):
+        if kind in ("mission_complete", "mission_failed"):
+            head = "Mission complete" if kind == "mission_complete" else "Mission failed"
+            return f"{head}: {detail}" if detail else head
+    return model.outcome.replace("_", " ").capitalize()
 
 
 def thin(values: list, limit: int = MAX_CHART_POINTS) -> list[int]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections import deque
 from typing import Any
 
 import numpy as np
@@ -19,9 +18,7 @@ from sim.checks import coerce_seed
 from sim.model import SwarmModel
 from sim.params import SwarmParams, specs
 from sim.presets import DEFAULT_PRESET, PRESETS
-from sim.ui import frames
 
-HISTORY = 150  # steps kept for the animated GIF export
 _RUN_IDS = itertools.count(1)
 
 
@@ -66,7 +63,7 @@ class Session:
         self.compare: tuple[str, Any] | None = None
         self.models: list[SwarmModel] = []
         self.runs: list[int] = []
-        self.history: deque = deque(maxlen=HISTORY)
+        self.synced_at = 0  # the main swarm's time when all swarms were last in step
         # the user's random picks must not consume the model's own random stream
         self._pick = np.random.default_rng()
         if model is not None:  # show a model built elsewhere (Mesa's SolaraViz, a notebook)
@@ -118,8 +115,7 @@ class Session:
                 models.append(LiveSwarm(self, **{field: value}))
             self.models = models
             self.runs = [next(_RUN_IDS) for _ in models]
-            self.history.clear()
-            self._remember()
+            self.synced_at = int(model.time)
 
     def set_compare(self, field: str | None, value: Any = None) -> None:
         """Turn compare mode on (a second swarm with `field` = `value`) or off (field None)."""
@@ -148,7 +144,7 @@ class Session:
                 for m in self.models:
                     if m.running:
                         m.step()
-                self._remember()
+                self.synced_at = int(self.model.time)
 
     def catch_up(self) -> bool:
         """Step swarm B up to the main swarm's time after something else stepped the main one.
@@ -157,17 +153,13 @@ class Session:
         """
         with self.lock:
             now = self.model.time
-            if now == self.history[-1][0]:
+            if now == self.synced_at:
                 return False
             for m in self.models[1:]:
                 while m.running and m.time < now:
                     m.step()
-            self._remember()
+            self.synced_at = int(now)
             return True
-
-    def _remember(self) -> None:
-        m = self.model
-        self.history.append((int(m.time), m.pos.copy(), frames.agent_states(m), m.route.copy()))
 
     # ------------------------------------------------------------------ faults
     def _each(self, which: int | None):

@@ -5,8 +5,15 @@ server only sends numbers (see `sim.ui.frames.space_frame`) and a Vue template p
 step per animation frame, and reports each painted step back (`event_drawn`) so Play is paced by
 what the browser actually shows. Clicking an agent or empty space calls `event_clicked` with
 ``{"agent": unique_id}`` or ``{"x": m, "y": m}``. With `shortcuts`, the page's keyboard shortcuts
-(space = play / pause, right arrow = step, r = reset; ignored while typing) call `event_key`
-with "play_pause", "step" or "reset".
+(space = play / pause, right arrow = step, r = reset, p = presenter mode; ignored while
+typing) call `event_key` with "play_pause", "step", "reset" or "presenter".
+
+In presenter mode (`presenter`) the view takes all the room below its top, not a square, and
+shows the events of the run as large banners (leader lost, noticed, election, new leader,
+recovered) and the outcome once the mission is over; see `sim.ui.frames.banners`.
+
+The same `render` method draws the screen and the exports (`exports.vue`): a PNG is the
+canvas itself, a GIF is the recent steps drawn again by `render` on smaller canvases.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ def SpaceCanvas(
     show_slots: bool = False,
     show_trails: bool = True,
     zoom: bool = False,
+    presenter: bool = False,
     shortcuts: bool = False,
     event_clicked: Callable[[dict], None] | None = None,
     event_drawn: Callable[[list], None] | None = None,

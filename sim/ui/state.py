@@ -78,13 +78,14 @@ class PageState:
     speed: solara.Reactive = field(default_factory=lambda: solara.reactive("max"))  # SPEEDS key
     pause_on_event: solara.Reactive = field(default_factory=lambda: solara.reactive(False))
     pause_at: solara.Reactive = field(default_factory=lambda: solara.reactive(None))  # step | None
+    presenter: solara.Reactive = field(default_factory=lambda: solara.reactive(False))
     keyboard: bool = False  # the page's shortcuts (our page: on; Mesa's SolaraViz has its own)
     pacer: Pacer = field(default_factory=Pacer)
     widgets: dict = field(default_factory=dict)  # name -> live widget (see views.use_live)
     play_gen: int = 0
     last_sent: dict | None = None  # the last frames Play sent (straight to the widgets)
     steps_shown: int = 0  # steps sent to the view by Play (for diagnostics)
-    timing: list = field(default_factory=lambda: [0.0, 0.0, 0.0])
+    timing: list = field(default_factory=lambda: [0.0, 0.0, 0.0, 0])
 
     def build_frame(self) -> dict:
         """Frames of every swarm in the session (the second one only in compare mode)."""
@@ -172,6 +173,10 @@ class PageState:
             self.pause()
         else:
             self.play()
+
+    def toggle_presenter(self) -> None:
+        """Presenter mode on or off (the button, and the p key): the view fills the page."""
+        self.presenter.set(not self.presenter.value)
 
     def key_step(self) -> None:
         """Right arrow: one step (not during Play, not after the mission)."""
@@ -270,15 +275,16 @@ class PageState:
             c3 = time.perf_counter()
             if DEBUG:
                 self.timing = [
-                    a + b for a, b in zip(self.timing, (c1 - c0, c2 - c1, c3 - c2), strict=True)
+                    a + b for a, b in zip(self.timing, (c1 - c0, c2 - c1, c3 - c2, 1), strict=True)
                 ]
-                if self.steps_shown % 100 == 0:
+                if sum(self.timing[:3]) > 2.0:  # a line every 2 s of Play
+                    k = self.timing[3]
                     ms = ", ".join(
-                        f"{k} {1e3 * v / 100:.1f}"
-                        for k, v in zip(("step", "push", "wait"), self.timing, strict=True)
+                        f"{name} {1e3 * v / k:.1f}"
+                        for name, v in zip(("step", "push", "wait"), self.timing, strict=False)
                     )
-                    print(f"play loop ms/step: {ms}", flush=True)
-                    self.timing = [0.0, 0.0, 0.0]
+                    print(f"play loop ms/step over {k} steps: {ms}", flush=True)
+                    self.timing = [0.0, 0.0, 0.0, 0]
             now = time.monotonic()
             if now - last_slow > SLOW_PERIOD:
                 self.push_slow()

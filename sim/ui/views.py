@@ -57,9 +57,13 @@ def SpaceView(state: PageState, key: str = "a", label: str = ""):
             state.pacer.ack(*run_t)
 
     def pressed(action):
-        {"play_pause": state.toggle_play, "step": state.key_step, "reset": state.key_reset}[
-            action
-        ]()
+        keys = {
+            "play_pause": state.toggle_play,
+            "step": state.key_step,
+            "reset": state.key_reset,
+            "presenter": state.toggle_presenter,
+        }
+        keys[action]()
 
     el = SpaceCanvas(
         frame=frame or {},
@@ -68,6 +72,7 @@ def SpaceView(state: PageState, key: str = "a", label: str = ""):
         show_slots=state.slots.value,
         show_trails=state.trails.value,
         zoom=state.zoom.value,
+        presenter=state.presenter.value,
         shortcuts=key == "a" and state.keyboard,
         event_clicked=clicked,
         event_drawn=drawn,

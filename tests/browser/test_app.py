@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import time
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -59,9 +60,9 @@ def test_reset_uses_our_seed(app):
     app.wait_t(lambda t: t == 1)
     app.click("Reset")
     app.wait_t(lambda t: t == 0)
-    shown = app.page.evaluate("document.querySelector('.swarm-space').swarm.current.xy")
+    shown = app.page.evaluate("Array.from(document.querySelector('.swarm-space').swarm.current.xy)")
     expected = SwarmModel(rng=7, **PRESETS[DEFAULT_PRESET].overrides)
-    assert shown == frames.space_frame(expected, 0)["xy"]
+    assert shown == frames.unpack(frames.space_frame(expected, 0)["xy"])
 
 
 def test_negative_seed_then_reset_keeps_the_page(app):
@@ -374,19 +375,114 @@ def test_compare_mode_shows_two_swarms(app):
     assert status(app).count("t=1 ") == 2
 
 
-def test_exports_are_valid_files(app):
-    """PNG, GIF and CSV downloads are valid files."""
-    app.click("Step")
-    app.wait_t(lambda t: t == 1)
-    for label, fmt in (("PNG", "PNG"), ("GIF", "GIF")):
-        with app.page.expect_download() as info:
-            app.click(label)
-        img = Image.open(io.BytesIO(open(info.value.path(), "rb").read()))
-        assert img.format == fmt
+def canvas_pixel(app, selector: str, x: int, y: int) -> list[int]:
+    """RGB of one device pixel of the first canvas under `selector`."""
+    return app.page.evaluate(
+        f"Array.from(document.querySelector('{selector} canvas').getContext('2d')"
+        f".getImageData({x}, {y}, 1, 1).data).slice(0, 3)"
+    )
+
+
+def has_colour(img, rgb, tol: int = 40) -> bool:
+    """Whether some pixel of `img` is within `tol` of `rgb` on every channel."""
+    px = np.asarray(img.convert("RGB"), dtype=int)
+    return bool(np.any(np.all(np.abs(px - np.array(rgb)) <= tol, axis=-1)))
+
+
+def test_exports_are_drawn_by_the_screen_renderer(app):
+    """PNG = the canvas as shown (same size, leader orange, follower blue); GIF = recent steps.
+
+    (The exports used to be drawn by a second renderer: circles instead of heading triangles,
+    no numbered waypoints, no leader label; in compare mode swarm A only.)
+    """
+    for _ in range(6):
+        app.click("Step")
+    app.wait_t(lambda t: t == 6)
+    size = app.page.evaluate(
+        "(() => { const c = document.querySelector('.swarm-space canvas');"
+        " return [c.width, c.height]; })()"
+    )
+    with app.page.expect_download() as info:
+        app.click("PNG")
+    png = Image.open(io.BytesIO(open(info.value.path(), "rb").read()))
+    assert png.format == "PNG" and list(png.size) == size
+    assert has_colour(png, (232, 89, 12), 10) and has_colour(png, (47, 109, 181), 10)
+    shown = app.page.evaluate(
+        "(() => { const c = document.querySelector('.swarm-space canvas');"
+        " return Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data); })()"
+    )
+    assert list(png.convert("RGBA").tobytes()) == shown  # exactly what the screen shows
+    with app.page.expect_download() as info:
+        app.click("GIF")
+    gif = Image.open(io.BytesIO(open(info.value.path(), "rb").read()))
+    assert gif.format == "GIF" and gif.n_frames == 4  # steps 0-6, every second one, ending at 6
+    gif.seek(gif.n_frames - 1)
+    assert has_colour(gif, (232, 89, 12)) and has_colour(gif, (47, 109, 181))
+    app.click("Compare")
+    app.page.locator(".swarm-space").nth(1).wait_for()
+    app.wait_t(lambda t: t == 0, index=1)
+    widths = app.page.evaluate(
+        "[...document.querySelectorAll('.swarm-space canvas')].map((c) => c.width)"
+    )
+    with app.page.expect_download() as info:
+        app.click("PNG")
+    both = Image.open(io.BytesIO(open(info.value.path(), "rb").read()))
+    assert both.size[0] == sum(widths) + 8  # both swarms, side by side
     with app.page.expect_download() as info:
         app.click("CSV")
     lines = open(info.value.path()).read().splitlines()
-    assert lines[0].startswith("time,") and len(lines) == 3
+    assert lines[0].startswith("swarm,time,")
+    assert app.errors == []
+
+
+def test_presenter_mode_fills_the_page_and_tells_the_story(projector_app):
+    """Presenter mode: the view takes the main area; banners say leader lost, noticed, elected.
+
+    At 1280×720 the view was 343 px with the sidebar, charts and log beside it.
+    """
+    a = projector_app
+    box = a.page.get_by_label("pause at step")
+    box.fill("330")
+    box.press("Enter")
+    a.click("Presenter")
+    a.page.wait_for_function(
+        "document.querySelector('nav.v-navigation-drawer').getBoundingClientRect().width === 0"
+        " || getComputedStyle(document.querySelector('nav.v-navigation-drawer')).display"
+        " === 'none'"
+    )
+    a.page.wait_for_function(
+        "document.querySelector('.swarm-space canvas').getBoundingClientRect().width > 1200"
+    )
+    view = a.page.locator(".swarm-space canvas").bounding_box()
+    assert view["width"] >= 1200 and view["height"] >= 450
+    assert view["y"] + view["height"] <= 720  # all of it on screen
+    assert not a.page.locator(".swarm-charts").is_visible()
+    a.click("Play")
+    seen = set()
+    end = time.monotonic() + 60
+    while a.painted_t() < 330 and time.monotonic() < end:
+        seen.add(a.page.locator(".swarm-space").get_attribute("data-banners") or "")
+        time.sleep(0.02)
+    story = " | ".join(seen)
+    for words in ("Leader lost: agent 1", "Noticed:", "New leader: agent 2"):
+        assert words in story, story
+    a.click("Exit presenter")
+    a.page.locator(".swarm-charts").wait_for()
+    assert a.page.locator(".swarm-space").get_attribute("data-banners") == ""
+    assert a.errors == []
+
+
+def test_dark_mode_darkens_the_canvases(app):
+    """The dark toggle turns the page, the space view and the charts dark (they stayed white)."""
+    assert sum(canvas_pixel(app, ".swarm-space", 2, 2)) > 600  # light
+    app.page.get_by_text("dark", exact=True).click()
+    app.page.wait_for_function("document.querySelector('.swarm-space').dataset.dark === '1'")
+    app.page.wait_for_function("document.querySelector('.swarm-charts').dataset.dark === '1'")
+    assert sum(canvas_pixel(app, ".swarm-space", 2, 2)) < 150
+    assert sum(canvas_pixel(app, ".swarm-charts", 2, 2)) < 150
+    app.page.get_by_text("dark", exact=True).click()
+    app.page.wait_for_function("document.querySelector('.swarm-space').dataset.dark === '0'")
+    assert sum(canvas_pixel(app, ".swarm-space", 2, 2)) > 600
 
 
 def test_two_sessions_are_independent(app, another_app):
@@ -477,3 +573,71 @@ def test_compare_csv_holds_both_swarms(app):
     assert lines[0].startswith("swarm,time,")
     names = {line.split(",")[0] for line in lines[1:]}
     assert len(names) == 2 and len(lines) == 1 + 2 * 2  # t = 0 and 1 of each swarm
+
+
+WORDS_SPLIT = """(sel) => {
+  // words of the matching elements' text that the layout broke across two lines
+  const split = [];
+  for (const el of document.querySelectorAll(sel)) {
+    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const re = /\\S+/g;
+      let m;
+      while ((m = re.exec(node.textContent))) {
+        const r = document.createRange();
+        r.setStart(node, m.index);
+        r.setEnd(node, m.index + m[0].length);
+        const tops = new Set([...r.getClientRects()].map((b) => Math.round(b.top)));
+        if (tops.size > 1) split.push(m[0]);
+      }
+    }
+  }
+  return split;
+}"""
+
+
+def overlaps(a: dict, b: dict) -> bool:
+    return not (
+        a["x"] + a["width"] <= b["x"]
+        or b["x"] + b["width"] <= a["x"]
+        or a["y"] + a["height"] <= b["y"]
+        or b["y"] + b["height"] <= a["y"]
+    )
+
+
+def test_text_fits_at_a_projectors_1280x720(projector_app):
+    """At 1280×720 text is neither cut off nor covered, and titles break between words.
+
+    (The status "settings:" line ran under the charts, compare outcomes were cut off, Solara's
+    footer covered the event log and titles broke mid-word.)
+    """
+    a = projector_app
+    page = a.page
+    fits = "(el) => el.scrollWidth <= el.clientWidth + 1"
+    status_el = page.locator(".swarm-status")
+    assert status_el.evaluate(fits)
+    assert not overlaps(status_el.bounding_box(), page.locator(".swarm-charts").bounding_box())
+    log = page.locator(".swarm-log").first
+    log.scroll_into_view_if_needed()
+    assert log.evaluate(
+        "(el) => { const r = el.getBoundingClientRect();"
+        " return el.contains(document.elementFromPoint(r.x + r.width / 2,"
+        " Math.min(r.y + r.height / 2, innerHeight - 2))); }"
+    )
+    titles = ".v-card__title, .swarm-lesson-menu, .swarm-lesson .v-card__title"
+    assert page.evaluate(WORDS_SPLIT, titles) == []
+    a.click("Compare")
+    page.locator(".swarm-space").nth(1).wait_for()
+    a.wait_t(lambda t: t == 0, index=1)
+    for _ in range(3):
+        a.click("Step")
+    a.wait_t(lambda t: t == 3, index=1)
+    wait_status(a, "B: t=3")
+    text = status(a)
+    assert "A: t=3" in text and "running" in text.split("B: t=3")[1]
+    assert status_el.evaluate(fits)
+    box = status_el.bounding_box()
+    assert box["x"] + box["width"] <= 1280
+    for i in (0, 1):
+        assert not overlaps(box, page.locator(".swarm-space canvas").nth(i).bounding_box())
+    assert a.errors == []
