@@ -47,14 +47,24 @@ def test_frame_is_compact_and_complete(session):
     m = session.model
     f = frames.space_frame(m, 1, links=True, slots=True)
     n = len(m.active)
-    xy, hd = frames.unpack(f["xy"]), frames.unpack(f["hd"], "<i2")
+    xy, hd = frames.unpack(f["xy"], "<i2"), frames.unpack(f["hd"], "<i2")
+    assert f["xyb"] == 2  # within ±3.2 km: two bytes a coordinate
     assert len(f["st"]) == n and len(xy) == 2 * n and len(hd) == n
     assert xy == np.rint(m.pos * frames.SCALE).astype(int).ravel().tolist()
     assert hd == np.rint(np.degrees(np.arctan2(m.vel[:, 1], m.vel[:, 0]))).astype(int).tolist()
     assert f["st"].count("L") == 1
     links = frames.unpack(f["links"])
-    assert len(links) == 2 * len(m.links()) and len(frames.unpack(f["slots"])) == 2 * n
+    assert len(links) == 2 * len(m.links()) and len(frames.unpack(f["slots"], "<i2")) == 2 * n
     assert all(isinstance(v, (str, int, float, list)) for v in f.values())  # JSON, no arrays
+
+
+def test_far_positions_travel_as_four_byte_integers(session):
+    """Beyond ±3.2 km (arenas go up to 1,000 km) coordinates switch to int32, unclipped."""
+    m = session.model
+    m.pos[2] = (5_000.25, -120_000.0)
+    f = frames.space_frame(m, 1)
+    assert f["xyb"] == 4
+    assert frames.unpack(f["xy"], "<i4")[4:6] == [50_002, -1_200_000]
 
 
 def test_dropped_agent_shown_as_lost_not_removed(session):
@@ -63,7 +73,7 @@ def test_dropped_agent_shown_as_lost_not_removed(session):
     session.drop_agent(4)
     f = frames.space_frame(session.model, 1)
     assert f["st"][3] == "x"
-    xy = frames.unpack(f["xy"])
+    xy = frames.unpack(f["xy"], "<i2")
     assert xy[6:8] == np.rint(session.model.pos[3] * frames.SCALE).astype(int).tolist()
 
 

@@ -45,10 +45,18 @@ def _xy(points: np.ndarray) -> list[int]:
     return np.rint(np.asarray(points, dtype=float) * SCALE).astype(np.int64).ravel().tolist()
 
 
-def _xy_packed(points: np.ndarray) -> str:
-    """`_xy` packed as int32 (decimetres; far beyond any arena)."""
-    dm = np.rint(np.asarray(points, dtype=float) * SCALE)
-    return pack(np.clip(dm, -(2**31) + 1, 2**31 - 1).astype(np.int32).ravel())
+def _xy_packed(points: np.ndarray, dtype: str) -> str:
+    """`_xy` packed as `dtype` (decimetres, clipped to its range; see `_xy_dtype`)."""
+    dm = np.rint(np.asarray(points, dtype=float) * SCALE).ravel()
+    info = np.iinfo(np.dtype(dtype))
+    return pack(np.clip(dm, info.min + 1, info.max), dtype)
+
+
+def _xy_dtype(points: np.ndarray) -> str:
+    """int16 while every coordinate fits (within ±3.2 km: half the bytes), else int32."""
+    if points.size == 0 or np.nanmax(np.abs(points)) * SCALE < 32_000:
+        return "<i2"
+    return "<i4"
 
 
 def agent_states(model) -> str:
@@ -71,8 +79,8 @@ def headings(model) -> np.ndarray:
 def space_frame(model, run: int, *, links: bool = False, slots: bool = False) -> dict[str, Any]:
     """Everything the canvas needs to draw one step.
 
-    "xy" (decimetres, x0 y0 x1 y1 ...) and "links" (row pairs) are `pack`ed int32, "hd"
-    (degrees) int16; "st" has one character per agent ('f', 'L', 'x'); "route" is a list;
+    "xy" and "slots" (decimetres, x0 y0 x1 y1 ...) are `pack`ed int16 or int32 ("xyb" says
+    2 or 4 bytes), "links" (row pairs) int32, "hd" (degrees) int16; "st" has one character per agent ('f', 'L', 'x'); "route" is a list;
     "ev" the presenter's banners of this step's events (`banners`), "end" the outcome once
     the mission is over.
 
@@ -82,11 +90,13 @@ def space_frame(model, run: int, *, links: bool = False, slots: bool = False) ->
         links: include communication links (row pairs within `comm_range`).
         slots: include formation slot positions.
     """
+    wide = _xy_dtype(model.pos)
     frame = {
         "run": run,
         "t": int(model.time),
         "arena": float(model.arena_size),
-        "xy": _xy_packed(model.pos),
+        "xy": _xy_packed(model.pos, wide),
+        "xyb": 2 if wide == "<i2" else 4,  # bytes per coordinate in "xy" and "slots"
         "hd": pack(headings(model), "<i2"),
         "st": agent_states(model),
         "route": _xy(model.route),
@@ -101,7 +111,7 @@ def space_frame(model, run: int, *, links: bool = False, slots: bool = False) ->
     if links:
         frame["links"] = pack(np.asarray(model.links(), dtype=np.int32).ravel())
     if slots and model.leader >= 0:
-        frame["slots"] = _xy_packed(model.slot_positions())
+        frame["slots"] = _xy_packed(model.slot_positions(), wide)
     return frame
 
 

@@ -26,7 +26,7 @@ DEBUG = bool(os.environ.get("SWARM_UI_DEBUG"))  # print play-loop timings
 # Steps sent but not yet painted (the canvas paints one per animation frame). One in flight
 # keeps Play at full speed (~55 steps/s at N = 50) and Pause within 2 steps of the screen; at a
 # chosen speed none is (Pause within one step): `make bench-ui` and tests/browser measure both.
-IN_FLIGHT = 1
+IN_FLIGHT = 2
 IN_FLIGHT_AT_SPEED = 0
 ACK_TIMEOUT = 0.5  # s per wait for the browser to paint (re-checks Pause in between)
 # Play speeds offered in the control bar: label -> steps per second (None: as fast as it paints)

@@ -62,7 +62,8 @@ def test_reset_uses_our_seed(app):
     app.wait_t(lambda t: t == 0)
     shown = app.page.evaluate("Array.from(document.querySelector('.swarm-space').swarm.current.xy)")
     expected = SwarmModel(rng=7, **PRESETS[DEFAULT_PRESET].overrides)
-    assert shown == frames.unpack(frames.space_frame(expected, 0)["xy"])
+    frame = frames.space_frame(expected, 0)
+    assert shown == frames.unpack(frame["xy"], f"<i{frame['xyb']}")
 
 
 def test_negative_seed_then_reset_keeps_the_page(app):
