@@ -26,7 +26,7 @@ DEBUG = bool(os.environ.get("SWARM_UI_DEBUG"))  # print play-loop timings
 # Steps sent but not yet painted (the canvas paints one per animation frame). One in flight
 # keeps Play at full speed (~55 steps/s at N = 50) and Pause within 2 steps of the screen; at a
 # chosen speed none is (Pause within one step): `make bench-ui` and tests/browser measure both.
-IN_FLIGHT = 2
+IN_FLIGHT = 3
 IN_FLIGHT_AT_SPEED = 0
 ACK_TIMEOUT = 0.5  # s per wait for the browser to paint (re-checks Pause in between)
 # Play speeds offered in the control bar: label -> steps per second (None: as fast as it paints)
@@ -315,8 +315,7 @@ class PageState:
         Resending the unpainted ones makes Play lossless even if the browser's widget layer
         merges two quick updates into one: the canvas queues each step once, in order.
         """
-        todo = [f for f in recent if f["a"]["t"] > self.pacer.seen(f["a"]["run"])]
-        todo = todo or [recent[-1]]
+        todo = [recent[-1]]
         for key in todo[-1]:
             widget = self.widgets.get("space_" + key)
             if widget is not None:
