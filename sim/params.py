@@ -1,9 +1,9 @@
 """Every parameter of the swarm model, in one place.
 
-`SwarmParams` is the single source of truth: each field carries its plain-language doc, unit,
-default, allowed range (or choices) and the UI group it belongs to. The model constructor, the
-CLI's ``--set key=value``, experiment files and the UI controls are all derived from it, so a bad
-value gets the same clear error everywhere.
+`SwarmParams` is the single source of truth: each field carries its plain-language label and
+doc, unit, default, allowed range (or choices) and the UI group it belongs to. The model
+constructor, the CLI's ``--set key=value``, experiment files and the UI controls are all derived
+from it, so a bad value gets the same clear error everywhere.
 
 Units: lengths in metres (m), time in steps, speeds in m/step, accelerations in m/step².
 """
@@ -44,6 +44,7 @@ def _spec(
     default: Any,
     doc: str,
     *,
+    label: str,
     group: str,
     unit: str = "",
     lo: float | None = None,
@@ -54,9 +55,14 @@ def _spec(
     step: float | None = None,
     shape: str | None = None,
 ) -> Any:
-    """Declare a parameter field with its metadata (`shape`: what a list-valued field holds)."""
+    """Declare a parameter field with its metadata.
+
+    `label`: what the UI calls it, in plain words (the field's name is in its help line);
+    `shape`: what a list-valued field holds.
+    """
     kind = kind or type(default)
     meta = dict(
+        label=label,
         doc=doc,
         group=group,
         unit=unit,
@@ -81,18 +87,27 @@ class SwarmParams:
     """
 
     # --- swarm -------------------------------------------------------------------------------
-    n_agents: int = _spec(10, "Number of agents in the swarm.", group="swarm", lo=1, hi=10_000)
+    n_agents: int = _spec(
+        10,
+        "Number of agents in the swarm.",
+        label="Number of agents",
+        group="swarm",
+        lo=1,
+        hi=10_000,
+    )
     coordination: str = _spec(
         "formation",
         "How the group coordinates: "
         + "; ".join(f"{name}: {info.doc}" for name, info in MODES.items())
         + ".",
+        label="Coordination",
         group="swarm",
         choices=COORDINATIONS,
     )
     max_speed: float = _spec(
         1.0,
         "Top speed of any agent (couzin / vicsek: their constant speed is at most this).",
+        label="Top speed",
         group="swarm",
         unit="m/step",
         lo=0.01,
@@ -100,8 +115,9 @@ class SwarmParams:
     )
     max_accel: float = _spec(
         0.2,
-        "Largest change of velocity per step (couzin / vicsek, at constant speed v: turns of at "
-        "most 2·asin(max_accel / 2v) per step; no bound once max_accel ≥ 2v).",
+        "Largest change of velocity per step (couzin / vicsek fly at a constant speed v, so this "
+        "limits their turn to 2·asin(max_accel / 2v) per step; no limit once max_accel ≥ 2v).",
+        label="Top acceleration",
         group="swarm",
         unit="m/step²",
         lo=0.001,
@@ -109,7 +125,8 @@ class SwarmParams:
     )
     cruise_fraction: float = _spec(
         0.5,
-        "Leader's cruising speed as a fraction of max_speed (the rest is slack for followers).",
+        "Leader's cruising speed as a fraction of max_speed (the rest lets followers catch up).",
+        label="Leader's share of top speed",
         group="swarm",
         lo=0.05,
         hi=1.0,
@@ -117,6 +134,7 @@ class SwarmParams:
     arena_size: float = _spec(
         None,
         "Side of the square arena; empty = grows with √n_agents so density stays constant.",
+        label="Arena size",
         group="swarm",
         unit="m",
         lo=1.0,
@@ -127,12 +145,14 @@ class SwarmParams:
     route: str = _spec(
         "square",
         "Shape of the default route of waypoints the leader flies.",
+        label="Route shape",
         group="swarm",
         choices=ROUTES,
     )
     waypoints: tuple = _spec(
         None,
         "Explicit route as a list of (x, y) points; overrides `route`.",
+        label="Waypoints",
         group="swarm",
         unit="m",
         kind=tuple,
@@ -142,6 +162,7 @@ class SwarmParams:
     waypoint_radius: float = _spec(
         3.0,
         "A waypoint counts as reached within this distance.",
+        label="Waypoint reach distance",
         group="swarm",
         unit="m",
         lo=0.1,
@@ -150,28 +171,43 @@ class SwarmParams:
     collision_radius: float = _spec(
         0.5,
         "Two agents closer than this count as a collision.",
+        label="Collision distance",
         group="swarm",
         unit="m",
         lo=0.0,
         hi=100.0,
     )
     max_steps: int = _spec(
-        3000, "Mission time limit.", group="swarm", unit="steps", lo=1, hi=STEP_LIMIT
+        3000,
+        "Mission time limit.",
+        label="Time limit",
+        group="swarm",
+        unit="steps",
+        lo=1,
+        hi=STEP_LIMIT,
     )
     # --- formation ---------------------------------------------------------------------------
     formation: str = _spec(
         "wedge",
         "Shape of the formation the followers hold.",
+        label="Formation shape",
         group="formation",
         choices=FORMATIONS,
     )
     spacing: float = _spec(
-        4.0, "Distance between neighbouring slots.", group="formation", unit="m", lo=0.5, hi=100.0
+        4.0,
+        "Distance between neighbouring slots.",
+        label="Spacing",
+        group="formation",
+        unit="m",
+        lo=0.5,
+        hi=100.0,
     )
     slot_assignment: str = _spec(
         "optimal",
         "How slots are refilled after a loss: minimum total distance (optimal), next in rank "
         "moves up (shift), or the gap stays (fixed).",
+        label="Filling gaps after a loss",
         group="formation",
         choices=SLOT_ASSIGNMENTS,
     )
@@ -179,6 +215,7 @@ class SwarmParams:
     comm_range: float = _spec(
         15.0,
         "Agents can exchange messages only within this distance.",
+        label="Radio range",
         group="communication",
         unit="m",
         lo=0.1,
@@ -187,20 +224,25 @@ class SwarmParams:
     information: str = _spec(
         "messages",
         "What agents know: only what messages told them (messages), or everyone's true state "
-        "at once (oracle: the idealised 'another instantly takes its place' baseline).",
+        "at once (oracle: the idealised 'another instantly takes its place' case, to compare "
+        "against).",
+        label="What agents know",
         group="communication",
         choices=("messages", "oracle"),
     )
     message_loss: float = _spec(
         0.0,
         "Probability that any one message is lost (jamming intensity).",
+        label="Message loss",
         group="communication",
         lo=0.0,
         hi=1.0,
     )
     distance_loss: float = _spec(
         0.0,
-        "Extra loss that grows with distance: + distance_loss·(d / comm_range)² (robotsim).",
+        "Extra loss that grows with a message's distance d: it is lost with probability "
+        "message_loss + distance_loss·(d / comm_range)² (the model of Vásárhelyi et al. 2018).",
+        label="Extra loss with distance",
         group="communication",
         lo=0.0,
         hi=1.0,
@@ -208,6 +250,7 @@ class SwarmParams:
     blackout_at: int = _spec(
         -1,
         "Step at which all communication is jammed (-1 = never).",
+        label="Blackout start",
         group="communication",
         unit="step",
         lo=-1,
@@ -216,18 +259,26 @@ class SwarmParams:
     blackout_steps: int = _spec(
         0,
         "How many steps the blackout lasts.",
+        label="Blackout length",
         group="communication",
         unit="steps",
         lo=0,
         hi=STEP_LIMIT,
     )
     comm_delay: int = _spec(
-        0, "Steps a message takes to arrive.", group="communication", unit="steps", lo=0, hi=100
+        0,
+        "Steps a message takes to arrive.",
+        label="Message delay",
+        group="communication",
+        unit="steps",
+        lo=0,
+        hi=100,
     )
     max_links: int = _spec(
         128,
-        "A radio keeps links to at most this many neighbours, the nearest (bounds the work and "
-        "memory of dense groups; the lessons' groups have at most ~90 within comm_range).",
+        "A radio keeps links to at most this many neighbours, the nearest (limits the computing "
+        "work in crowded groups; the lessons' groups have at most ~90 within comm_range).",
+        label="Radio link limit",
         group="communication",
         lo=1,
         hi=10_000,
@@ -235,7 +286,8 @@ class SwarmParams:
     # --- positioning -------------------------------------------------------------------------
     position_noise: float = _spec(
         0.0,
-        "Std. dev. of each agent's estimate of its own position.",
+        "Typical error (standard deviation) of each agent's estimate of its own position.",
+        label="Position error",
         group="positioning",
         unit="m",
         lo=0.0,
@@ -243,7 +295,9 @@ class SwarmParams:
     )
     positioning_lost_at: int = _spec(
         -1,
-        "Step at which positioning fixes stop and agents dead-reckon (-1 = never).",
+        "Step at which position fixes (like GPS) stop and agents must estimate their position "
+        "from their own movement (-1 = never).",
+        label="Positioning lost",
         group="positioning",
         unit="step",
         lo=-1,
@@ -251,7 +305,9 @@ class SwarmParams:
     )
     drift_noise: float = _spec(
         0.05,
-        "Random-walk error added to each agent's estimate per step while dead-reckoning.",
+        "Random error that piles up in each agent's position estimate, per step, once "
+        "positioning is lost.",
+        label="Drift without positioning",
         group="positioning",
         unit="m/step",
         lo=0.0,
@@ -261,6 +317,7 @@ class SwarmParams:
     dropout_rate: float = _spec(
         0.0,
         "Chance per agent per step of dropping out.",
+        label="Random dropout chance",
         group="failures",
         unit="1/step",
         lo=0.0,
@@ -269,6 +326,7 @@ class SwarmParams:
     leader_dropout_at: int = _spec(
         -1,
         "Step at which the current leader drops out (-1 = never).",
+        label="Leader drops out",
         group="failures",
         unit="step",
         lo=-1,
@@ -276,7 +334,8 @@ class SwarmParams:
     )
     scheduled_dropouts: tuple = _spec(
         None,
-        "Agents that drop out at given steps, as a list of [step, unique_id] pairs.",
+        "Agents that drop out at given steps, as a list of [step, agent id] pairs.",
+        label="Planned dropouts",
         group="failures",
         kind=tuple,
         optional=True,
@@ -286,6 +345,7 @@ class SwarmParams:
         "any",
         "Who random dropouts can hit: any agent, or only informed agents (couzin only: the "
         "other modes have no informed agents).",
+        label="Who can drop out",
         group="failures",
         choices=("any", "informed"),
     )
@@ -295,12 +355,14 @@ class SwarmParams:
         "How a new leader is chosen: "
         + "; ".join(f"{name}: {cls.doc}" for name, cls in PROTOCOLS.items())
         + ".",
+        label="Election method",
         group="election",
         choices=ELECTIONS,
     )
     heartbeat_period: int = _spec(
         2,
         "The leader says 'I am here' every this many steps.",
+        label="Heartbeat interval",
         group="election",
         unit="steps",
         lo=1,
@@ -309,6 +371,7 @@ class SwarmParams:
     election_timeout_min: int = _spec(
         10,
         "Shortest silence after which a follower suspects the leader is gone.",
+        label="Shortest election timeout",
         group="election",
         unit="steps",
         lo=1,
@@ -317,6 +380,7 @@ class SwarmParams:
     election_timeout_max: int = _spec(
         20,
         "Longest such silence (timeouts are drawn at random in between).",
+        label="Longest election timeout",
         group="election",
         unit="steps",
         lo=1,
@@ -324,9 +388,10 @@ class SwarmParams:
     )
     timeout_scaling: str = _spec(
         "auto",
-        "auto: the timeout window grows with the group's measured broadcast time B, to "
-        "[min + 2B, max(max + 4B, 2·lo)] (Raft's rule: broadcast time ≪ election timeout); "
-        "fixed: exactly [election_timeout_min, election_timeout_max].",
+        "auto: the timeout window grows with B, the measured time a message needs to cross the "
+        "group, to [min + 2B, max(max + 4B, 2·(min + 2B))] (Raft's rule: timeouts much longer "
+        "than B); fixed: exactly [election_timeout_min, election_timeout_max].",
+        label="Timeout adjustment",
         group="election",
         choices=("auto", "fixed"),
     )
@@ -334,6 +399,7 @@ class SwarmParams:
     informed_fraction: float = _spec(
         0.1,
         "Share of agents that know the preferred direction (couzin).",
+        label="Share of informed agents",
         group="collective",
         lo=0.0,
         hi=1.0,
@@ -341,14 +407,17 @@ class SwarmParams:
     informed_weight: float = _spec(
         0.5,
         "How strongly informed agents pull toward their preferred direction (ω, couzin).",
+        label="Pull of the informed",
         group="collective",
         lo=0.0,
         hi=10.0,
     )
     noise: float = _spec(
         None,
-        "Heading noise: width of the uniform noise (vicsek) or std. dev. (couzin); "
+        "Random error added to each heading: the width of its range (vicsek) or its standard "
+        "deviation (couzin); "
         "empty = the mode's published default.",
+        label="Heading noise",
         group="collective",
         unit="rad",
         lo=0.0,
@@ -358,7 +427,9 @@ class SwarmParams:
     )
     interaction_radius: float = _spec(
         None,
-        "Neighbours within this distance are aligned with; empty = the mode's default.",
+        "Agents match the heading of neighbours within this distance (couzin: and move toward "
+        "them); empty = the mode's default.",
+        label="Neighbour distance",
         group="collective",
         unit="m",
         lo=0.01,
@@ -369,6 +440,7 @@ class SwarmParams:
     repulsion_radius: float = _spec(
         1.0,
         "Neighbours closer than this are avoided first (couzin).",
+        label="Personal space",
         group="collective",
         unit="m",
         lo=0.0,
@@ -378,6 +450,7 @@ class SwarmParams:
         None,
         "Constant speed in couzin / vicsek, at most max_speed; empty = the mode's published "
         "default (couzin 0.1, vicsek 0.03), or max_speed if that is lower.",
+        label="Constant speed",
         group="collective",
         unit="m/step",
         lo=0.0001,
@@ -389,6 +462,7 @@ class SwarmParams:
         None,
         "Largest turn per step (couzin); empty = the mode's default (0.2). Never more than "
         "max_accel allows at the mode's speed.",
+        label="Sharpest turn",
         group="collective",
         unit="rad/step",
         lo=0.0,
@@ -398,7 +472,9 @@ class SwarmParams:
     )
     torus: bool = _spec(
         None,
-        "Wrap the arena's edges (periodic box); empty = on for vicsek only.",
+        "Edges wrap around (leaving on one side re-enters on the other); empty = on for vicsek "
+        "only.",
+        label="Wrap-around edges",
         group="collective",
         kind=bool,
         optional=True,
@@ -474,7 +550,7 @@ def field_names() -> tuple[str, ...]:
 
 
 def specs() -> dict[str, dict[str, Any]]:
-    """Metadata of every parameter: doc, unit, default, lo, hi, choices, kind, group."""
+    """Metadata of every parameter: label, doc, unit, default, lo, hi, choices, kind, group."""
     return {
         f.name: {**f.metadata, "default": f.default, "name": f.name}
         for f in dataclasses.fields(SwarmParams)

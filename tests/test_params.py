@@ -19,6 +19,33 @@ def test_defaults_are_valid_and_documented():
         assert getattr(params, name) == meta["default"] or meta["default"] is None
 
 
+def test_every_field_has_a_plain_label():
+    """Labels are plain words: not the field's name, no underscore, sentence case."""
+    for name, meta in specs().items():
+        label = meta["label"]
+        assert label != name and "_" not in label, (name, label)
+        assert label[0].isupper() and label[1:] == label[1:].lower(), (name, label)
+
+
+JARGON = (
+    "robotsim",
+    "periodic box",
+    "torus",
+    "dead-reckon",
+    "std. dev",
+    "random-walk",
+    "broadcast time",
+)
+
+
+def test_help_texts_avoid_jargon():
+    """Help texts explain in plain words instead of naming simulators or textbook terms."""
+    for name, meta in specs().items():
+        found = [word for word in JARGON if word in meta["doc"].lower()]
+        assert not found, (name, found)
+        assert "\n" not in meta["doc"], name
+
+
 @pytest.mark.parametrize(
     "name,value",
     [

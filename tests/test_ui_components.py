@@ -15,7 +15,7 @@ from PIL import Image  # noqa: E402
 from sim.params import specs  # noqa: E402
 from sim.presets import DEFAULT_PRESET, PRESETS  # noqa: E402
 from sim.ui import export, frames  # noqa: E402
-from sim.ui.params_ui import control_kind, slider_step  # noqa: E402
+from sim.ui.params_ui import ParamControl, control_kind, label_of, slider_step  # noqa: E402
 from sim.ui.session import Session  # noqa: E402
 
 
@@ -173,6 +173,30 @@ def test_every_parameter_gets_a_control():
         for value in sent:
             assert _accepted_somewhere(name, value), f"{name}: the control sends {value!r}"
     assert kinds == {"select", "slider", "text"}
+
+
+@pytest.mark.parametrize("name", ["message_loss", "comm_range", "election"])  # slider, text, select
+def test_control_has_plain_label_and_help_names_the_field(name):
+    """The control shows the plain label and unit; its help line starts with the field's name."""
+    import ipyvuetify as v
+    import solara
+
+    from sim.ui.state import state_around
+
+    spec = specs()[name]
+    _, rc = solara.render(ParamControl(state_around(Session().model), spec), handle_error=False)
+    labels = [w.label for cls in (v.Slider, v.TextField, v.Select) for w in rc.find(cls).widgets]
+    assert labels and all(label.startswith(label_of(spec)) for label in labels), labels
+    assert name not in " ".join(labels)
+    help_ = rc.find(v.Html, class_="swarm-help").widget
+    assert help_.children[0].tag == "code" and help_.children[0].children == [name]
+    assert help_.children[1] == f" · {spec['doc']}"
+
+
+def test_label_of_gives_plain_label_and_unit():
+    """label_of: the plain label, then the unit in brackets when there is one."""
+    assert label_of(specs()["comm_range"]) == "Radio range (m)"
+    assert label_of(specs()["message_loss"]) == "Message loss"
 
 
 def _accepted_somewhere(name, value) -> bool:

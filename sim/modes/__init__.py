@@ -34,7 +34,7 @@ MODES: dict[str, ModeInfo] = {
     ),
     "flock": ModeInfo(
         "sim.modes.flock:Flock",
-        "boids that keep together and follow the leader",
+        "agents keep together, match headings and follow the leader (boids, Reynolds 1987)",
         leader=True,
     ),
     "couzin": ModeInfo(
@@ -46,7 +46,8 @@ MODES: dict[str, ModeInfo] = {
     ),
     "vicsek": ModeInfo(
         "sim.modes.vicsek:Vicsek",
-        "no leader, no goal: alignment with noise (Vicsek 1995)",
+        "no leader, no goal: each agent turns to its neighbours' heading, with random error "
+        "(Vicsek 1995)",
         leader=False,
         constant_speed=True,
     ),

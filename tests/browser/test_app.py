@@ -148,7 +148,7 @@ def wait_still(app, timeout: float = 8.0) -> int:
 
 def test_play_and_step_stop_when_the_mission_is_over(app):
     """After the run ends Play and Step are disabled (Step no longer advances time)."""
-    box = app.page.get_by_label("max_steps (steps)", exact=True)
+    box = app.page.get_by_label("Time limit (steps)", exact=True)
     box.fill("12")
     box.press("Enter")
     app.click("Reset")
@@ -269,7 +269,7 @@ def test_fault_buttons_reach_the_model(app):
 
 def test_slider_change_and_reset_rebuild_model(app):
     """Moving a parameter slider then Reset rebuilds the model with the new value."""
-    slider = app.page.locator(".v-input", has_text="cruise_fraction").locator(".v-slider")
+    slider = app.page.locator(".swarm-param", has_text="cruise_fraction").locator(".v-slider")
     slider.scroll_into_view_if_needed()
     box = slider.bounding_box()
     app.page.mouse.click(box["x"] + box["width"] * 0.9, box["y"] + box["height"] / 2)
@@ -287,7 +287,7 @@ def test_text_parameter_and_bad_input(app):
     The message is next to the field, the field keeps the text and is marked, and Reset says
     it used the last good value.
     """
-    box = app.page.get_by_label("n_agents", exact=True)
+    box = app.page.get_by_label("Number of agents", exact=True)
     box.fill("25")
     box.press("Enter")
     app.click("Reset")
@@ -550,7 +550,7 @@ def test_narrow_window_keeps_the_control_bar_reachable(narrow_app):
 
 def test_slider_values_can_be_typed(app):
     """A slider's exact value can be typed beside it; an out-of-range one is refused there."""
-    box = app.page.get_by_label("cruise_fraction value", exact=True)
+    box = app.page.get_by_label("Leader's share of top speed value", exact=True)
     box.fill("0.537")
     box.press("Enter")
     app.click("Reset")
@@ -560,6 +560,17 @@ def test_slider_values_can_be_typed(app):
     app.page.locator(".v-input", has=box).locator(
         ".v-messages", has_text="cruise_fraction"
     ).wait_for()
+
+
+def test_parameters_have_plain_labels_and_name_the_field_in_their_help(app):
+    """A control reads 'Radio range (m)'; the help line under it starts with `comm_range`."""
+    app.page.locator(".v-expansion-panel-header", has_text="communication").click()
+    param = app.page.locator(".swarm-param", has=app.page.get_by_label("Radio range (m)"))
+    help_ = param.locator(".swarm-help")
+    help_.wait_for()
+    assert help_.locator("code").inner_text() == "comm_range"
+    assert help_.inner_text().startswith("comm_range · Agents can exchange messages")
+    assert app.page.get_by_label("comm_range").count() == 0  # the raw name labels nothing
 
 
 def test_compare_csv_holds_both_swarms(app):
