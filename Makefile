@@ -31,7 +31,7 @@ chromium:
 ui: setup
 	$(VENV)/bin/swarm-sim ui --host $(HOST) --port $(PORT)
 
-# UI speed: displayed steps/s during Play at N = 50 and 500, ours vs Mesa's matplotlib view
+# UI speed: displayed steps/s during Play at N = 50, 1,000 and 10,000, ours vs Mesa's matplotlib view
 bench-ui: setup chromium
 	$(PY) -m sim.bench.ui
 

@@ -114,3 +114,34 @@ def test_our_panels_work_inside_mesa_solaraviz():
     assert model.value is not first
     assert model.value.time == 0
     assert frames() and all(f["t"] == 0 for f in frames())
+
+
+def test_a_part_that_fails_to_render_leaves_the_page_working(caplog):
+    """A render error in one part shows a message there; the rest renders; Try again retries."""
+    from sim.ui.app import Guarded
+
+    fail = solara.reactive(True)
+
+    @solara.component
+    def Fragile():
+        if fail.value:
+            raise RuntimeError("boom")
+        solara.Text("fine now")
+
+    @solara.component
+    def TwoParts():
+        with solara.Column():
+            Guarded("charts", Fragile)
+            solara.Text("the rest")
+
+    _, rc = solara.render(TwoParts(), handle_error=False)
+    rc.find(children=["the rest"]).assert_single()
+    rc.find(
+        v.Alert,
+        children=["The charts could not be shown (RuntimeError: boom); details in the server log."],
+    ).assert_single()
+    assert "failed to render" in caplog.text
+    fail.set(False)
+    rc.find(v.Btn, children=["Try again"]).widget.click()
+    rc.find(children=["fine now"]).assert_single()
+    rc.close()

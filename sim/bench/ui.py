@@ -2,13 +2,14 @@
 
 Measures this project's canvas view (``sim/ui/app.py``) and Mesa's stock matplotlib space view
 (``sim/ui/mesa_baseline.py``, SolaraViz with its smallest play interval) on the same model, in
-the same run, at N = 50 and N = 500, with every step drawn (render interval 1).
+the same run, at N = 50, 1,000 and 10,000, with every step drawn (render interval 1), against
+the classroom targets (`TARGETS`).
 
 * canvas view: steps the browser actually painted (recorded in the page as each is drawn),
   and whether any step was skipped (painted steps must be consecutive).
 * Mesa view: new images the browser received (each ``<img>`` source change is one step).
 
-Usage: ``python -m sim.bench.ui [--seconds 6] [--repeats 3] [--sizes 50 500]``
+Usage: ``python -m sim.bench.ui [--seconds 6] [--repeats 3] [--sizes 50 1000 10000]``
 (or ``make bench-ui``). Needs Debian's chromium at /usr/bin/chromium.
 """
 
@@ -21,9 +22,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from sim.params import specs
+from sim.ui.params_ui import label_of
 from sim.ui.serve import CHROMIUM, CHROMIUM_ARGS, ROOT, free_port, spawn, stop
 
 WARMUP = 1.5  # s of Play before counting
+TARGETS = {50: 55.0, 1000: 50.0, 10_000: 20.0}  # painted steps/s the classroom UI must reach
 SETTLE = 3.0  # s after Mesa's page appears before pressing Play
 RECORD_PAINTS = """() => {
   // every step the canvas paints, in order (its event_drawn callback gets [run, t])
@@ -52,7 +56,7 @@ def _open(browser, url: str, ready: str):
 def canvas_rate(browser, url: str, n: int, seconds: float) -> tuple[float, bool]:
     """Painted steps/s of our canvas view at `n` agents; and whether every step was painted."""
     page = _open(browser, url, ".swarm-space[data-t]")
-    box = page.get_by_label("n_agents", exact=True)
+    box = page.get_by_label(label_of(specs()["n_agents"]), exact=True)
     box.fill(str(n))
     box.press("Enter")
     page.get_by_role("button", name="Reset", exact=True).click()
@@ -161,13 +165,18 @@ def attempt(measure, *args):
 def report(results: dict, sizes: list[int]) -> None:
     """Print medians, the ratio, and whether every step was painted."""
     print(
-        f"{'N':>5} {'canvas steps/s':>15} {'mesa mpl steps/s':>17} {'ratio':>7}  every step painted"
+        f"{'N':>6} {'canvas steps/s':>15} {'target':>7} {'mesa mpl steps/s':>17} {'ratio':>7}"
+        "  every step painted"
     )
     for n in sizes:
         ours = _median(results[("canvas", n)])
         mesa = _median(results[("mesa", n)])
         ratio = ours / mesa if mesa else float("nan")
-        print(f"{n:>5} {ours:>15.1f} {mesa:>17.1f} {ratio:>6.1f}x  {all(results[('complete', n)])}")
+        target = f">= {TARGETS[n]:g}" if n in TARGETS else "-"
+        print(
+            f"{n:>6} {ours:>15.1f} {target:>7} {mesa:>17.1f} {ratio:>6.1f}x"
+            f"  {all(results[('complete', n)])}"
+        )
     for key, rates in sorted(results.items(), key=str):
         if key[0] != "complete":
             shown = ", ".join("failed" if r is None else f"{r:.1f}" for r in rates)
@@ -186,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--seconds", type=float, default=6.0, help="counting window per run")
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[50, 500])
+    parser.add_argument("--sizes", type=int, nargs="+", default=list(TARGETS))
     args = parser.parse_args(argv)
     if not Path(CHROMIUM).exists():
         print(f"error: {CHROMIUM} is missing: run `make chromium`", file=sys.stderr)

@@ -17,6 +17,7 @@ Mesa's own ``SolaraViz(model, components=views.PANELS)`` and in a Jupyter notebo
 
 from __future__ import annotations
 
+import logging
 import os
 
 os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
@@ -37,6 +38,7 @@ from sim.ui.space import NarrowProbe  # noqa: E402
 from sim.ui.state import PageContext, PageState, use_page_state  # noqa: E402
 from sim.ui.views import Charts, EventLog, LessonText, Spaces, Status  # noqa: E402
 
+log = logging.getLogger(__name__)
 TITLE = "Swarm coordination: leaders, followers, and who takes over"
 SIDEBAR_PX = 320  # fixed: long lesson titles wrap instead of widening it over the view
 
@@ -91,7 +93,7 @@ def Sidebar(state: PageState):
     with solara.Sidebar(), solara.Column():
         for title, content in cards:
             with solara.Card(title):
-                content(state)
+                Guarded(title.lower(), content, state)
 
 
 @solara.component
@@ -123,9 +125,30 @@ def Page():
         NarrowProbe(event_report=lambda v: narrow.set(bool(v)))
     Sidebar(state)
     with solara.Column(gap="4px", classes=["swarm-main"]):
-        ControlBar(state)
+        Guarded("control bar", ControlBar, state)
         Message(state)
-        MainArea(state)
+        Guarded("view", MainArea, state)
+
+
+@solara.component
+def Guarded(name: str, content, *args):
+    """`content(*args)`, or, if it fails to render, a message and a Try again button.
+
+    Callbacks are guarded by `PageState.guarded`; this guards rendering, so a fault in one part
+    of the page (a view, a sidebar card) leaves the rest working. The error is logged on the
+    server with its traceback.
+    """
+    exc, clear = solara.use_exception()
+    if exc is None:
+        content(*args)
+        return
+    log.error("the %s failed to render", name, exc_info=exc)
+    with solara.Column(classes=["swarm-render-error"]):
+        solara.Error(
+            f"The {name} could not be shown ({type(exc).__name__}: {exc});"
+            " details in the server log."
+        )
+        solara.Button("Try again", on_click=clear, outlined=True)
 
 
 @solara.component

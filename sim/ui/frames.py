@@ -80,9 +80,9 @@ def space_frame(model, run: int, *, links: bool = False, slots: bool = False) ->
     """Everything the canvas needs to draw one step.
 
     "xy" and "slots" (decimetres, x0 y0 x1 y1 ...) are `pack`ed int16 or int32 ("xyb" says
-    2 or 4 bytes), "links" (row pairs) int32, "hd" (degrees) int16; "st" has one character per agent ('f', 'L', 'x'); "route" is a list;
-    "ev" the presenter's banners of this step's events (`banners`), "end" the outcome once
-    the mission is over.
+    2 or 4 bytes), "links" (row pairs) int32, "hd" (degrees) int16; "st" has one character
+    per agent ('f', 'L', 'x'); "route" is a list; "ev" the presenter's banners of this step's
+    events (`banners`), "end" the outcome once the mission is over.
 
     Args:
         model: a `SwarmModel`.

@@ -31,16 +31,22 @@ class SpacedSwarm(SwarmModel):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        pad = self.arena_size
+        # room for the arena and for a large formation's wings (10,000 agents reach outside)
+        self.pad = pad = 2 * max(self.arena_size, float(abs(self.pos).max()))
         self.space = ContinuousSpace(2 * pad, 2 * pad, False, x_min=-pad, y_min=-pad)
         for agent in self.handles:
-            self.space.place_agent(agent, tuple(self.pos[agent.row]))
+            self.space.place_agent(agent, self._at(agent.row))
+
+    def _at(self, row: int) -> tuple[float, float]:
+        """The agent's position, inside the space (an agent far outside is drawn at its edge)."""
+        x, y = self.pos[row].clip(-self.pad, self.pad * 0.999)
+        return float(x), float(y)
 
     def step(self) -> None:
         """Step the swarm, then copy positions into the Mesa space."""
         super().step()
         for agent in self.agents:
-            self.space.move_agent(agent, tuple(self.pos[agent.row]))
+            self.space.move_agent(agent, self._at(agent.row))
 
 
 def portrayal(agent) -> dict:

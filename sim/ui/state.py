@@ -12,7 +12,6 @@ import logging
 import os
 import threading
 import time
-from collections import deque
 from dataclasses import dataclass, field
 
 import solara
@@ -23,16 +22,23 @@ from sim.ui.session import Session
 SLOW_PERIOD = 0.3  # s between chart / log refreshes during Play
 UNSEEN_PAUSE = 3.0  # s without any painted step before Play pauses by itself
 DEBUG = bool(os.environ.get("SWARM_UI_DEBUG"))  # print play-loop timings
-# Steps sent but not yet painted (the canvas paints one per animation frame). One in flight
-# keeps Play at full speed (~55 steps/s at N = 50) and Pause within 2 steps of the screen; at a
-# chosen speed none is (Pause within one step): `make bench-ui` and tests/browser measure both.
-IN_FLIGHT = 3
+# Steps sent but not yet painted at full speed, by swarm size (`in_flight`). One keeps Pause
+# within two steps of the screen and Play at ~56 steps/s for small swarms; larger ones need
+# more to keep the server and the browser busy at once (`make bench-ui`: N = 1,000 went from
+# 34 to 50 steps/s with two, N = 10,000 from 13 to 26 with three). At a chosen speed none is
+# (Pause within one step); tests/browser measure both.
+IN_FLIGHT = ((200, 1), (2000, 2))  # (up to N agents, steps); beyond: 3
 IN_FLIGHT_AT_SPEED = 0
 ACK_TIMEOUT = 0.5  # s per wait for the browser to paint (re-checks Pause in between)
 # Play speeds offered in the control bar: label -> steps per second (None: as fast as it paints)
 SPEEDS = {"max": None, "30 steps/s": 30.0, "10 steps/s": 10.0, "3 steps/s": 3.0, "1 step/s": 1.0}
 
 log = logging.getLogger(__name__)
+
+
+def in_flight(n: int) -> int:
+    """Steps Play may send ahead of the browser's painting at full speed, for `n` agents."""
+    return next((k for most, k in IN_FLIGHT if n <= most), 3)
 
 
 class Pacer:
@@ -239,7 +245,6 @@ class PageState:
         gen = self.play_gen
         self.last_sent = None
         last_slow = time.monotonic()
-        recent: deque = deque(maxlen=IN_FLIGHT + 2)  # last frames sent (resent until painted)
         next_at = time.monotonic()
         while self.playing.value and gen == self.play_gen:
             if not self.session.running:
@@ -257,14 +262,13 @@ class PageState:
             self.session.step()
             f = self.build_frame()
             c1 = time.perf_counter()
-            recent.append(f)
-            self.push_batch(recent)
+            self.push_step(f)
             self.last_sent = f
             c2 = time.perf_counter()
             self.steps_shown += 1
             # never run more than IN_FLIGHT steps ahead of what the browser has painted
             # (no skipping: if the browser falls behind, Play slows down to its pace)
-            ahead = IN_FLIGHT if rate is None else IN_FLIGHT_AT_SPEED
+            ahead = in_flight(len(f["a"]["st"])) if rate is None else IN_FLIGHT_AT_SPEED
             run, t = f["a"]["run"], f["a"]["t"] - ahead
             waited = 0.0
             while not self.pacer.wait(run, t) and self.playing.value and gen == self.play_gen:
@@ -309,17 +313,16 @@ class PageState:
             if widget is not None:
                 widget.frame = value
 
-    def push_batch(self, recent) -> None:
-        """Send every recent frame the browser has not painted yet, oldest first.
+    def push_step(self, f: dict) -> None:
+        """Send one step of Play to the canvas widgets (a "batch": queued once, in order).
 
-        Resending the unpainted ones makes Play lossless even if the browser's widget layer
-        merges two quick updates into one: the canvas queues each step once, in order.
+        Each step is sent once: `make bench-ui` counts every painted step and has never seen
+        one skipped (resending the unpainted ones cost 20 ms a step for 10,000 agents).
         """
-        todo = [recent[-1]]
-        for key in todo[-1]:
+        for key, value in f.items():
             widget = self.widgets.get("space_" + key)
             if widget is not None:
-                widget.frame = {"batch": [f[key] for f in todo if key in f]}
+                widget.frame = {"batch": [value]}
 
     def push_slow(self) -> None:
         """Send charts, event log and status straight to their widgets (during Play)."""
