@@ -28,7 +28,7 @@ def ControlBar(state: PageState):
         state.guarded(action)  # (clears the notice of why Play stopped)
 
     with solara.Row(
-        gap="8px",
+        gap="6px",
         classes=["swarm-controls"],
         style={"flex-wrap": "wrap", "align-items": "center", "margin-bottom": "6px"},
     ):
@@ -44,7 +44,7 @@ def ControlBar(state: PageState):
             label="Speed",
             values=list(SPEEDS),
             value=state.speed,
-            style={"max-width": "130px"},
+            style={"max-width": "104px"},
             dense=True,
         )
         solara.Checkbox(label="pause at the next event", value=state.pause_on_event)
@@ -60,7 +60,7 @@ def ControlBar(state: PageState):
             continuous_update=False,
             on_value=pause_at,
             error=bad[1] if bad else False,
-            style={"max-width": "160px"},
+            style={"max-width": "112px"},
         )
         solara.Button(
             "Exit presenter" if state.presenter.value else "Presenter",
