@@ -42,4 +42,7 @@ def SpaceCanvas(
 
 @solara.component_vue("narrow.vue")
 def NarrowProbe(event_report: Callable[[bool], None] | None = None):
-    """Reports once, on load, whether the window is narrower than the drawer's breakpoint."""
+    """Reports once, on load, whether the window is narrower than the drawer's breakpoint.
+
+    It also names Solara's icon-only sidebar button for screen readers.
+    """

@@ -691,3 +691,33 @@ def test_large_swarms_are_drawn_whole_and_fast(app):
     painted = app.page.evaluate("window.__painted")
     assert painted[0] == 2 and painted == list(range(2, 2 + len(painted)))  # none skipped
     assert app.errors == []
+
+
+UNNAMED_CONTROLS = """() => {
+  // controls a screen reader would announce without a name
+  const name = (el) => {
+    if (el.getAttribute('aria-label')) return el.getAttribute('aria-label');
+    if (el.labels && el.labels.length) return [...el.labels].map((l) => l.innerText).join(' ');
+    return (el.innerText || el.value || el.getAttribute('title') || '').trim();
+  };
+  const sel = 'button, [role=button], input, select, textarea, [role=checkbox], canvas';
+  return [...document.querySelectorAll(sel)]
+    .filter((el) => el.type !== 'hidden' && !name(el).trim())
+    .map((el) => el.outerHTML.slice(0, 120));
+}"""
+
+
+def test_every_control_and_canvas_has_an_accessible_name(app):
+    """Buttons, toggles, fields and both canvases have names (the sidebar's icon button had none).
+
+    The space view is announced as "Swarm space view".
+    """
+    page = app.page
+    assert page.get_by_role("img", name="Swarm space view").count() == 1
+    for group in ("communication", "election"):
+        page.get_by_role("button", name=group, exact=True).click()
+    assert page.evaluate(UNNAMED_CONTROLS) == []
+    app.click("Compare")
+    page.locator(".swarm-space").nth(1).wait_for()
+    assert page.get_by_role("img", name="Swarm space view").count() == 2
+    assert page.evaluate(UNNAMED_CONTROLS) == []
