@@ -22,12 +22,12 @@ from sim.ui.session import Session
 SLOW_PERIOD = 0.3  # s between chart / log refreshes during Play
 UNSEEN_PAUSE = 3.0  # s without any painted step before Play pauses by itself
 DEBUG = bool(os.environ.get("SWARM_UI_DEBUG"))  # print play-loop timings
-# Steps sent but not yet painted at full speed, by swarm size (`in_flight`). One keeps Pause
-# within two steps of the screen and Play at ~56 steps/s for small swarms; larger ones need
-# more to keep the server and the browser busy at once (`make bench-ui`: N = 1,000 went from
-# 34 to 50 steps/s with two, N = 10,000 from 13 to 26 with three). At a chosen speed none is
-# (Pause within one step); tests/browser measure both.
-IN_FLIGHT = ((200, 1), (2000, 2))  # (up to N agents, steps); beyond: 3
+# Steps sent but not yet painted at full speed (`in_flight`): none for small swarms, so Pause
+# stops within one step of the screen at ~57 steps/s (the canvas paints a step as soon as it
+# arrives, one per display frame); one for larger swarms keeps the server and the browser
+# busy at once (`make bench-ui`, N = 1,000: 55 steps/s; Pause within two steps). At a
+# chosen speed none is. tests/browser measure Pause at both speeds.
+SMALL_SWARM = 200  # agents: up to here no step is in flight
 IN_FLIGHT_AT_SPEED = 0
 ACK_TIMEOUT = 0.5  # s per wait for the browser to paint (re-checks Pause in between)
 # Play speeds offered in the control bar: label -> steps per second (None: as fast as it paints)
@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 
 def in_flight(n: int) -> int:
     """Steps Play may send ahead of the browser's painting at full speed, for `n` agents."""
-    return next((k for most, k in IN_FLIGHT if n <= most), 3)
+    return 0 if n <= SMALL_SWARM else 1
 
 
 class Pacer:
@@ -266,7 +266,7 @@ class PageState:
             self.last_sent = f
             c2 = time.perf_counter()
             self.steps_shown += 1
-            # never run more than IN_FLIGHT steps ahead of what the browser has painted
+            # never run more than `in_flight` steps ahead of what the browser has painted
             # (no skipping: if the browser falls behind, Play slows down to its pace)
             ahead = in_flight(len(f["a"]["st"])) if rate is None else IN_FLIGHT_AT_SPEED
             run, t = f["a"]["run"], f["a"]["t"] - ahead
