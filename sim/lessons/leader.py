@@ -249,8 +249,9 @@ LEADER_PRESETS: dict[str, Preset] = {
         title="Positioning lost: the formation drifts apart",
         overrides=dict(n_agents=10, positioning_lost_at=250, drift_noise=0.05),
         seed=1,
-        watch="at step 250 positioning fixes stop: each agent dead-reckons and its error grows, "
-        "so the wedge slowly smears even though everyone follows the rules.",
+        watch="at step 250 positioning fixes stop: each agent now guesses where it is from its "
+        "own speed and heading (dead reckoning) and its error grows, so the wedge slowly smears "
+        "even though everyone follows the rules.",
         why="without fixes, small random errors add up like a random walk (error ∝ √t).",
         question="which agents drift most, and would sensing neighbours help?",
         claim="formation error grows more than fivefold after positioning is lost",

@@ -205,12 +205,17 @@ def CompareControls(state: PageState):
         s.set_compare(None)
         state.refresh()
 
-    def pick(field):
+    shown = {f"{spec['label']} · {field}": field for field, spec in fields.items()}
+    named = {field: text for text, field in shown.items()}
+
+    def pick(text):
+        field = shown[text]
         name.set(field)
         spec = fields[field]
         value.set(spec["choices"][-1] if spec["choices"] else str(spec["default"]))
 
-    solara.Select(label="setting", values=list(fields), value=name.value, on_value=pick)
+    # plain label and field name, e.g. "Radio range · comm_range"
+    solara.Select(label="setting", values=list(shown), value=named[name.value], on_value=pick)
     spec = fields[name.value]
     if spec["choices"]:
         values = list(spec["choices"])

@@ -361,7 +361,14 @@ def test_keyboard_space_right_arrow_and_r(app):
 
 
 def test_compare_mode_shows_two_swarms(app):
-    """Compare mode draws two swarms, same seed, stepped together."""
+    """Compare mode draws two swarms, same seed, stepped together.
+
+    The setting to compare is offered by its plain label and field name.
+    """
+    from sim.params import specs
+
+    label = specs()["election"]["label"]
+    assert app.page.get_by_text(f"{label} · election", exact=True).count() == 1
     app.click("Compare")
     app.page.locator(".swarm-space").nth(1).wait_for()
     app.click("Step")
