@@ -2,8 +2,9 @@
 
 An experiment names fixed parameters (``[params]``), swept parameters (``[sweep]``, every list is
 expanded into a full grid), a number of seeds (or an explicit list) and the maximum number of
-steps per run. Every parameter name and value is checked against `SwarmParams`, so a typo or an
-out-of-range value is reported with the key and its allowed values before anything runs.
+steps per run (both required). Every parameter name and value is checked against `SwarmParams`,
+so a typo or an out-of-range value is reported with the key and its allowed values before
+anything runs; a swept list naming one setting twice (``[10, 10.0]``) is an error too.
 
 Runs are ordered *interleaved*: seed by seed, and within one seed the grid points are ordered so
 that every prefix is spread as evenly as possible over each parameter's values. A sweep stopped
