@@ -1,4 +1,4 @@
-"""The ``swarm-sim`` command: ui | run | sweep | plot | bench.
+"""The ``swarm-sim`` command: ui | run | sweep | rerun | plot | bench.
 
 Every user error (unknown parameter, value out of range, missing file) ends with one clear line on
 stderr and exit status 2 — never a traceback.
@@ -21,8 +21,10 @@ from sim.bench import steps as bench_steps
 from sim.bench import sweep as bench_sweep
 from sim.model import SwarmModel
 from sim.params import field_names, unknown_message
-from sim.presets import DEFAULT_PRESET, PRESETS
+from sim.presets import DEFAULT_PRESET, PRESETS, resolve
+from sim.research.experiment import draw_seed, settings_run_id
 from sim.research.plots import plot_command
+from sim.research.rerun import rerun
 from sim.research.sweep import sweep_command
 from sim.research.tables import SUFFIXES, step_table, write_table
 from sim.ui.serve import serve
@@ -71,18 +73,37 @@ def cmd_run(args: argparse.Namespace) -> int:
         if args.steps < 1:
             raise UserError(f"--steps must be a positive integer; got {args.steps}")
         params["max_steps"] = args.steps
-    model = SwarmModel(preset=args.preset, rng=args.seed, **params)
+    seed = args.seed
+    if seed is None:  # the preset's seed, else a fresh one: printed, so the run can be repeated
+        seed = resolve(args.preset, {})[1]
+        seed = draw_seed() if seed is None else seed
+    model = SwarmModel(preset=args.preset, rng=seed, **params)
     summary = model.run()
+    settings = model.params.as_dict()
     out = {
         "preset": args.preset,
-        "seed": model.seed,
+        "seed": seed,
+        "run_id": settings_run_id(settings, seed),
         "version": __version__,
         **{k: _jsonable(v) for k, v in summary.items()},
+        "params": {k: _jsonable(v) for k, v in settings.items()},
     }
     if args.out is not None:
         write_table(step_table(model), args.out)
         out["out"] = args.out
     print(json.dumps(out, indent=2))
+    return 0
+
+
+def cmd_rerun(args: argparse.Namespace) -> int:
+    """Re-run one row of a sweep; print its summary; 0 if identical to the row, else 1."""
+    report, diff = rerun(Path(args.dir), args.run_id)
+    print(json.dumps({k: _jsonable(v) for k, v in report.items()}, indent=2))
+    if diff:
+        listed = ", ".join(f"{k} (recorded {a!r}, re-run {b!r})" for k, (a, b) in diff.items())
+        print(f"run {args.run_id}: differs from the recorded row: {listed}", file=sys.stderr)
+        return 1
+    print(f"run {args.run_id}: identical to the recorded row", file=sys.stderr)
     return 0
 
 
@@ -138,7 +159,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--set", action="append", metavar="KEY=VALUE", help="set a parameter")
     run.add_argument("--steps", type=int, help="maximum number of steps (sets max_steps)")
-    run.add_argument("--seed", type=int, help="random seed (default: the preset's, else random)")
+    run.add_argument(
+        "--seed",
+        type=int,
+        help="random seed (default: the preset's, else drawn from OS entropy; always printed)",
+    )
     run.add_argument("--out", help="write the time series to FILE.csv or FILE.parquet")
     run.set_defaults(func=cmd_run)
 
@@ -169,6 +194,11 @@ def build_parser() -> argparse.ArgumentParser:
     plot = sub.add_parser("plot", help="figures and a Markdown table from sweep results")
     plot.add_argument("dir", help="results folder written by `swarm-sim sweep`")
     plot.set_defaults(func=plot_command)
+
+    again = sub.add_parser("rerun", help="re-run one row of sweep results and compare")
+    again.add_argument("dir", help="results folder written by `swarm-sim sweep`")
+    again.add_argument("run_id", help="the run's id (the run_id column of summary.csv)")
+    again.set_defaults(func=cmd_rerun)
 
     ui = sub.add_parser("ui", help="serve the browser UI")
     ui.add_argument("--host", default="127.0.0.1")

@@ -3,6 +3,7 @@
 ``experiment``  reading and validating an experiment file; its runs, ids and order
 ``sweep``       running the runs (``swarm-sim sweep``): `run_sweep`, `execute_run`, `drive`
 ``executors``   where runs execute: this process, local worker processes, a Dask cluster
+``rerun``       re-running one row of a sweep and comparing it (``swarm-sim rerun``)
 ``results``     the results folder: ``summary.csv`` written a line per run, resume, final order
 ``provenance``  ``provenance.json``: versions, git state, source hash, sessions
 ``tables``      the one writer of per-step tables (``run --out``, UI CSV, ``[timeseries]``)

@@ -17,6 +17,8 @@ from contextlib import contextmanager
 from typing import Any
 
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+WORKERS_PER_CORE = 4  # --workers cap: more processes than this per core only adds overhead
+SCHEDULER_TIMEOUT = 5  # seconds to wait for a Dask scheduler (--scheduler) to answer
 
 
 class SerialExecutor(Executor):
@@ -38,6 +40,38 @@ def default_workers() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:
         return os.cpu_count() or 1
+
+
+def max_workers() -> int:
+    """The largest --workers allowed: `WORKERS_PER_CORE` × the machine's CPU cores."""
+    return WORKERS_PER_CORE * (os.cpu_count() or 1)
+
+
+def check_workers(workers: int | None) -> int:
+    """The number of workers to use: `default_workers` for None, else `workers` checked.
+
+    Raises:
+        ValueError: naming --workers and its allowed range.
+    """
+    if workers is None:
+        return default_workers()
+    cap = max_workers()
+    if isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= cap:
+        raise ValueError(
+            f"--workers must be an integer in [1, {cap}] ({WORKERS_PER_CORE} × "
+            f"{os.cpu_count() or 1} CPU cores); got {workers!r}"
+        )
+    return workers
+
+
+def check_executor(kind: str, scheduler: str | None) -> None:
+    """Refuse a scheduler address without the Dask executor (it would be ignored).
+
+    Raises:
+        ValueError: naming --scheduler and --executor.
+    """
+    if scheduler is not None and kind != "dask":
+        raise ValueError(f"--scheduler needs --executor dask (got --executor {kind})")
 
 
 @contextmanager
@@ -77,7 +111,14 @@ def _dask_executor(workers: int, scheduler: str | None) -> Iterator[Executor]:
         ) from None
     _one_blas_thread()
     if scheduler:
-        with Client(scheduler) as client:
+        try:
+            client = Client(scheduler, timeout=SCHEDULER_TIMEOUT)
+        except (OSError, ValueError, TypeError) as exc:
+            raise ValueError(
+                f"--scheduler: cannot reach a Dask scheduler at {scheduler!r} within "
+                f"{SCHEDULER_TIMEOUT} s ({' '.join(str(exc).split())})"
+            ) from None
+        with client:
             yield client.get_executor(pure=False)
         return
     with (

@@ -2,8 +2,9 @@
 
 An experiment names fixed parameters (``[params]``), swept parameters (``[sweep]``, every list is
 expanded into a full grid), a number of seeds (or an explicit list) and the maximum number of
-steps per run. Every parameter name and value is checked against `SwarmParams`, so a typo or an
-out-of-range value is reported with the key and its allowed values before anything runs.
+steps per run (both required). Every parameter name and value is checked against `SwarmParams`,
+so a typo or an out-of-range value is reported with the key and its allowed values before
+anything runs; a swept list naming one setting twice (``[10, 10.0]``) is an error too.
 
 Runs are ordered *interleaved*: seed by seed, and within one seed the grid points are ordered so
 that every prefix is spread as evenly as possible over each parameter's values. A sweep stopped
@@ -34,6 +35,7 @@ TOP_KEYS = ("name", "description", "steps", "seeds", "params", "sweep", "timeser
 TIMESERIES_KEYS = ("columns", "every")
 MAX_BALANCED_GRID = 4000  # above this many grid points, use a fixed shuffle (greedy is O(G²))
 ORDER_SEED = 20261129  # fixed seed of that shuffle and of greedy tie-breaks
+SEED_LIMIT = 2**32  # a drawn seed (`swarm-sim run` without --seed) is below this
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,16 @@ def run_id(canonical_params: str, seed: int) -> str:
     return digest[:16]
 
 
+def settings_run_id(settings: dict[str, Any], seed: int) -> str:
+    """`run_id` of fully resolved settings (`SwarmParams.as_dict()`): a sweep's id for them."""
+    return run_id(_canonical(settings), seed)
+
+
+def draw_seed() -> int:
+    """A fresh seed from OS entropy, in [0, `SEED_LIMIT`): printed, so the run can be repeated."""
+    return int(np.random.SeedSequence().entropy % SEED_LIMIT)
+
+
 def _canonical(settings: dict[str, Any]) -> str:
     return json.dumps(settings, sort_keys=True, separators=(",", ":"))
 
@@ -157,7 +169,14 @@ def load_experiment(path: str | Path) -> Experiment:
         ValueError: naming the offending key and the allowed keys or values.
     """
     path = Path(path)
-    text = path.read_text(encoding="utf-8")
+    if path.is_dir():
+        raise ValueError(f"{path} is a directory; give an experiment file (.toml)")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{path}: cannot read the experiment file: {exc}") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -193,8 +212,8 @@ def parse_experiment(
     exp = Experiment(
         name=_name(data.get("name", default_name)),
         description=str(data.get("description", "")),
-        steps=_steps(data.get("steps", SwarmParams().max_steps)),
-        seeds=_seeds(data.get("seeds", 10)),
+        steps=_steps(_required(data, "steps")),
+        seeds=_seeds(_required(data, "seeds")),
         params=params,
         sweep=sweep,
         timeseries=_timeseries(data.get("timeseries")),
@@ -214,8 +233,16 @@ def _check_axis(key: str, values: Any) -> None:
             raise ValueError(
                 f"[sweep] {key!r} must be a non-empty list of [{', '.join(names)}] value lists"
             )
-    if len({_canonical(v) for v in values}) != len(values):
-        raise ValueError(f"[sweep] {key} lists a value twice: {values!r}")
+
+
+def _required(data: dict[str, Any], key: str) -> Any:
+    """A top-level key every experiment must set (a run's length and its seeds are results)."""
+    if key not in data:
+        example = {"steps": "steps = 2000 (the maximum steps per run)", "seeds": "seeds = 10"}
+        raise ValueError(
+            f"{key} is not set; every experiment file must set it, e.g. {example[key]}"
+        )
+    return data[key]
 
 
 def _check_keys(table: dict[str, Any], known: tuple[str, ...], what: str) -> None:
@@ -287,12 +314,25 @@ def _check_values(exp: Experiment) -> None:
     except ValueError as exc:
         raise ValueError(f"[params] {exc}") from None
     for key, values in exp.sweep.items():
+        seen: dict[str, Any] = {}
         for value in values:
             try:
-                SwarmParams.build(**exp.params, **_axis_values(key, value), max_steps=exp.steps)
+                built = SwarmParams.build(
+                    **exp.params, **_axis_values(key, value), max_steps=exp.steps
+                )
+                resolved = [getattr(built, n) for n in axis_names(key)]
             except ValueError as exc:
                 if any(str(exc).startswith(f"{n} must be") for n in axis_names(key)):
                     raise ValueError(f"[sweep] {exc}") from None  # else a cross-field rule
+                resolved = value
+            same = _canonical(resolved)
+            if same in seen:
+                first = seen[same]
+                spelled = "" if repr(first) == repr(value) else f" (as {first!r} and {value!r})"
+                raise ValueError(
+                    f"[sweep] {key} lists the value {first!r} twice{spelled}; list each value once"
+                )
+            seen[same] = value
     for point in exp.grid:
         try:
             exp.settings(point)

@@ -24,7 +24,7 @@ from tqdm import tqdm
 
 from sim import __version__
 from sim.model import SwarmModel
-from sim.research.executors import default_workers, open_executor
+from sim.research.executors import check_executor, check_workers, open_executor
 from sim.research.experiment import Experiment, Run, load_experiment
 from sim.research.provenance import add_session, source_hash
 from sim.research.results import ERRORS_FILE, SUMMARY_FILE, Results, columns
@@ -108,12 +108,28 @@ def run_sweep(
         ``{"total", "skipped", "ran", "failed", "seconds", "out"}``.
 
     Raises:
-        ValueError: when `out` already holds results (without `resume`) or other ones.
+        ValueError: when `out` already holds results (without `resume`) or other ones; for
+            workers outside [1, `max_workers()`], a scheduler without the Dask executor, or a
+            scheduler that does not answer within `SCHEDULER_TIMEOUT` seconds.
     """
     out = Path(out)
-    workers = workers or default_workers()
-    if workers < 1:
-        raise ValueError(f"--workers must be a positive integer; got {workers}")
+    workers = check_workers(workers)
+    check_executor(executor, scheduler)
+    with open_executor(executor, workers, scheduler) as pool:  # an unreachable cluster: no files
+        return _sweep(exp, out, pool, workers, resume, executor, progress, source)
+
+
+def _sweep(
+    exp: Experiment,
+    out: Path,
+    pool: Executor,
+    workers: int,
+    resume: bool,
+    executor: str,
+    progress: bool,
+    source: str,
+) -> dict[str, Any]:
+    """`run_sweep` on an open executor: record the runs of `exp` not yet in `out`."""
     results = Results(out, columns(), resume)
     session = {
         "started": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -146,8 +162,7 @@ def run_sweep(
             bar.set_postfix(failed=results.failed, refresh=False)
 
     try:
-        with open_executor(executor, workers, scheduler) as pool:
-            drive(pool, _unique(todo), exp.timeseries, IN_FLIGHT_PER_WORKER * workers, on_result)
+        drive(pool, _unique(todo), exp.timeseries, IN_FLIGHT_PER_WORKER * workers, on_result)
     finally:
         bar.close()
         results.close()

@@ -117,12 +117,39 @@ def test_timeseries_defaults_and_validation():
         ({"steps": -3}, r"steps must be an integer in \[1,"),
         ({"params": {"max_steps": 9}}, r"top-level 'steps'"),
         ({"timeseries": {"evry": 2}}, r"unknown key in \[timeseries\] 'evry'"),
+        (
+            {"sweep": {"comm_range": [10, 10.0]}},
+            r"\[sweep\] comm_range lists the value 10 twice \(as 10 and 10\.0\)",
+        ),
+        (
+            {"sweep": {"comm_range": [10, 12, 10]}},
+            r"\[sweep\] comm_range lists the value 10 twice;",
+        ),
+        (
+            {"sweep": {"election_timeout_min,election_timeout_max": [[6, 12], [6.0, 12]]}},
+            r"lists the value \[6, 12\] twice",
+        ),
     ],
 )
 def test_bad_experiment_tables_name_the_key_and_allowed_values(extra, message):
     """Each mistake raises ValueError naming the key and what is allowed."""
     with pytest.raises(ValueError, match=message):
         exp(**extra)
+
+
+@pytest.mark.parametrize("key", ["steps", "seeds"])
+def test_steps_and_seeds_must_be_set(key):
+    """No steps or no seeds is an error naming the key (not a silent 3,000 steps, 10 seeds)."""
+    data = {"name": "t", "steps": 20, "seeds": 3}
+    del data[key]
+    with pytest.raises(ValueError, match=rf"^{key} is not set; every experiment file must set it"):
+        parse_experiment(data)
+
+
+def test_a_directory_is_not_an_experiment_file(tmp_path):
+    """A folder given as the file is a ValueError naming it, not an IsADirectoryError."""
+    with pytest.raises(ValueError, match=r"is a directory; give an experiment file"):
+        load_experiment(tmp_path)
 
 
 def test_cross_field_errors_name_the_grid_point():

@@ -236,7 +236,7 @@ def test_cli_reports_a_bad_file_in_one_line(tmp_path, capsys):
     from sim.cli import main
 
     path = tmp_path / "bad.toml"
-    path.write_text('steps = 10\n[sweep]\nelection = ["raft", "vote"]\n')
+    path.write_text('steps = 10\nseeds = 2\n[sweep]\nelection = ["raft", "vote"]\n')
     assert main(["sweep", str(path), "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err
     assert "election must be one of" in err and "'vote'" in err and "Traceback" not in err
