@@ -102,11 +102,13 @@ def raft_cut_off():
 
 
 def test_table_shows_runs_that_never_recovered(raft_cut_off):
-    """A cell with 0/10 recovered stays in the table as 'never: 10/10', not a dash or a gap."""
+    """A cell with none recovered stays as 'never: 20/20'; shares get Wilson intervals."""
     df, _ = raft_cut_off
-    table = plots.markdown_table(df, ["election", "comm_range"], ["max_recovery_steps"])
+    metrics = ["max_recovery_steps", "mission_success"]
+    table = plots.markdown_table(df, ["election", "comm_range"], metrics)
     (raft5,) = [line for line in table.splitlines() if line.startswith("| raft | 5 |")]
-    assert raft5 == "| raft | 5 | 20 | – (never: 20/20) |"
+    assert raft5 == "| raft | 5 | 20 | – (never: 20/20) | 0 [0, 0.161] (0/20) |"
+    assert "| 1 [0.839, 1] (20/20) |" in table  # a Wilson interval, not 1 [1, 1]
     (lowest10,) = [line for line in table.splitlines() if line.startswith("| lowest_id | 10 |")]
     assert "(n=18)" in lowest10
 
