@@ -7,5 +7,6 @@
 ``results``     the results folder: ``summary.csv`` written a line per run, resume, final order
 ``provenance``  ``provenance.json``: versions, git state, source hash, sessions
 ``tables``      the one writer of per-step tables (``run --out``, UI CSV, ``[timeseries]``)
-``plots``       figures and a Markdown table with bootstrap intervals (``swarm-sim plot``)
+``stats``       Wilson and t intervals; `summarise`, the one aggregation behind figures and tables
+``plots``       figures and a Markdown table from `summarise` (``swarm-sim plot``)
 """

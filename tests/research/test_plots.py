@@ -1,16 +1,14 @@
-"""Analysis: bootstrap intervals, line and heatmap figures, the Markdown table, `plot` command."""
+"""Analysis: line and heatmap figures, the Markdown table, the `plot` command (nothing hidden)."""
 
 from __future__ import annotations
 
 import math
+import shutil
 import subprocess
 import sys
 
-import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from sim.research import plots
 from sim.research.experiment import parse_experiment
@@ -36,40 +34,6 @@ def results(tmp_path_factory):
     )
     run_sweep(exp, out, workers=1, progress=False)
     return out
-
-
-@settings(max_examples=40, deadline=None)
-@given(st.lists(st.floats(-1e6, 1e6), min_size=1, max_size=40))
-def test_bootstrap_interval_contains_the_mean(values):
-    """The 95 % interval lies within the data's range and contains the sample mean."""
-    mean, lo, hi, n = plots.bootstrap_ci(values)
-    tol = 1e-6 * (1 + abs(mean))
-    assert n == len(values) and min(values) - tol <= lo <= mean + tol
-    assert mean - tol <= hi <= max(values) + tol
-
-
-def test_bootstrap_ignores_non_finite_values():
-    """Non-finite values (inf: never recovered; NaN: no completion) are left out of n."""
-    mean, lo, hi, n = plots.bootstrap_ci([1.0, 3.0, math.inf, math.nan])
-    assert (mean, n) == (2.0, 2)
-    assert plots.bootstrap_ci([math.nan])[3] == 0
-
-
-def test_bootstrap_is_reproducible_and_narrows_with_more_data():
-    """Same data → same interval; 100x the data → a clearly narrower interval."""
-    rng = np.random.default_rng(1)
-    few, many = rng.random(20), rng.random(2000)
-    assert plots.bootstrap_ci(few) == plots.bootstrap_ci(few)
-    w_few = np.subtract(*plots.bootstrap_ci(few)[2:0:-1])
-    w_many = np.subtract(*plots.bootstrap_ci(many)[2:0:-1])
-    assert w_many < w_few / 3
-
-
-def test_summarise_groups_by_parameters():
-    """One row per group with its mean, interval, finite count and run count."""
-    df = pd.DataFrame({"a": [0, 0, 1, 1], "m": [1.0, 3.0, 5.0, math.inf]})
-    s = plots.summarise(df, ["a"], "m")
-    assert list(s["mean"]) == [2.0, 5.0] and list(s["n"]) == [2, 1] and list(s["runs"]) == [2, 2]
 
 
 def test_load_results_finds_swept_parameters_and_metrics(results):
@@ -111,3 +75,100 @@ def test_model_does_not_import_matplotlib():
     code = "import sys, sim.model, sim.research.sweep, sim.cli; print('matplotlib' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.fixture
+def raft_cut_off():
+    """Runs where raft at comm_range 5 never recovered (0/10), and lowest_id at 10 lacks 2 of 10."""
+    rows = []
+    for election in ["lowest_id", "raft"]:
+        for comm_range in [5, 10]:
+            for seed in range(10):
+                for loss in [0.0, 0.2]:
+                    never = election == "raft" and comm_range == 5
+                    gap = election == "lowest_id" and comm_range == 10 and seed < 2 and loss == 0
+                    value = math.inf if never else (math.nan if gap else 20.0 + seed)
+                    rows.append(
+                        dict(
+                            election=election,
+                            comm_range=comm_range,
+                            message_loss=loss,
+                            seed=seed,
+                            max_recovery_steps=value,
+                            mission_success=not never,
+                        )
+                    )
+    return pd.DataFrame(rows), ["election", "comm_range", "message_loss"]
+
+
+def test_table_shows_runs_that_never_recovered(raft_cut_off):
+    """A cell with none recovered stays as 'never: 20/20'; shares get Wilson intervals."""
+    df, _ = raft_cut_off
+    metrics = ["max_recovery_steps", "mission_success"]
+    table = plots.markdown_table(df, ["election", "comm_range"], metrics)
+    (raft5,) = [line for line in table.splitlines() if line.startswith("| raft | 5 |")]
+    assert raft5 == "| raft | 5 | 20 | – (never: 20/20) | 0 [0, 0.161] (0/20) |"
+    assert "| 1 [0.839, 1] (20/20) |" in table  # a Wilson interval, not 1 [1, 1]
+    (lowest10,) = [line for line in table.splitlines() if line.startswith("| lowest_id | 10 |")]
+    assert "(n=18)" in lowest10
+
+
+def test_line_figure_keeps_never_recovered_points_and_names_pooled_dimensions(raft_cut_off):
+    """Raft at comm_range 5 stays in the figure's data (recovered share 0).
+
+    The subtitle names what is pooled; a point on fewer values than runs is marked n=k/runs.
+    """
+    df, swept = raft_cut_off
+    fig = plots.line_figure(df, "max_recovery_steps", "comm_range", "election", swept=swept)
+    try:
+        title = fig.get_suptitle()
+        assert "pooled over: seed, message_loss" in title and "20 runs per point" in title
+        stats = plots.line_stats(df, "max_recovery_steps", "comm_range", "election")
+        raft5 = stats[(stats["election"] == "raft") & (stats["comm_range"] == 5)].iloc[0]
+        assert (raft5["never"], raft5["recovered"], raft5["runs"]) == (20, 0.0, 20)
+        top, bottom = fig.axes[:2]
+        assert bottom.get_ylabel().startswith("recovered")
+        raft_line = [ln for ln in bottom.get_lines() if ln.get_label() == "election=raft"][0]
+        assert list(raft_line.get_xdata()) == [5, 10] and list(raft_line.get_ydata()) == [0, 1]
+        assert "n=18/20" in [t.get_text() for t in top.texts]
+    finally:
+        plots._plt().close(fig)
+
+
+def test_heatmap_labels_a_cell_without_recoveries(raft_cut_off):
+    """The heatmap cell of raft at comm_range 5 says 'never 20/20' instead of being blank."""
+    df, swept = raft_cut_off
+    fig = plots.heatmap_figure(df, "max_recovery_steps", "comm_range", "election", swept=swept)
+    try:
+        texts = [t.get_text() for t in fig.axes[0].texts]
+        assert "never 20/20" in texts and "n=18/20" in " ".join(texts)
+        assert "pooled over: seed, message_loss" in fig.get_suptitle()
+    finally:
+        plots._plt().close(fig)
+
+
+def test_proportions_use_wilson_intervals_in_figures(raft_cut_off):
+    """mission_success is a share: 20/20 gives a lower bound below 1 in the plotted band."""
+    df, swept = raft_cut_off
+    stats = plots.line_stats(df, "mission_success", "comm_range", "election")
+    assert stats["lo"].min() == pytest.approx(0.0) and stats["lo"].max() < 0.85
+    fig = plots.line_figure(df, "mission_success", "comm_range", "election", swept=swept)
+    try:
+        assert len(fig.axes) == 1 and "Wilson" in fig.axes[0].get_ylabel()
+    finally:
+        plots._plt().close(fig)
+
+
+def test_plot_warns_once_on_an_incomplete_sweep(results, tmp_path, monkeypatch, capsys):
+    """`plot` on a sweep missing runs says on stderr, in one line, how many of how many."""
+    assert plots.missing_runs(results) == (0, 24)
+    part = tmp_path / "part"
+    shutil.copytree(results, part)
+    lines = (part / "summary.csv").read_text().splitlines(keepends=True)
+    (part / "summary.csv").write_text("".join(lines[:-5]))
+    monkeypatch.setattr(plots, "plot_all", lambda folder: [folder / "table.md"])
+    assert plots.plot_command(type("Args", (), {"dir": str(part)})()) == 0
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "5 of 24 runs missing" in err
+    assert plots.plot_command(type("Args", (), {"dir": str(results)})()) == 0
+    assert capsys.readouterr().err == ""
