@@ -7,7 +7,16 @@ from pathlib import Path
 
 SIM = Path(__file__).resolve().parent.parent / "sim"
 # What a function may import at call time: heavy or optional dependencies (and Unix-only stdlib).
-DEFERRABLE = ("matplotlib", "distributed", "dask", "pyarrow", "solara", "playwright", "resource")
+DEFERRABLE = (  # heavy or optional imports that may wait until a function needs them
+    "matplotlib",
+    "distributed",
+    "dask",
+    "pyarrow",
+    "solara",
+    "playwright",
+    "resource",
+    "scipy",  # scipy.stats alone: ~0.5 s of every swarm-sim start
+)
 TIDY = ("research", "bench", "cli.py")  # where imports at call time are held to DEFERRABLE
 MAX_LINES = 400
 

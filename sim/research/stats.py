@@ -16,8 +16,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import binomtest
-from scipy.stats import t as student_t
 
 CONFIDENCE = 0.95
 
@@ -26,6 +24,8 @@ def wilson_ci(k: int, n: int) -> tuple[float, float]:
     """Wilson score 95 % interval of a proportion of `k` in `n` (NaN, NaN when n = 0)."""
     if n == 0:
         return (math.nan, math.nan)
+    from scipy.stats import binomtest  # deferred: scipy.stats took half of the CLI's start
+
     ci = binomtest(int(k), int(n)).proportion_ci(confidence_level=CONFIDENCE, method="wilson")
     return (float(ci.low), float(ci.high))
 
@@ -43,6 +43,8 @@ def mean_ci(values: Any) -> tuple[float, float, float, int]:
     mean = float(v.mean())
     if n == 1:
         return (mean, math.nan, math.nan, 1)
+    from scipy.stats import t as student_t  # deferred: see `wilson_ci`
+
     half = float(student_t.ppf(0.5 + CONFIDENCE / 2, n - 1) * v.std(ddof=1) / math.sqrt(n))
     return (mean, mean - half, mean + half, n)
 
