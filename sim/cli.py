@@ -189,6 +189,11 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--resume", action="store_true", help="skip runs already finished")
     sweep.add_argument("--executor", choices=["local", "dask"], default="local")
     sweep.add_argument("--scheduler", default=None, help="Dask scheduler address")
+    sweep.add_argument(
+        "--allow-mixed",
+        action="store_true",
+        help="accept rows computed on other sim sources (resume, Dask workers)",
+    )
     sweep.set_defaults(func=sweep_command)
 
     plot = sub.add_parser("plot", help="figures and a Markdown table from sweep results")

@@ -9,6 +9,7 @@ command line, a hash of the `sim` sources): a resumed sweep may have run on othe
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -37,6 +38,7 @@ PACKAGES = (
     "distributed",
 )
 SIM_ROOT = Path(sim.__file__).resolve().parent  # the package's sources
+SHORT = 12  # hex digits of the source hash kept in each row
 
 
 def provenance(exp: Experiment, source: str) -> dict[str, Any]:
@@ -96,12 +98,40 @@ def git_state() -> dict[str, Any] | None:
     return {"commit": commit, "dirty": bool(status.strip())}
 
 
+@functools.cache
 def source_hash() -> str:
-    """SHA-256 of the package's Python sources: tells apart sessions run on different code."""
+    """SHA-256 of the package's Python sources: tells apart sessions run on different code.
+
+    Computed once per process (a worker hashes its own sources, once).
+    """
     digest = hashlib.sha256()
     for path in sorted(SIM_ROOT.rglob("*.py")):
         digest.update(path.relative_to(SIM_ROOT).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
+
+
+def short_hash() -> str:
+    """The first 12 hex digits of `source_hash`: the ``source`` column of every row."""
+    return source_hash()[:SHORT]
+
+
+def check_sources(found: set[str], current: str, allow_mixed: bool, where: str) -> str | None:
+    """Refuse rows computed on other `sim` sources than `current`, unless `allow_mixed`.
+
+    Returns:
+        None when every hash in `found` is `current`; else, with `allow_mixed`, a one-line
+        notice for stderr.
+
+    Raises:
+        ValueError: naming both hashes and --allow-mixed.
+    """
+    other = sorted(found - {current, ""})
+    if not other:
+        return None
+    said = f"{where} computed on sim sources {', '.join(other)}, but these sources are {current}"
+    if not allow_mixed:
+        raise ValueError(f"{said}; pass --allow-mixed to mix them, or use a new --out")
+    return f"--allow-mixed: {said}; mixing them"
 
 
 def add_session(out: Path, exp: Experiment, source: str, session: dict[str, Any]) -> None:

@@ -1,7 +1,8 @@
 """The results folder of a sweep: the summary table, written one flushed line per finished run.
 
 ``summary.csv`` has one row per run: every parameter, the seed, every `SwarmModel.summary()`
-field, then ``status`` (``ok`` / ``failed``), ``error``, ``run_id`` and ``version``. Each row is
+field, then ``status`` (``ok`` / ``failed``), ``error``, ``run_id``, ``version`` and ``source``
+(a short hash of the `sim` sources the run was computed on, in the worker). Each row is
 one write, flushed at once, so a sweep killed at any moment (even by SIGKILL) leaves at most a
 torn last line; reopening the folder to resume drops that line and reports the ids already
 written. When a sweep is complete the table is rewritten in plan order (atomically), so it is the
@@ -28,7 +29,7 @@ from sim.research.tables import cell, write_table
 SUMMARY_FILE = "summary.csv"
 ERRORS_FILE = "errors.log"
 SERIES_DIR = "timeseries"
-STATUS_COLUMNS = ("status", "error", "run_id", "version")
+STATUS_COLUMNS = ("status", "error", "run_id", "version", "source")
 
 
 def summary_fields() -> list[str]:
@@ -51,6 +52,7 @@ class Results:
         if self.path.exists() and not resume:
             raise ValueError(f"{self.path} exists; pass --resume to continue it or choose --out")
         self.out.mkdir(parents=True, exist_ok=True)
+        self.sources: set[str] = set()  # the source hashes of the rows already written
         self.done = self._recover() if self.path.exists() else set()
         fresh = not self.path.exists()
         self._file = open(self.path, "a", encoding="utf-8", newline="")  # noqa: SIM115
@@ -74,8 +76,12 @@ class Results:
                 raise ValueError(
                     f"{self.path} has other columns than this version writes; use a new --out"
                 )
-            where = header.index("run_id")
-            return {row[where] for row in reader}
+            where, source = header.index("run_id"), header.index("source")
+            done = set()
+            for row in reader:
+                done.add(row[where])
+                self.sources.add(row[source])
+            return done
 
     def _write_line(self, values: list[Any]) -> None:
         buf = io.StringIO()
@@ -95,6 +101,7 @@ class Results:
         row = {k: cell(v) for k, v in run.params.items()}
         row.update(seed=run.seed, **result["summary"], status=result["status"])
         row.update(error=result.get("error", ""), run_id=run.run_id, version=version)
+        row.update(source=result.get("source", ""))
         unknown = set(row) - set(self.cols)
         if unknown:
             raise ValueError(f"run returned fields missing from the table: {sorted(unknown)}")

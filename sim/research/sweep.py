@@ -6,6 +6,8 @@ model. `run_sweep` submits the runs not yet in the results folder to an executor
 (`sim.research.executors`), at most a few per worker at a time so memory stays flat however many
 runs a sweep has, and records each result as it arrives (`sim.research.results`); a worker never
 raises, a failed run is recorded with its traceback. ``--resume`` skips the ids already written.
+Each row records the hash of the `sim` sources its worker ran (``source``); rows from other
+sources than the client's, already written or arriving, are refused unless ``--allow-mixed``.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from sim import __version__
 from sim.model import SwarmModel
 from sim.research.executors import check_executor, check_workers, open_executor
 from sim.research.experiment import Experiment, Run, load_experiment
-from sim.research.provenance import add_session, source_hash
+from sim.research.provenance import add_session, check_sources, short_hash, source_hash
 from sim.research.results import ERRORS_FILE, SUMMARY_FILE, Results, columns
 from sim.research.tables import step_table
 
@@ -35,12 +37,17 @@ IN_FLIGHT_PER_WORKER = 4  # submissions queued per worker: keeps workers busy, m
 
 # ---------------------------------------------------------------------- one run (in a worker)
 def execute_run(run: Run, timeseries: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Run one simulation; never raises (a failure is returned with its traceback)."""
+    """Run one simulation; never raises (a failure is returned with its traceback).
+
+    The result names the `sim` sources of the process that ran it (``source``).
+    """
+    source = short_hash()
     try:
         model = SwarmModel(**run.params, rng=run.seed)
         summary = {k: _plain(v) for k, v in model.run().items()}
         series = _series(model, run.run_id, timeseries) if timeseries else None
-        return {"run_id": run.run_id, "status": "ok", "summary": summary, "series": series}
+        ok = {"run_id": run.run_id, "status": "ok", "summary": summary, "series": series}
+        return {**ok, "source": source}
     except Exception as exc:  # noqa: BLE001 - any model error is recorded, the sweep goes on
         error = f"{type(exc).__name__}: {exc}".replace("\n", " ")
         return {
@@ -49,6 +56,7 @@ def execute_run(run: Run, timeseries: dict[str, Any] | None = None) -> dict[str,
             "summary": {},
             "error": error,
             "traceback": traceback.format_exc(),
+            "source": source,
         }
 
 
@@ -101,8 +109,12 @@ def run_sweep(
     scheduler: str | None = None,
     progress: bool = True,
     source: str = "",
+    allow_mixed: bool = False,
 ) -> dict[str, Any]:
     """Run every unfinished run of `exp`, writing results into `out` as they finish.
+
+    `allow_mixed` accepts rows computed on other `sim` sources than this process's (already in
+    `out`, or from workers running other code), with a notice on stderr.
 
     Returns:
         ``{"total", "skipped", "ran", "failed", "seconds", "out"}``.
@@ -110,13 +122,14 @@ def run_sweep(
     Raises:
         ValueError: when `out` already holds results (without `resume`) or other ones; for
             workers outside [1, `max_workers()`], a scheduler without the Dask executor, or a
-            scheduler that does not answer within `SCHEDULER_TIMEOUT` seconds.
+            scheduler that does not answer within `SCHEDULER_TIMEOUT` seconds; for rows from
+            other `sim` sources without `allow_mixed`.
     """
     out = Path(out)
     workers = check_workers(workers)
     check_executor(executor, scheduler)
     with open_executor(executor, workers, scheduler) as pool:  # an unreachable cluster: no files
-        return _sweep(exp, out, pool, workers, resume, executor, progress, source)
+        return _sweep(exp, out, pool, workers, resume, executor, progress, source, allow_mixed)
 
 
 def _sweep(
@@ -128,9 +141,18 @@ def _sweep(
     executor: str,
     progress: bool,
     source: str,
+    allow_mixed: bool,
 ) -> dict[str, Any]:
     """`run_sweep` on an open executor: record the runs of `exp` not yet in `out`."""
     results = Results(out, columns(), resume)
+    here = short_hash()
+    try:
+        _notice(
+            check_sources(results.sources, here, allow_mixed, f"{out / SUMMARY_FILE} holds rows")
+        )
+    except ValueError:
+        results.close()
+        raise
     session = {
         "started": datetime.now(UTC).isoformat(timespec="seconds"),
         "resume": resume,
@@ -138,6 +160,7 @@ def _sweep(
         "executor": executor,
         "argv": sys.argv,
         "source_sha256": source_hash(),
+        "allow_mixed": allow_mixed,
     }
     add_session(out, exp, source, session)
     order = {run.run_id: run.index for run in exp.runs()}
@@ -154,8 +177,13 @@ def _sweep(
         file=sys.stderr,
     )
     start = time.perf_counter()
+    accepted = {here, *results.sources}
 
     def on_result(run: Run, result: dict[str, Any]) -> None:
+        found = result.get("source", "")
+        if found not in accepted:  # a worker on other sources: refused, or said once
+            _notice(check_sources({found}, here, allow_mixed, f"run {run.run_id} was"))
+            accepted.add(found)
         results.record(run, result, __version__)
         bar.update(1)
         if results.failed:
@@ -176,6 +204,12 @@ def _sweep(
         "seconds": time.perf_counter() - start,
         "out": str(out),
     }
+
+
+def _notice(line: str | None) -> None:
+    """Print a notice (e.g. from --allow-mixed) on stderr, if any."""
+    if line:
+        print(f"swarm-sim sweep: {line}", file=sys.stderr)
 
 
 def _unique(runs: Iterable[Run]) -> Iterator[Run]:
@@ -199,6 +233,7 @@ def sweep_command(args) -> int:
         executor=args.executor,
         scheduler=args.scheduler,
         source=str(args.file),
+        allow_mixed=args.allow_mixed,
     )
     print(
         f"{exp.name}: {report['ran']} runs in {report['seconds']:.1f} s "
