@@ -4,7 +4,8 @@ The experiment as run (its parsed form and its file's text, also copied to
 ``experiment.toml``), the package version, Python, the platform, the versions of the packages
 results depend on, the git commit of the source tree and whether it had uncommitted changes,
 the columns of the summary table, and one entry per session (start, workers, executor, resume,
-command line, a hash of the `sim` sources): a resumed sweep may have run on other code.
+command line, a hash of the `sim` sources, its end and whether it finished): a resumed sweep
+may have run on other code. The experiment file is recorded by its absolute path.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ def provenance(exp: Experiment, source: str) -> dict[str, Any]:
             packages[name] = None
     return {
         "experiment": experiment_dict(exp),
-        "experiment_file": source,
+        "experiment_file": str(Path(source).resolve()) if source else "",
         "experiment_text": exp.text,
         "sim_version": sim.__version__,
         "python": platform.python_version(),
@@ -151,6 +152,19 @@ def add_session(out: Path, exp: Experiment, source: str, session: dict[str, Any]
         prov = provenance(exp, source)
         (out / EXPERIMENT_FILE).write_text(exp.text, encoding="utf-8")
     prov["sessions"].append(session)
+    _write(path, prov)
+
+
+def end_session(out: Path, **fields: Any) -> None:
+    """Add `fields` (e.g. ``ended``) to the last session of ``out/provenance.json``."""
+    path = out / PROVENANCE_FILE
+    prov = json.loads(path.read_text(encoding="utf-8"))
+    prov["sessions"][-1].update(fields)
+    _write(path, prov)
+
+
+def _write(path: Path, prov: dict[str, Any]) -> None:
+    """Replace the provenance file atomically."""
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(prov, indent=2, default=str), encoding="utf-8")
     os.replace(tmp, path)

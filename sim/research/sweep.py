@@ -28,7 +28,13 @@ from sim import __version__
 from sim.model import SwarmModel
 from sim.research.executors import check_executor, check_workers, open_executor
 from sim.research.experiment import Experiment, Run, load_experiment
-from sim.research.provenance import add_session, check_sources, short_hash, source_hash
+from sim.research.provenance import (
+    add_session,
+    check_sources,
+    end_session,
+    short_hash,
+    source_hash,
+)
 from sim.research.results import ERRORS_FILE, SUMMARY_FILE, Results, columns
 from sim.research.tables import step_table
 
@@ -154,7 +160,7 @@ def _sweep(
         results.close()
         raise
     session = {
-        "started": datetime.now(UTC).isoformat(timespec="seconds"),
+        "started": _now(),
         "resume": resume,
         "workers": workers,
         "executor": executor,
@@ -166,16 +172,7 @@ def _sweep(
     order = {run.run_id: run.index for run in exp.runs()}
     todo = (run for run in exp.runs() if run.run_id not in results.done)
     skipped = len(set(order) & results.done)
-    bar = tqdm(
-        total=len(order),
-        initial=skipped,
-        desc=exp.name,
-        unit="run",
-        disable=not progress,
-        mininterval=0.5,
-        dynamic_ncols=True,
-        file=sys.stderr,
-    )
+    bar = progress_bar(len(order), skipped, exp.name, progress)
     start = time.perf_counter()
     accepted = {here, *results.sources}
 
@@ -189,11 +186,14 @@ def _sweep(
         if results.failed:
             bar.set_postfix(failed=results.failed, refresh=False)
 
+    finished = False
     try:
         drive(pool, _unique(todo), exp.timeseries, IN_FLIGHT_PER_WORKER * workers, on_result)
+        finished = True
     finally:
         bar.close()
         results.close()
+        end_session(out, ended=_now(), finished=finished)
     results.finalize(order)
     ran = len(order) - skipped
     return {
@@ -204,6 +204,57 @@ def _sweep(
         "seconds": time.perf_counter() - start,
         "out": str(out),
     }
+
+
+def _now() -> str:
+    """The current UTC time, to the second, in ISO 8601."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def progress_bar(total: int, initial: int, desc: str, enabled: bool) -> Any:
+    """A tqdm bar on a terminal; in a log (stderr not a TTY) a line every ~10 %."""
+    if enabled and sys.stderr.isatty():
+        return tqdm(
+            total=total,
+            initial=initial,
+            desc=desc,
+            unit="run",
+            mininterval=0.5,
+            dynamic_ncols=True,
+            file=sys.stderr,
+        )
+    return LineProgress(total, initial, desc, enabled)
+
+
+class LineProgress:
+    """Progress for logs: one plain line each time another tenth of the runs is done."""
+
+    def __init__(self, total: int, initial: int, desc: str, enabled: bool = True) -> None:
+        self.total, self.n, self.desc, self.enabled = total, initial, desc, enabled
+        self.failed = 0
+        self.shown = self._tenths()
+
+    def _tenths(self) -> int:
+        return self.n * 10 // self.total if self.total else 10
+
+    def update(self, k: int = 1) -> None:
+        """Count `k` finished runs; print a line when a new tenth is reached."""
+        self.n += k
+        if self._tenths() > self.shown:
+            self.shown = self._tenths()
+            failed = f", {self.failed} failed" if self.failed else ""
+            line = (
+                f"{self.desc}: {self.n}/{self.total} runs ({100 * self.n // self.total}%{failed})"
+            )
+            if self.enabled:
+                print(line, file=sys.stderr, flush=True)
+
+    def set_postfix(self, failed: int = 0, refresh: bool = False) -> None:
+        """Note the number of failed runs (shown in the next line)."""
+        self.failed = failed
+
+    def close(self) -> None:
+        """Nothing to release (tqdm's interface)."""
 
 
 def _notice(line: str | None) -> None:
