@@ -83,6 +83,8 @@ def rerun(out: Path, rid: str) -> tuple[dict[str, Any], dict[str, tuple[str, str
         "seed": run.seed,
         "version": __version__,
         "recorded_version": row.get("version", ""),
+        "source": result["source"],  # the sim sources hash: tells whether the code changed
+        "recorded_source": row.get("source", ""),
         "status": result["status"],
         **result["summary"],
         "identical": not diff,

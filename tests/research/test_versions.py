@@ -117,3 +117,15 @@ def test_allow_mixed_accepts_worker_rows_with_their_hash(tmp_path, monkeypatch, 
     run_sweep(small(), tmp_path, workers=1, allow_mixed=True, progress=False)
     assert sources(tmp_path) == ["b" * 12] * 2
     assert capsys.readouterr().err.count("--allow-mixed") == 1
+
+
+def test_rerun_names_the_recorded_and_current_sources(tmp_path, monkeypatch):
+    """`rerun` reports both source hashes, so a difference can be put down to changed code."""
+    from sim.research.rerun import rerun
+
+    hash_is(monkeypatch, A)
+    run_sweep(small(), tmp_path, workers=1, progress=False)
+    hash_is(monkeypatch, B)
+    rid = next(small().runs()).run_id
+    report, diff = rerun(tmp_path, rid)
+    assert report["recorded_source"] == A[:12] and report["source"] == B[:12] and diff == {}
