@@ -126,7 +126,7 @@ def check_sources(found: set[str], current: str, allow_mixed: bool, where: str) 
     Raises:
         ValueError: naming both hashes and --allow-mixed.
     """
-    other = sorted(found - {current, ""})
+    other = sorted(found - {current})
     if not other:
         return None
     said = f"{where} computed on sim sources {', '.join(other)}, but these sources are {current}"

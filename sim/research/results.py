@@ -30,6 +30,7 @@ SUMMARY_FILE = "summary.csv"
 ERRORS_FILE = "errors.log"
 SERIES_DIR = "timeseries"
 STATUS_COLUMNS = ("status", "error", "run_id", "version", "source")
+UNKNOWN = "unknown"  # the source of a row from a worker that does not report its sources
 
 
 def summary_fields() -> list[str]:
@@ -101,7 +102,7 @@ class Results:
         row = {k: cell(v) for k, v in run.params.items()}
         row.update(seed=run.seed, **result["summary"], status=result["status"])
         row.update(error=result.get("error", ""), run_id=run.run_id, version=version)
-        row.update(source=result.get("source", ""))
+        row.update(source=result.get("source") or UNKNOWN)
         unknown = set(row) - set(self.cols)
         if unknown:
             raise ValueError(f"run returned fields missing from the table: {sorted(unknown)}")

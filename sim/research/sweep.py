@@ -35,7 +35,7 @@ from sim.research.provenance import (
     short_hash,
     source_hash,
 )
-from sim.research.results import ERRORS_FILE, SUMMARY_FILE, Results, columns
+from sim.research.results import ERRORS_FILE, SUMMARY_FILE, UNKNOWN, Results, columns
 from sim.research.tables import step_table
 
 IN_FLIGHT_PER_WORKER = 4  # submissions queued per worker: keeps workers busy, memory bounded
@@ -177,7 +177,7 @@ def _sweep(
     accepted = {here, *results.sources}
 
     def on_result(run: Run, result: dict[str, Any]) -> None:
-        found = result.get("source", "")
+        found = result.get("source") or UNKNOWN  # a worker too old to say
         if found not in accepted:  # a worker on other sources: refused, or said once
             _notice(check_sources({found}, here, allow_mixed, f"run {run.run_id} was"))
             accepted.add(found)

@@ -129,3 +129,17 @@ def test_rerun_names_the_recorded_and_current_sources(tmp_path, monkeypatch):
     rid = next(small().runs()).run_id
     report, diff = rerun(tmp_path, rid)
     assert report["recorded_source"] == A[:12] and report["source"] == B[:12] and diff == {}
+
+
+def test_a_worker_that_does_not_report_its_sources_is_refused(tmp_path, monkeypatch):
+    """A worker on code older than the source column (no ``source``) is not taken as this code."""
+    real = sweep.execute_run
+
+    def old(run, ts):
+        result = real(run, ts)
+        del result["source"]
+        return result
+
+    monkeypatch.setattr(sweep, "execute_run", old)
+    with pytest.raises(ValueError, match="sim sources unknown"):
+        run_sweep(small(), tmp_path, workers=1, progress=False)
