@@ -145,8 +145,8 @@ class SwarmModel(mesa.Model):
             elif self.leadership and not self.leadership.protocol.can_recover(self.leadership):
                 detail = "leaderless with no way to choose a new leader"
                 mission.end("mission_failed", detail, self.time, self.leader)
-        if mission.over:
-            self.running = False
+        if mission.outcome == "mission_complete" or self.time >= self.params.max_steps:
+            self.running = False  # a failed mission runs on to max_steps (README, "Run length")
 
     # ------------------------------------------------------------------ public verbs
     def drop_agent(self, unique_id: int) -> None:
@@ -212,7 +212,10 @@ class SwarmModel(mesa.Model):
         self.log("waypoint_added", self.leader, f"({xy[0]:.1f}, {xy[1]:.1f})")
 
     def run(self, steps: int | None = None) -> dict[str, Any]:
-        """Step until the mission ends (or `steps` more steps); return `summary()`."""
+        """Step until success or max_steps (or `steps` more steps); return `summary()`.
+
+        A failed mission runs on to max_steps, so time-based counts compare across protocols.
+        """
         limit = self.params.max_steps if steps is None else int(self.time) + steps
         while self.running and self.time < limit:
             self.step()
@@ -249,6 +252,14 @@ class SwarmModel(mesa.Model):
     def outcome(self) -> str | None:
         """How the mission ended: "mission_complete", "mission_failed", or None (running)."""
         return self.mission.outcome
+
+    @property
+    def mission_over(self) -> bool:
+        """True once the mission has ended (complete or failed) or the run stopped.
+
+        `running` stays True after a failure until max_steps; the UI stops at `mission_over`.
+        """
+        return self.mission.over or not self.running
 
     @property
     def route(self) -> np.ndarray:

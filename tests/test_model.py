@@ -438,3 +438,13 @@ def test_leaderless_dropouts_are_not_called_followers():
     model = SwarmModel(coordination="vicsek", n_agents=20, rng=1)
     model.drop_agent(3)
     assert model.events[-1][1:] == ("dropout", 3, "member")
+
+
+def test_failed_mission_runs_on_to_max_steps():
+    """A run that can no longer succeed steps on to max_steps; the failure is logged once."""
+    model = SwarmModel(n_agents=6, leader_dropout_at=20, election="none", max_steps=250, rng=1)
+    summary = model.run()
+    failed = [t for t, kind, _, _ in model.events if kind == "mission_failed"]
+    assert len(failed) == 1 and failed[0] < 100 and model.outcome == "mission_failed"
+    assert summary["steps"] == 250 and not model.running and model.mission_over
+    assert summary["leaderless_steps"] > 200  # counted to the end, not to the failure

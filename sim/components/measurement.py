@@ -146,7 +146,7 @@ class Measurement:
         if model.leadership is not None:
             if model.time > 0 and v["n_leaders"] == 0:
                 self.leaderless_steps += 1
-            if model.running and int(model.time) % TOGETHER_PERIOD == 0:
+            if not model.mission.over and int(model.time) % TOGETHER_PERIOD == 0:
                 self._note_together(model, lead)
             self._track_recovery(model, lead)
 
