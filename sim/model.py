@@ -61,7 +61,7 @@ class SwarmModel(mesa.Model):
         super().__init__(rng=rng, scenario=scenario)
         self.preset = preset
         self.seed = rng
-        self.events: list[tuple[float, str, int, str]] = []
+        self.events: list[tuple[int, str, int, str]] = []
         self.n = n = p.n_agents
         self.ids = np.arange(1, n + 1)  # Mesa's unique_id of row i is i + 1
         mode_class = load_mode(p.coordination)
@@ -239,7 +239,7 @@ class SwarmModel(mesa.Model):
         return self.leadership.is_leader
 
     @property
-    def elections(self) -> list[tuple[float, int, int]]:
+    def elections(self) -> list[tuple[int, int, int]]:
         """(time, unique_id, term) of every election won."""
         return self.leadership.elections if self.leadership is not None else []
 
@@ -322,9 +322,9 @@ class SwarmModel(mesa.Model):
         return self.mode.goal_direction(self)
 
     def log(self, kind: str, row: int | None, detail: str = "") -> None:
-        """Record an event (time, kind, agent unique_id or -1, detail)."""
+        """Record an event (step as an int, kind, agent unique_id or -1, detail)."""
         uid = int(self.ids[row]) if row is not None and row >= 0 else -1
-        self.events.append((float(self.time), kind, uid, detail))
+        self.events.append((int(self.time), kind, uid, detail))
 
 
 def _reporter(name: str) -> property:
