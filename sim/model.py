@@ -61,7 +61,7 @@ class SwarmModel(mesa.Model):
         super().__init__(rng=rng, scenario=scenario)
         self.preset = preset
         self.seed = rng
-        self.events: list[tuple[float, str, int, str]] = []
+        self.events: list[tuple[int, str, int, str]] = []
         self.n = n = p.n_agents
         self.ids = np.arange(1, n + 1)  # Mesa's unique_id of row i is i + 1
         mode_class = load_mode(p.coordination)
@@ -145,8 +145,8 @@ class SwarmModel(mesa.Model):
             elif self.leadership and not self.leadership.protocol.can_recover(self.leadership):
                 detail = "leaderless with no way to choose a new leader"
                 mission.end("mission_failed", detail, self.time, self.leader)
-        if mission.over:
-            self.running = False
+        if mission.outcome == "mission_complete" or self.time >= self.params.max_steps:
+            self.running = False  # a failed mission runs on to max_steps (README, "Run length")
 
     # ------------------------------------------------------------------ public verbs
     def drop_agent(self, unique_id: int) -> None:
@@ -212,7 +212,10 @@ class SwarmModel(mesa.Model):
         self.log("waypoint_added", self.leader, f"({xy[0]:.1f}, {xy[1]:.1f})")
 
     def run(self, steps: int | None = None) -> dict[str, Any]:
-        """Step until the mission ends (or `steps` more steps); return `summary()`."""
+        """Step until success or max_steps (or `steps` more steps); return `summary()`.
+
+        A failed mission runs on to max_steps, so time-based counts compare across protocols.
+        """
         limit = self.params.max_steps if steps is None else int(self.time) + steps
         while self.running and self.time < limit:
             self.step()
@@ -236,7 +239,7 @@ class SwarmModel(mesa.Model):
         return self.leadership.is_leader
 
     @property
-    def elections(self) -> list[tuple[float, int, int]]:
+    def elections(self) -> list[tuple[int, int, int]]:
         """(time, unique_id, term) of every election won."""
         return self.leadership.elections if self.leadership is not None else []
 
@@ -249,6 +252,14 @@ class SwarmModel(mesa.Model):
     def outcome(self) -> str | None:
         """How the mission ended: "mission_complete", "mission_failed", or None (running)."""
         return self.mission.outcome
+
+    @property
+    def mission_over(self) -> bool:
+        """True once the mission has ended (complete or failed) or the run stopped.
+
+        `running` stays True after a failure until max_steps; the UI stops at `mission_over`.
+        """
+        return self.mission.over or not self.running
 
     @property
     def route(self) -> np.ndarray:
@@ -311,9 +322,9 @@ class SwarmModel(mesa.Model):
         return self.mode.goal_direction(self)
 
     def log(self, kind: str, row: int | None, detail: str = "") -> None:
-        """Record an event (time, kind, agent unique_id or -1, detail)."""
+        """Record an event (step as an int, kind, agent unique_id or -1, detail)."""
         uid = int(self.ids[row]) if row is not None and row >= 0 else -1
-        self.events.append((float(self.time), kind, uid, detail))
+        self.events.append((int(self.time), kind, uid, detail))
 
 
 def _reporter(name: str) -> property:

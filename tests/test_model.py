@@ -372,9 +372,11 @@ def test_fast_collector_matches_mesa_datacollector():
     assert ours.equals(theirs)
     assert all(
         isinstance(v, int | float)
-        for values in model.datacollector.model_vars.values()
+        for values in model.datacollector.columns.values()
         for v in values
     )
+    outcome = model.datacollector.model_vars["steps"]  # run-level: the last step only
+    assert len(outcome) == 321 and outcome[-1] == 320 and outcome[:-1] == [None] * 320
 
 
 @pytest.mark.parametrize("preset", ["leader_handover", "cascade", "lost_positioning", "lossy_raft"])
@@ -438,3 +440,36 @@ def test_leaderless_dropouts_are_not_called_followers():
     model = SwarmModel(coordination="vicsek", n_agents=20, rng=1)
     model.drop_agent(3)
     assert model.events[-1][1:] == ("dropout", 3, "member")
+
+
+def test_failed_mission_runs_on_to_max_steps():
+    """A run that can no longer succeed steps on to max_steps; the failure is logged once."""
+    model = SwarmModel(n_agents=6, leader_dropout_at=20, election="none", max_steps=250, rng=1)
+    summary = model.run()
+    failed = [t for t, kind, _, _ in model.events if kind == "mission_failed"]
+    assert len(failed) == 1 and failed[0] < 100 and model.outcome == "mission_failed"
+    assert summary["steps"] == 250 and not model.running and model.mission_over
+    assert summary["leaderless_steps"] > 200  # counted to the end, not to the failure
+
+
+def test_batch_run_rows_carry_the_outcome_and_times_are_whole():
+    """batch_run's last row has the run-level summary; event and step times are ints."""
+    rows = mesa.batch_run(
+        SwarmModel,
+        {"n_agents": 10, "leader_dropout_at": 50, "max_steps": 200},
+        rng=[1],  # iterations=1, seeded
+        max_steps=200,
+        display_progress=False,
+    )
+    last = rows[-1]
+    assert last["mission_success"] in (True, False) and last["steps"] == last["Step"] == 200
+    assert isinstance(last["max_recovery_steps"], int) and 0 < last["max_recovery_steps"] < 100
+    assert last["leader_changes"] == 1 and isinstance(last["messages_sent"], int)
+    model = SwarmModel(n_agents=10, leader_dropout_at=50, max_steps=200, rng=1)
+    summary = model.run()
+    assert model.events and all(type(t) is int for t, *_ in model.events)
+    assert all(type(t) is int for t, *_ in model.elections)
+    assert type(summary["max_recovery_steps"]) is int and type(summary["steps"]) is int
+    assert set(summary) - {"waypoints_reached"} == set(model.datacollector.model_vars) - set(
+        model.datacollector.columns
+    )

@@ -275,3 +275,24 @@ def test_waypoints_are_logged_from_one_with_or_without_a_leader():
     )
     group = frames.describe((9.0, "waypoint_reached", -1, "waypoint 0 (group centroid)"))
     assert group == "t=9 the group reached waypoint 1 (group centroid)"
+
+
+def test_failed_mission_stops_play_and_step_though_the_model_runs_on(session):
+    """A failed mission is over for the UI (no Play, no Step, the end shown) before max_steps."""
+    from sim.ui.state import state_around
+
+    for name, value in dict(n_agents=5, leader_dropout_at=5, election="none").items():
+        session.set_param(name, value)
+    session.reset()
+    state = state_around(session.model)
+    model = state.session.model
+    while not model.mission_over:
+        state.step_once()
+    assert model.outcome == "mission_failed" and model.time < model.params.max_steps
+    assert model.running  # the model itself runs on to max_steps (a plain SwarmModel would)
+    assert not state.session.running and "end" in frames.space_frame(model, 1)
+    t = model.time
+    state.play()
+    state.key_step()
+    state.session.step(3)
+    assert not state.playing.value and model.time == t

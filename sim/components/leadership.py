@@ -110,7 +110,7 @@ class Leadership:
         self.leaders: dict[int, LeaderTerm] = {}
         self.slot_maps: dict[int, np.ndarray] = {}
         self.main = -1  # the main leader: highest term, then lowest id (-1: none)
-        self.elections: list[tuple[float, int, int]] = []  # (time, unique_id, term) of each win
+        self.elections: list[tuple[int, int, int]] = []  # (time, unique_id, term) of each win
         self.changes = 0  # leaders elected after the first
         self.spurious = 0  # live leaders deposed because their heartbeats were lost
         self._detected: set[tuple[int, int]] = set()
@@ -192,7 +192,7 @@ class Leadership:
             self.changes += 1
         self._had_leader = True
         self.latency[row] = 0
-        self.elections.append((float(t), row + 1, term))
+        self.elections.append((int(t), row + 1, term))
         self.hooks.log("leader_elected", row, detail)
         self.hooks.took_over(row, serial)
         self._update_main()

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -45,6 +46,25 @@ REPORTERS = (
     "waypoints_reached",
     "direction_error",
 )
+# The run-level summary (`Measurement.summary`), as batch_run's model columns (reporters excepted)
+RUN_FIELDS = (
+    "mission_success",
+    "completion_time",
+    "leader_changes",
+    "leaderless_steps",
+    "max_recovery_steps",
+    "formation_recovery_steps",
+    "spurious_elections",
+    "mean_formation_error",
+    "collisions",
+    "final_active",
+    "mean_order",
+    "mean_direction_error",
+    "final_direction_error",
+    "messages_sent",
+    "messages_delivered",
+    "steps",
+)
 RECOVERY_THRESHOLD = 0.25  # formation has recovered when its error is under this × spacing
 TOGETHER_SHARE = 0.5  # a successful mission's agents were with the group this share of the time
 TOGETHER_PERIOD = 10  # steps between samples of who travels with the group
@@ -62,18 +82,21 @@ def _inf_diagonal(n: int) -> np.ndarray:
 class Collector:
     """The reporters of every step, presented as Mesa's DataCollector presents them.
 
-    `model_vars` (name → list of values) and `get_model_vars_dataframe()` are what Mesa's
+    `columns` (reporter → list of values) and `get_model_vars_dataframe()` are what Mesa's
     SolaraViz components and the project's tables read; `times` are the model times collected.
-    `mesa.batch_run` reads four more attributes of a DataCollector; they are provided under its
-    names (no agent reporters: agents are rows of the model's arrays).
+    `mesa.batch_run` reads `model_vars`: the reporters and the run-level summary (`RUN_FIELDS`,
+    None before the last collected step), so its rows carry the outcome. It reads four more
+    attributes of a DataCollector, provided under its names (no agent reporters).
     """
 
     agent_reporters: dict = {}
     agenttype_reporters: dict = {}
 
     def __init__(self, names: tuple[str, ...] = REPORTERS) -> None:
-        self.model_vars: dict[str, list] = {name: [] for name in names}
-        self.times: list[float] = []
+        self.columns: dict[str, list] = {name: [] for name in names}
+        self.times: list[int] = []
+        self._model = None
+        self._outcome: tuple[int, dict] = (-1, {})
         self._agent_records: dict = {}  # for mesa.batch_run
         self._agenttype_records: dict = {}  # for mesa.batch_run
 
@@ -82,16 +105,46 @@ class Collector:
         """The collection times, under the name `mesa.batch_run` reads."""
         return self.times
 
+    @property
+    def model_vars(self) -> dict[str, Any]:
+        """Reporter columns, then the summary fields as columns set at the last step only."""
+        return {**self.columns, **{name: _RunColumn(self, name) for name in RUN_FIELDS}}
+
+    def outcome(self) -> dict[str, Any]:
+        """The model's summary as of the last collection (computed once per collection)."""
+        if self._outcome[0] != len(self.times):
+            self._outcome = (len(self.times), self._model.summary())
+        return self._outcome[1]
+
     def collect(self, model) -> None:
         """Append each reporter's current value."""
-        self.times.append(model.time)
+        self._model = model
+        self.times.append(int(model.time))
         values = model.measurement.values
-        for name, column in self.model_vars.items():
+        for name, column in self.columns.items():
             column.append(values[name])
 
     def get_model_vars_dataframe(self) -> pd.DataFrame:
         """One row per collected step, one column per reporter."""
-        return pd.DataFrame(self.model_vars)
+        return pd.DataFrame(self.columns)
+
+
+class _RunColumn(Sequence):
+    """A summary field as a collected column: None at every step but the last."""
+
+    def __init__(self, collector: Collector, name: str) -> None:
+        self.collector, self.name = collector, name
+
+    def __len__(self) -> int:
+        return len(self.collector.times)
+
+    def __getitem__(self, i):
+        n = len(self)
+        if isinstance(i, slice):
+            return [self[j] for j in range(n)[i]]
+        if not -n <= i < n:
+            raise IndexError(i)
+        return self.collector.outcome()[self.name] if i % n == n - 1 else None
 
 
 class Measurement:
@@ -146,7 +199,7 @@ class Measurement:
         if model.leadership is not None:
             if model.time > 0 and v["n_leaders"] == 0:
                 self.leaderless_steps += 1
-            if model.running and int(model.time) % TOGETHER_PERIOD == 0:
+            if not model.mission.over and int(model.time) % TOGETHER_PERIOD == 0:
                 self._note_together(model, lead)
             self._track_recovery(model, lead)
 
@@ -242,7 +295,7 @@ class Measurement:
         if self.lost_at is not None and lead >= 0 and self.values["n_leaders"] == 1:
             group = model.network.reachable(lead)
             if np.all(model.leadership.believers(lead)[group]):
-                self.recoveries.append(t - self.lost_at)
+                self.recoveries.append(int(t - self.lost_at))
                 model.log(
                     "recovered",
                     lead,
@@ -253,7 +306,7 @@ class Measurement:
         if self._form_lost_at is not None and self.lost_at is None:
             spacing = model.params.spacing
             if self.values["formation_error"] < RECOVERY_THRESHOLD * spacing:
-                self.formation_recoveries.append(t - self._form_lost_at)
+                self.formation_recoveries.append(int(t - self._form_lost_at))
                 self._form_lost_at = None
 
     # ------------------------------------------------------------------ the run
@@ -271,7 +324,7 @@ class Measurement:
             "mission_success": mission.outcome == "mission_complete",
             "completion_time": math.nan
             if mission.completion_time is None
-            else mission.completion_time,
+            else int(mission.completion_time),
             "waypoints_reached": self.values["waypoints_reached"],
             "leader_changes": lead.changes if lead else 0,
             "leaderless_steps": self.leaderless_steps,

@@ -12,7 +12,7 @@ import numpy as np
 
 from sim.lessons.base import Preset
 
-# no_replacement: the run ends this soon after the loss (seeds 0-11: 20-24 steps), with the
+# no_replacement: the mission fails this soon after the loss (seeds 0-11: 20-24 steps), with the
 # followers' mean speed below this share of the cruising speed (seeds 0-11: at most 0.12).
 NO_REPLACEMENT_ENDS_WITHIN = 50
 STOPPED_FRACTION = 0.25
@@ -63,7 +63,7 @@ def _splits_once_meets_once(model) -> bool:
 
 
 def _no_replacement_stops(model) -> bool:
-    """Nobody takes over; the followers brake to (almost) a halt; the run ends soon after."""
+    """Nobody takes over; the followers brake to (almost) a halt; the mission fails soon after."""
     lost = _events(model, "dropout")[0][0]
     failed = _events(model, "mission_failed")
     cruise = model.params.cruise_fraction * model.params.max_speed
@@ -132,7 +132,7 @@ LEADER_PRESETS: dict[str, Preset] = {
         watch="the leader drops out at step 300. For a dozen steps the followers fly on to "
         "where they expect it to be; then they notice its heartbeats have stopped, give up on "
         "it and brake to a halt where they are. Nobody may take over, so a few steps later "
-        "(about step 320) the mission is declared failed and the run stops.",
+        "(about step 320) the mission is declared failed; the run goes on to its last step.",
         why="only the leader knows the route; with election=none no one replaces it, and a "
         "follower without a leader has nothing to steer by.",
         question="how is this different from a flock of birds that has no leader at all?",

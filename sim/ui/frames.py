@@ -106,7 +106,7 @@ def space_frame(model, run: int, *, links: bool = False, slots: bool = False) ->
     ev = banners(model)
     if ev:
         frame["ev"] = ev
-    if not model.running and model.outcome:
+    if model.mission_over and model.outcome:
         frame["end"] = outcome_text(model)
     if links:
         frame["links"] = pack(np.asarray(model.links(), dtype=np.int32).ravel())

@@ -39,7 +39,7 @@ class LiveSwarm(SwarmModel):
         (A click that arrives just as the mission ends must not step past it.)
         """
         with self.lock:
-            if self.running:
+            if not self.mission_over:
                 super().step()
 
 
@@ -134,15 +134,15 @@ class Session:
 
     @property
     def running(self) -> bool:
-        """True while any swarm's mission goes on."""
-        return any(m.running for m in self.models)
+        """True while any swarm's mission goes on (a failed run would go on to max_steps)."""
+        return any(not m.mission_over for m in self.models)
 
     def step(self, n: int = 1) -> None:
         """Advance every swarm by `n` steps, together."""
         with self.lock:
             for _ in range(n):
                 for m in self.models:
-                    if m.running:
+                    if not m.mission_over:
                         m.step()
                 self.synced_at = int(self.model.time)
 
@@ -156,7 +156,7 @@ class Session:
             if now == self.synced_at:
                 return False
             for m in self.models[1:]:
-                while m.running and m.time < now:
+                while not m.mission_over and m.time < now:
                     m.step()
             self.synced_at = int(now)
             return True
