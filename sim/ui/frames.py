@@ -40,16 +40,20 @@ def unpack(text: str, dtype: str = "<i4") -> list[int]:
     return np.frombuffer(base64.b64decode(text), dtype=dtype).tolist()
 
 
+def _dm(points: np.ndarray) -> np.ndarray:
+    """(k, 2) metres as [x0, y0, x1, y1, ...] whole decimetres (floats)."""
+    return np.rint(np.asarray(points, dtype=float) * SCALE).ravel()
+
+
 def _xy(points: np.ndarray) -> list[int]:
-    """Flatten (k, 2) metres into [x0, y0, x1, y1, ...] in decimetres."""
-    return np.rint(np.asarray(points, dtype=float) * SCALE).astype(np.int64).ravel().tolist()
+    """`_dm` as a list of ints (the route: a few points)."""
+    return _dm(points).astype(np.int64).tolist()
 
 
 def _xy_packed(points: np.ndarray, dtype: str) -> str:
-    """`_xy` packed as `dtype` (decimetres, clipped to its range; see `_xy_dtype`)."""
-    dm = np.rint(np.asarray(points, dtype=float) * SCALE).ravel()
+    """`_dm` packed as `dtype`, clipped to its range (see `_xy_dtype`)."""
     info = np.iinfo(np.dtype(dtype))
-    return pack(np.clip(dm, info.min + 1, info.max), dtype)
+    return pack(np.clip(_dm(points), info.min + 1, info.max), dtype)
 
 
 def _xy_dtype(points: np.ndarray) -> str:

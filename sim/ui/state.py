@@ -302,20 +302,11 @@ class PageState:
         self.frame.set(self.build_frame())
         self.tick.set(self.tick.value + 1)
 
-    def push(self, f: dict) -> None:
-        """Send a frame straight to the canvas widgets.
+    def push_step(self, f: dict) -> None:
+        """Send one step of Play straight to the canvas widgets (a "batch": queued once).
 
         Going through a reactive value would make reacton reconcile the whole page (every
         sidebar control) for each step; setting the widget's trait sends one small message.
-        """
-        for key, value in f.items():
-            widget = self.widgets.get("space_" + key)
-            if widget is not None:
-                widget.frame = value
-
-    def push_step(self, f: dict) -> None:
-        """Send one step of Play to the canvas widgets (a "batch": queued once, in order).
-
         Each step is sent once: `make bench-ui` counts every painted step and has never seen
         one skipped (resending the unpainted ones cost 20 ms a step for 10,000 agents).
         """
