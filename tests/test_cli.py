@@ -54,7 +54,7 @@ def test_run_writes_time_series_with_provenance(tmp_path, suffix):
     assert len(frame) == 31
     assert (frame["seed"] == 9).all() and (frame["n_agents"] == 5).all()
     assert (frame["version"] == __version__).all()
-    assert {"formation_error", "largest_component", "time"} <= set(frame.columns)
+    assert {"formation_error", "largest_component", "Step"} <= set(frame.columns)
 
 
 def one_error_line(capsys) -> str:

@@ -36,7 +36,7 @@ from sim.research.provenance import (
     source_hash,
 )
 from sim.research.results import ERRORS_FILE, SUMMARY_FILE, UNKNOWN, Results, columns
-from sim.research.tables import step_table
+from sim.research.tables import STEP, step_table
 
 IN_FLIGHT_PER_WORKER = 4  # submissions queued per worker: keeps workers busy, memory bounded
 
@@ -76,7 +76,7 @@ def _series(model: SwarmModel, run_id: str, spec: dict[str, Any]) -> pd.DataFram
 
     The parameters, seed and version are left out: they are in the run's row of summary.csv.
     """
-    kept = ["time", *spec["columns"]]
+    kept = [STEP, *spec["columns"]]
     table = step_table(model, spec["columns"], spec["every"])
     return table[kept].assign(run_id=run_id)[["run_id", *kept]]
 

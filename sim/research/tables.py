@@ -2,9 +2,10 @@
 
 The one place that turns a model's data collector into a table and a table into a file. The
 ``run --out`` command, the UI's CSV download and the ``[timeseries]`` of experiment files all
-use it, so a column has the same name and the same encoding everywhere: ``time`` (the step),
-the reporters (`sim.model.REPORTERS`), every resolved `SwarmParams` field (lists and pairs as
-JSON, as in a sweep's ``summary.csv``), the seed and the package version.
+use it, so a column has the same name and the same encoding everywhere: ``Step`` (`STEP`, the
+name Mesa's ``batch_run`` uses), the reporters (`sim.model.REPORTERS`), every resolved
+`SwarmParams` field (lists and pairs as JSON, as in a sweep's ``summary.csv``), the seed and the
+package version.
 """
 
 from __future__ import annotations
@@ -20,24 +21,25 @@ import pandas as pd
 from sim import __version__
 
 SUFFIXES = (".csv", ".parquet")
+STEP = "Step"  # the step column's one name: Mesa's batch_run and agent tables use it too
 
 
 def step_table(model, columns: Sequence[str] | None = None, every: int = 1) -> pd.DataFrame:
-    """One row every `every` steps: time, the reporters, the parameters, the seed, the version.
+    """One row every `every` steps: the step, the reporters, the parameters, the seed, the version.
 
     Args:
         model: A `SwarmModel` (run or not).
         columns: The reporters to keep, in this order (default: all of them).
-        every: Steps between kept rows (time 0 is always kept).
+        every: Steps between kept rows (step 0 is always kept).
 
     Returns:
         A new DataFrame; the model is not changed.
     """
-    df = model.datacollector.get_model_vars_dataframe().reset_index(names="time")
+    df = model.datacollector.get_model_vars_dataframe().reset_index(names=STEP)
     if columns is not None:
-        df = df[["time", *columns]]
+        df = df[[STEP, *columns]]
     if every > 1:
-        df = df[df["time"] % every == 0].reset_index(drop=True)
+        df = df[df[STEP] % every == 0].reset_index(drop=True)
     context = {k: cell(v) for k, v in model.params.as_dict().items()}
     return df.assign(**context, seed=model.seed, version=__version__)
 

@@ -139,8 +139,8 @@ def test_time_series_are_written_as_parquet(tmp_path):
     files = sorted((tmp_path / "timeseries").glob("*.parquet"))
     assert len(files) == 4
     df = pd.read_parquet(files[0])
-    assert list(df.columns) == ["run_id", "time", "n_active", "order"]
-    assert list(df["time"]) == [0, 10, 20, 30]
+    assert list(df.columns) == ["run_id", "Step", "n_active", "order"]
+    assert list(df["Step"]) == [0, 10, 20, 30]
 
 
 def test_provenance_records_experiment_versions_and_sessions(tmp_path):

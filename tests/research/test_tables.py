@@ -28,8 +28,8 @@ def model():
 def test_step_table_has_time_reporters_parameters_seed_and_version(model):
     """One row per step: time, every reporter, every parameter, the seed and the version."""
     df = step_table(model)
-    assert list(df.columns) == ["time", *REPORTERS, *field_names(), "seed", "version"]
-    assert list(df["time"]) == list(range(21))
+    assert list(df.columns) == ["Step", *REPORTERS, *field_names(), "seed", "version"]
+    assert list(df["Step"]) == list(range(21))
     assert (df["seed"] == 4).all() and (df["version"] == sim.__version__).all()
     assert (df["n_agents"] == 5).all()
 
@@ -37,8 +37,8 @@ def test_step_table_has_time_reporters_parameters_seed_and_version(model):
 def test_step_table_keeps_chosen_columns_every_k_steps(model):
     """`columns` picks and orders reporters; `every` keeps the rows whose time it divides."""
     df = step_table(model, ["order", "n_active"], every=5)
-    assert list(df.columns[:3]) == ["time", "order", "n_active"]
-    assert list(df["time"]) == [0, 5, 10, 15, 20]
+    assert list(df.columns[:3]) == ["Step", "order", "n_active"]
+    assert list(df["Step"]) == [0, 5, 10, 15, 20]
     full = step_table(model)
     assert list(df["order"]) == list(full["order"][::5])
 
@@ -117,5 +117,5 @@ def test_cli_ui_and_sweep_write_the_same_rows(tmp_path, capsys):
     run_sweep(exp, tmp_path / "sweep", workers=1, progress=False)
     (series,) = (tmp_path / "sweep" / "timeseries").glob("*.parquet")
     swept = pd.read_parquet(series)
-    expected = pd.read_csv(io.BytesIO(cli_csv))[["time", "order", "n_leaders"]].iloc[::2]
+    expected = pd.read_csv(io.BytesIO(cli_csv))[["Step", "order", "n_leaders"]].iloc[::2]
     pd.testing.assert_frame_equal(swept.drop(columns="run_id"), expected.reset_index(drop=True))
