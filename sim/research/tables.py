@@ -77,7 +77,7 @@ def step_table(
         "params": model.params.as_dict(),
         "summary": model.summary(),
     }
-    df.attrs = {k: plain(v) for k, v in context.items() if v is not None}
+    df.attrs = {k: plain(context[k]) for k in META if context[k] is not None}
     return df
 
 
@@ -130,9 +130,9 @@ def table_bytes(df: pd.DataFrame, suffix: str) -> bytes:
 
 def _parquet_bytes(df: pd.DataFrame) -> bytes:
     """`df`'s columns as Parquet, with ``df.attrs`` as JSON under `METADATA_KEY`."""
-    try:  # deferred: pyarrow is an optional dependency (the `parquet` extra), and heavy
-        import pyarrow as pa
-        import pyarrow.parquet as pq
+    try:
+        import pyarrow as pa  # deferred: optional (the `parquet` extra) and heavy
+        import pyarrow.parquet as pq  # deferred: as above
     except ImportError as exc:
         raise ValueError(f"writing Parquet needs pyarrow ({exc}); use a .csv file") from None
     table = pa.Table.from_pandas(df, preserve_index=False)
@@ -177,8 +177,8 @@ def read_table(path: str | Path, context: bool = False) -> pd.DataFrame:
         return pd.read_csv(path)
     if path.suffix != ".parquet":
         raise ValueError(f"a table file must end in .csv or .parquet; got {path.suffix!r}")
-    try:  # deferred: pyarrow is an optional dependency (the `parquet` extra), and heavy
-        import pyarrow.parquet as pq
+    try:
+        import pyarrow.parquet as pq  # deferred: optional (the `parquet` extra) and heavy
     except ImportError as exc:
         raise ValueError(f"reading Parquet needs pyarrow ({exc})") from None
     table = pq.read_table(path)

@@ -177,6 +177,21 @@ def test_cli_ui_and_sweep_write_the_same_rows(tmp_path, capsys):
     pd.testing.assert_frame_equal(swept, expected.reset_index(drop=True))
 
 
+def test_the_ui_csv_of_two_runs_has_each_runs_parameters_on_its_rows():
+    """Compare mode's CSV: both runs' rows, each with its own parameters, seed and version."""
+    export = pytest.importorskip("sim.ui.export")
+    a, b = (sim.SwarmModel(n_agents=4, election=e, max_steps=3, rng=1) for e in ("raft", "none"))
+    for m in (a, b):
+        m.run()
+    df = pd.read_csv(io.BytesIO(export.csv_bytes([a, b], ["A: raft", "B: none"])))
+    assert list(df.columns) == ["swarm", "Step", *REPORTERS, *field_names(), "seed", "version"]
+    assert set(zip(df["swarm"], df["election"], strict=True)) == {
+        ("A: raft", "raft"),
+        ("B: none", "none"),
+    }
+    assert (df["seed"] == 1).all() and len(df) == 8
+
+
 def test_the_step_column_is_called_step_everywhere(tmp_path, capsys):
     """`run --out` CSV and Parquet, [timeseries], the UI's CSV, batch_run and the frame: `Step`.
 
