@@ -136,11 +136,8 @@ def _parquet_bytes(df: pd.DataFrame) -> bytes:
     except ImportError as exc:
         raise ValueError(f"writing Parquet needs pyarrow ({exc}); use a .csv file") from None
     table = pa.Table.from_pandas(df, preserve_index=False)
-    nulls = [f.name for f in table.schema if pa.types.is_null(f.type)]
-    if nulls:  # an all-None column has no type a reader could rely on: a bug upstream
-        raise ValueError(f"columns without a value in any row: {', '.join(nulls)}")
     context = json.dumps(plain(df.attrs), allow_nan=False).encode()
-    table = table.replace_schema_metadata({**table.schema.metadata, METADATA_KEY: context})
+    table = table.replace_schema_metadata({**(table.schema.metadata or {}), METADATA_KEY: context})
     buf = io.BytesIO()
     pq.write_table(table, buf)
     return buf.getvalue()

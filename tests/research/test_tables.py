@@ -12,6 +12,7 @@ import pytest
 import sim
 from sim.cli import main
 from sim.model import REPORTERS
+from sim.modes import MODES
 from sim.params import field_names
 from sim.research.experiment import parse_experiment
 from sim.research.sweep import run_sweep
@@ -98,6 +99,17 @@ def test_write_table_round_trips(model, tmp_path, suffix):
     if suffix == ".parquet":
         assert list(back.columns) == list(table.columns)
         assert back.attrs == table.attrs and back.attrs["run_id"] == "abc"
+
+
+@pytest.mark.parametrize("coordination", list(MODES))
+def test_parquet_has_no_null_typed_columns_in_any_mode(tmp_path, coordination):
+    """Every column of a Parquet table has a type: no parameter that is None, in any mode."""
+    m = sim.SwarmModel(coordination=coordination, n_agents=6, max_steps=3, rng=1)
+    m.run()
+    write_table(step_table(m), tmp_path / "t.parquet")
+    schema = pq.read_schema(tmp_path / "t.parquet")
+    assert schema.names == ["Step", *REPORTERS]
+    assert [f.name for f in schema if str(f.type) == "null"] == []
 
 
 def test_parquet_holds_step_and_reporters_and_the_context_as_metadata(tmp_path):
