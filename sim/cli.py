@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
-import math
 import os
 import sys
 from pathlib import Path
@@ -24,9 +23,10 @@ from sim.params import field_names, unknown_message
 from sim.presets import DEFAULT_PRESET, PRESETS, resolve
 from sim.research.experiment import draw_seed, settings_run_id
 from sim.research.plots import plot_command
+from sim.research.provenance import short_hash
 from sim.research.rerun import rerun
 from sim.research.sweep import sweep_command
-from sim.research.tables import SUFFIXES, step_table, write_table
+from sim.research.tables import SUFFIXES, plain, step_table, write_table
 from sim.ui.serve import serve
 
 
@@ -56,14 +56,6 @@ def parse_assignments(items: list[str]) -> dict[str, Any]:
     return out
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None if math.isnan(value) else str(value)
-    if hasattr(value, "item"):
-        return _jsonable(value.item())
-    return value
-
-
 def cmd_run(args: argparse.Namespace) -> int:
     """Run one simulation and print its summary as JSON."""
     if args.out is not None:
@@ -80,16 +72,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     model = SwarmModel(preset=args.preset, rng=seed, **params)
     summary = model.run()
     settings = model.params.as_dict()
+    run_id = settings_run_id(settings, seed)
     out = {
         "preset": args.preset,
         "seed": seed,
-        "run_id": settings_run_id(settings, seed),
+        "run_id": run_id,
         "version": __version__,
-        **{k: _jsonable(v) for k, v in summary.items()},
-        "params": {k: _jsonable(v) for k, v in settings.items()},
+        **plain(summary),
+        "params": plain(settings),
     }
-    if args.out is not None:
-        write_table(step_table(model), args.out)
+    if args.out is not None:  # CSV: the context on every row; Parquet: in the file's metadata
+        write_table(step_table(model, run_id=run_id, source=short_hash()), args.out)
         out["out"] = args.out
     print(json.dumps(out, indent=2))
     return 0
@@ -98,7 +91,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_rerun(args: argparse.Namespace) -> int:
     """Re-run one row of a sweep; print its summary; 0 if identical to the row, else 1."""
     report, diff = rerun(Path(args.dir), args.run_id)
-    print(json.dumps({k: _jsonable(v) for k, v in report.items()}, indent=2))
+    print(json.dumps(plain(report), indent=2))
     if diff:
         listed = ", ".join(f"{k} (recorded {a!r}, re-run {b!r})" for k, (a, b) in diff.items())
         print(f"run {args.run_id}: differs from the recorded row: {listed}", file=sys.stderr)
@@ -128,8 +121,7 @@ def check_out(path: str) -> None:
         raise UserError(f"--out: {path} is a directory")
     if not os.access(folder, os.W_OK | os.X_OK) or (file.exists() and not os.access(file, os.W_OK)):
         raise UserError(f"--out: cannot write {path} (no permission)")
-    engines = ("pyarrow", "fastparquet")
-    if path.endswith(".parquet") and not any(importlib.util.find_spec(e) for e in engines):
+    if path.endswith(".parquet") and importlib.util.find_spec("pyarrow") is None:
         raise UserError("--out: writing Parquet needs pyarrow; use a .csv file")
 
 
@@ -164,7 +156,11 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         help="random seed (default: the preset's, else drawn from OS entropy; always printed)",
     )
-    run.add_argument("--out", help="write the time series to FILE.csv or FILE.parquet")
+    run.add_argument(
+        "--out",
+        help="write the time series to FILE.csv (parameters, seed, version on every row) or "
+        "FILE.parquet (Step and reporters; the run's context in the file's metadata)",
+    )
     run.set_defaults(func=cmd_run)
 
     bench = sub.add_parser("bench", help="per-step timings vs Mesa's boid_flockers")

@@ -11,6 +11,9 @@ import pytest
 
 from sim import __version__, cli
 from sim.cli import main
+from sim.model import REPORTERS
+from sim.research.provenance import short_hash
+from sim.research.tables import METADATA_KEY, read_table
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
@@ -42,19 +45,49 @@ def test_bad_input_is_one_clear_line(args, needle):
     assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
 
 
-@pytest.mark.parametrize("suffix", ["csv", "parquet"])
-def test_run_writes_time_series_with_provenance(tmp_path, suffix):
-    """--out writes one row per step with parameters, seed and version on every row."""
-    path = tmp_path / f"run.{suffix}"
+def test_run_writes_csv_with_the_context_on_every_row(tmp_path):
+    """--out FILE.csv writes one row per step with parameters, seed and version on every row."""
+    path = tmp_path / "run.csv"
     assert (
         main(["run", "--steps", "30", "--seed", "9", "--set", "n_agents=5", "--out", str(path)])
         == 0
     )
-    frame = pd.read_csv(path) if suffix == "csv" else pd.read_parquet(path)
+    frame = pd.read_csv(path)
     assert len(frame) == 31
     assert (frame["seed"] == 9).all() and (frame["n_agents"] == 5).all()
     assert (frame["version"] == __version__).all()
     assert {"formation_error", "largest_component", "Step"} <= set(frame.columns)
+
+
+def test_run_writes_parquet_with_what_run_prints_as_metadata(tmp_path, capsys):
+    """--out FILE.parquet: Step and the reporters; the printed context in the file's metadata.
+
+    Before, every parameter was a constant column (some of Arrow's null type) and the summary
+    and run id were not in the file.
+    """
+    pq = pytest.importorskip("pyarrow.parquet")
+    path = tmp_path / "run.parquet"
+    args = ["run", "--preset", "cascade", "--steps", "30", "--seed", "9", "--out", str(path)]
+    assert main(args) == 0
+    printed = json.loads(capsys.readouterr().out)
+    schema = pq.read_schema(path)
+    assert schema.names == ["Step", *REPORTERS]
+    assert not [f.name for f in schema if str(f.type) == "null"]
+    meta = json.loads(schema.metadata[METADATA_KEY])
+    assert meta["params"] == printed["params"] and meta["seed"] == printed["seed"] == 9
+    assert meta["run_id"] == printed["run_id"] and meta["version"] == printed["version"]
+    assert meta["summary"] == {k: printed[k] for k in meta["summary"]}
+    assert set(printed) - set(meta["summary"]) == {
+        "preset",
+        "seed",
+        "run_id",
+        "version",
+        "params",
+        "out",
+    }
+    frame = read_table(path)
+    assert len(frame) == 31 and frame.attrs == meta
+    assert meta["source"] == short_hash()
 
 
 def one_error_line(capsys) -> str:

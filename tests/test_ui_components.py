@@ -144,7 +144,7 @@ def test_gif_export_encodes_the_browsers_pictures(session):
         export.gif_bytes([])
     session.step(6)
     csv = export.csv_bytes(session.model).decode().splitlines()
-    assert csv[0].startswith("time,") and "formation_error" in csv[0]
+    assert csv[0].startswith("Step,") and "formation_error" in csv[0]
     assert len(csv) == 1 + 7
 
 

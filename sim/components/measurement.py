@@ -33,6 +33,7 @@ from sim.sizes import (
 )
 from sim.wording import count
 
+STEP = "Step"  # the step column's one name: Mesa's batch_run and agent tables use it too
 REPORTERS = (
     "n_active",
     "n_leaders",
@@ -125,8 +126,12 @@ class Collector:
             column.append(values[name])
 
     def get_model_vars_dataframe(self) -> pd.DataFrame:
-        """One row per collected step, one column per reporter."""
-        return pd.DataFrame(self.columns)
+        """One row per collected step, one column per reporter; the index is the step (`STEP`).
+
+        Mesa's DataCollector leaves the index unnamed; naming it gives the step column the one
+        name it has in every table (``reset_index()``), and Mesa's plots read it either way.
+        """
+        return pd.DataFrame(self.columns, index=pd.Index(self.times, name=STEP))
 
 
 class _RunColumn(Sequence):

@@ -6,7 +6,7 @@
 ``rerun``       re-running one row of a sweep and comparing it (``swarm-sim rerun``)
 ``results``     the results folder: ``summary.csv`` written a line per run, resume, final order
 ``provenance``  ``provenance.json``: versions, git state, source hash, sessions
-``tables``      the one writer of per-step tables (``run --out``, UI CSV, ``[timeseries]``)
+``tables``      per-step tables, written and read (``run --out``, UI CSV, ``[timeseries]``)
 ``stats``       Wilson and t intervals; `summarise`, the one aggregation behind figures and tables
 ``plots``       figures and a Markdown table from `summarise` (``swarm-sim plot``)
 """

@@ -8,7 +8,9 @@ torn last line; reopening the folder to resume drops that line and reports the i
 written. When a sweep is complete the table is rewritten in plan order (atomically), so it is the
 same file whatever the number of workers, the executor, or how often the sweep was interrupted.
 A failed run's traceback goes to ``errors.log``; a run's time series (``[timeseries]``) to
-``timeseries/RUN_ID.parquet``, before its summary row.
+``timeseries/RUN_ID.parquet``, before its summary row: ``Step`` and the chosen reporters, with
+the run's id, parameters, seed, version, source and summary in the file's metadata
+(`sim.research.tables`).
 """
 
 from __future__ import annotations

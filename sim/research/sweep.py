@@ -21,7 +21,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 from tqdm import tqdm
 
 from sim import __version__
@@ -36,7 +35,7 @@ from sim.research.provenance import (
     source_hash,
 )
 from sim.research.results import ERRORS_FILE, SUMMARY_FILE, UNKNOWN, Results, columns
-from sim.research.tables import STEP, step_table
+from sim.research.tables import step_table
 
 IN_FLIGHT_PER_WORKER = 4  # submissions queued per worker: keeps workers busy, memory bounded
 
@@ -51,7 +50,10 @@ def execute_run(run: Run, timeseries: dict[str, Any] | None = None) -> dict[str,
     try:
         model = SwarmModel(**run.params, rng=run.seed)
         summary = {k: _plain(v) for k, v in model.run().items()}
-        series = _series(model, run.run_id, timeseries) if timeseries else None
+        series = None  # the [timeseries] table; its attrs (the file's metadata) name the run
+        if timeseries:
+            cols, every = timeseries["columns"], timeseries["every"]
+            series = step_table(model, cols, every, run_id=run.run_id, source=source)
         ok = {"run_id": run.run_id, "status": "ok", "summary": summary, "series": series}
         return {**ok, "source": source}
     except Exception as exc:  # noqa: BLE001 - any model error is recorded, the sweep goes on
@@ -69,16 +71,6 @@ def execute_run(run: Run, timeseries: dict[str, Any] | None = None) -> dict[str,
 def _plain(value: Any) -> Any:
     """Convert numpy scalars to Python scalars (so a value prints the same in every process)."""
     return value.item() if hasattr(value, "item") else value
-
-
-def _series(model: SwarmModel, run_id: str, spec: dict[str, Any]) -> pd.DataFrame:
-    """The run's ``[timeseries]`` table: run id, time and the chosen reporters every k steps.
-
-    The parameters, seed and version are left out: they are in the run's row of summary.csv.
-    """
-    kept = [STEP, *spec["columns"]]
-    table = step_table(model, spec["columns"], spec["every"])
-    return table[kept].assign(run_id=run_id)[["run_id", *kept]]
 
 
 # ---------------------------------------------------------------------- the sweep

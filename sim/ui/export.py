@@ -5,7 +5,8 @@ shows what the screen shows: heading triangles, numbered waypoints, the leader's
 label, both swarms side by side in compare mode (`ExportButtons`). A PNG is the canvas itself;
 for a GIF the browser draws the recent steps again and `gif_bytes` encodes them with Pillow.
 
-The CSV is the run's per-step table, the same as ``swarm-sim run --out`` writes.
+The CSV is the run's per-step table, the same as ``swarm-sim run --out FILE.csv`` writes: a
+CSV has no metadata, so the parameters, seed and version are on every row.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import pandas as pd
 import solara
 from PIL import Image
 
-from sim.research.tables import step_table, table_bytes
+from sim.research.tables import step_table, table_bytes, with_context
 
 MAX_GIF_FRAMES = 200
 log = logging.getLogger(__name__)
@@ -91,7 +92,9 @@ def csv_bytes(models, labels=()) -> bytes:
         return table_bytes(step_table(models[0]), ".csv")
     parts = []
     for i, model in enumerate(models):
-        table = step_table(model)
+        table = with_context(step_table(model))  # each run's parameters on its own rows
         table.insert(0, "swarm", labels[i] if i < len(labels) and labels[i] else "AB"[i])
         parts.append(table)
-    return table_bytes(pd.concat(parts, ignore_index=True), ".csv")
+    both = pd.concat(parts, ignore_index=True)
+    both.attrs = {}  # the context is in the columns already
+    return table_bytes(both, ".csv")

@@ -18,6 +18,7 @@ import sim
 from sim.research import results, sweep
 from sim.research.experiment import parse_experiment
 from sim.research.sweep import execute_run, run_sweep
+from sim.research.tables import read_table
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -139,8 +140,28 @@ def test_time_series_are_written_as_parquet(tmp_path):
     files = sorted((tmp_path / "timeseries").glob("*.parquet"))
     assert len(files) == 4
     df = pd.read_parquet(files[0])
-    assert list(df.columns) == ["run_id", "Step", "n_active", "order"]
+    assert list(df.columns) == ["Step", "n_active", "order"]
     assert list(df["Step"]) == [0, 10, 20, 30]
+
+
+def test_time_series_metadata_names_the_run(tmp_path):
+    """A time series file's metadata holds its run's id, parameters, seed, version and summary.
+
+    Before, the file had a constant run_id column and no parameters: it named its run only
+    through summary.csv.
+    """
+    e = small(seeds=1, timeseries={"columns": ["order"], "every": 10})
+    run_sweep(e, tmp_path, workers=1, progress=False)
+    rows = pd.read_csv(tmp_path / results.SUMMARY_FILE, keep_default_na=False)
+    for path in sorted((tmp_path / "timeseries").glob("*.parquet")):
+        meta = read_table(path).attrs
+        (row,) = rows[rows["run_id"] == path.stem].to_dict("records")
+        assert meta["run_id"] == path.stem and meta["seed"] == row["seed"]
+        assert meta["version"] == row["version"] and meta["source"] == row["source"]
+        for name in ("n_agents", "message_loss", "election"):
+            assert meta["params"][name] == row[name], name
+        assert meta["summary"]["steps"] == row["steps"] == 30
+        assert meta["summary"]["leader_changes"] == row["leader_changes"]
 
 
 def test_provenance_records_experiment_versions_and_sessions(tmp_path):
