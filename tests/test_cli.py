@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -157,3 +158,17 @@ def test_help_still_works(capsys):
     assert main(["run", "--help"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("usage: swarm-sim run") and "--out" in out
+
+
+def test_a_reader_that_goes_away_gets_no_traceback():
+    """`swarm-sim run | head -c 5`: the pipe closes before the JSON is written; no traceback."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sim", "run", "--steps", "5", "--seed", "1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    proc.stdout.close()  # the reader is gone before anything is written
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 1
+    assert "Traceback" not in err and "BrokenPipeError" not in err

@@ -72,6 +72,11 @@ def check_executor(kind: str, scheduler: str | None) -> None:
     """
     if scheduler is not None and kind != "dask":
         raise ValueError(f"--scheduler needs --executor dask (got --executor {kind})")
+    if scheduler is not None and not scheduler.strip():
+        raise ValueError(
+            "--scheduler must be a Dask scheduler address such as tcp://HOST:8786; got ''"
+            " (leave it out to start a local cluster)"
+        )
 
 
 @contextmanager

@@ -58,6 +58,15 @@ def test_scheduler_without_dask_is_refused(small_file, tmp_path, capsys):
     assert not out.exists()
 
 
+def test_empty_scheduler_address_is_refused(small_file, tmp_path, capsys):
+    """--scheduler "" used to start a local cluster as if no address had been given."""
+    out = tmp_path / "o"
+    argv = ["sweep", str(small_file), "--out", str(out), "--executor", "dask", "--scheduler", ""]
+    assert main(argv) == 2
+    assert "--scheduler must be a Dask scheduler address" in one_error_line(capsys)
+    assert not out.exists()
+
+
 def test_unreachable_scheduler_is_one_line_within_the_timeout(
     small_file, tmp_path, capsys, monkeypatch
 ):
