@@ -142,6 +142,8 @@ def make_plan(
     chosen, notes = plotspec.choose_metrics(
         metrics, declared.get("metrics"), usable, known, varying
     )
+    if series and not metrics:  # --timeseries alone: only the trajectories it names
+        chosen, notes = [], []
     series = plotspec.choose_series(series, declared.get("timeseries"), stored, bool(metrics))
     return PlotPlan(tuple(chosen), axes["x"], axes["hue"], axes["facet"], tuple(series)), notes
 

@@ -7,8 +7,9 @@ command line (``--metric``, ``--x``, ``--hue``, ``--facet``, ``--timeseries``), 
 experiment file's optional ``[plot]`` table, and from a small documented default: the first
 `DEFAULT_METRICS` metrics of `PRIORITY` that vary across runs, against the swept parameters in
 file order (x the first, hue the second, facet the third), and the first stored time series.
-Naming ``none`` as hue or facet pools that role's parameter instead. This module holds the rules
-and their one-line errors; it draws nothing (`sim.research.plots` does).
+Naming ``none`` as hue or facet leaves that role empty; a swept parameter in no role is pooled.
+This module holds the rules and their one-line errors; it draws nothing (`sim.research.plots`
+does).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 
 PLOT_KEYS = ("metrics", "x", "hue", "facet", "timeseries")
 ROLES = ("x", "hue", "facet")
-NONE = "none"  # as hue or facet: pool that parameter instead of showing it
+NONE = "none"  # as hue or facet: leave that role empty (its parameter, if any, is pooled)
 # The default metrics, most telling first: does the group arrive, how fast does it recover.
 PRIORITY = (
     "mission_success",
@@ -142,8 +143,9 @@ def choose_roles(
     _check_distinct(given)
     chosen = {r: given[r] for r in ROLES if given.get(r) is not None}
     for role in ROLES:
-        if role not in chosen and role in declared and declared[role] not in chosen.values():
-            chosen[role] = declared[role]
+        wanted = declared.get(role)
+        if role not in chosen and wanted and (wanted == NONE or wanted not in chosen.values()):
+            chosen[role] = wanted
     rest = [p for p in swept if p not in chosen.values()]
     for role in ROLES:
         if role not in chosen:
@@ -204,7 +206,8 @@ def choose_series(
 ) -> list[str]:
     """The stored time series to draw: ``--timeseries``, else ``[plot]``'s, else the first one.
 
-    With `others` (``--metric`` given) and no ``--timeseries``, none are drawn.
+    With `others` (``--metric`` given) and no ``--timeseries``, none are drawn; with
+    ``--timeseries`` and no ``--metric``, `choose_metrics` draws no metric (see `make_plan`).
 
     Raises:
         ValueError: naming ``--timeseries`` and the stored reporters.
