@@ -127,14 +127,19 @@ def make_plan(
     known = [m for m in summary_fields() if m in df] or usable
     stored = stored_columns(folder)
     raw = declared_plot(folder)
-    declared = {} if raw is None else plotspec.parse_plot(raw, swept, known, stored)
+    try:
+        declared = {} if raw is None else plotspec.parse_plot(raw, swept, known, stored)
+    except ValueError as exc:
+        raise ValueError(f"{Path(folder) / EXPERIMENT_FILE}: {exc}") from None
     given = {r: opts.get(r) for r in plotspec.ROLES}
     metrics, series = plotspec.names(opts.get("metric")), plotspec.names(opts.get("timeseries"))
     if opts.get("all"):
         used = [f"--{r}" for r, v in given.items() if v is not None]
         if used:
             raise ValueError(f"{used[0]}: --all chooses its own axes; drop {used[0]} or --all")
-        chosen = plotspec.choose_metrics(metrics, None, usable, known, usable)[0] or usable
+        chosen = (
+            plotspec.choose_metrics(metrics, None, usable, known, usable)[0] if metrics else usable
+        )
         return PlotPlan(tuple(chosen), None, None, None, tuple(series or stored)), []
     counts = {p: int(df[p].nunique()) for p in swept}
     axes = plotspec.choose_roles(given, declared, swept, counts)
@@ -166,12 +171,14 @@ def plot_all(
     folder = Path(folder)
     df, swept, usable = load_results(folder)
     plan, said = make_plan(folder, df, swept, usable, options)
+    exhaustive = bool((options or {}).get("all"))
+    if plan.metrics and not plan.x and not exhaustive:
+        said.append("nothing is swept, so no metric is drawn against a parameter; see the table")
     if notes is not None:
         notes.extend(said)
     fig_dir = folder / FIGURE_DIR
     fig_dir.mkdir(exist_ok=True)
     written = []
-    exhaustive = bool((options or {}).get("all"))
     for metric in plan.metrics:
         figures = _every_figure(df, swept, metric) if exhaustive else []
         if not exhaustive and plan.x:

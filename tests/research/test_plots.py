@@ -283,6 +283,16 @@ def test_options_override_the_plot_table(tmp_path, drawn):
     assert "pooled over: seed\n" in drawn["leaderless_steps__vs__election.png"].get_suptitle()
 
 
+def test_all_draws_every_metric_against_every_parameter_and_every_series(tmp_path, drawn):
+    """--all without --metric: each metric with data × (each swept parameter + a heatmap)."""
+    write_results(tmp_path / "r")
+    df, swept, usable = plots.load_results(tmp_path / "r")
+    files = plots.plot_all(tmp_path / "r", {"all": True})
+    assert "steps" in usable and "completion_time" not in usable  # all NaN: nothing to draw
+    assert len(files) == len(usable) * (len(swept) + 1) + 1 + 1  # + the series, + the table
+    assert "steps__heatmap.png" in drawn and "n_leaders__over__steps.png" in drawn
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
