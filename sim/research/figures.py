@@ -150,6 +150,8 @@ def line_figure(
         axes[0][col].set_title(f"{facet} = {panel}" if facet else "", fontsize=10)
     kind = "share, Wilson" if is_proportion(df[metric]) else "mean, t"
     axes[0][0].set_ylabel(f"{metric} ({kind} 95 % CI)")
+    if is_proportion(df[metric]):
+        axes[0][0].set_ylim(-0.05, 1.05)  # a share: the whole [0, 1] range, as the second row
     if len(rows) > 1:
         axes[1][0].set_ylabel("recovered (share, 95 % CI)")
         axes[1][0].set_ylim(-0.05, 1.05)
