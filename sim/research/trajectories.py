@@ -58,6 +58,8 @@ def load_series(folder: str | Path, runs: pd.DataFrame, columns: list[str]) -> p
     """
     ids = set(runs["run_id"])
     files = [f for f in series_files(folder) if f.stem in ids]
+    if not files:
+        raise ValueError(f"{folder}: no stored time series belongs to a finished run")
     table = _read(files, [*RUN_COLUMNS, *columns])
     return table.merge(runs, on="run_id", how="inner", validate="many_to_one")
 
