@@ -194,6 +194,26 @@ def build_parser() -> argparse.ArgumentParser:
 
     plot = sub.add_parser("plot", help="figures and a Markdown table from sweep results")
     plot.add_argument("dir", help="results folder written by `swarm-sim sweep`")
+    plot.add_argument(
+        "--metric",
+        action="append",
+        metavar="NAME",
+        help="summary metric to draw (repeatable or a comma list; default: [plot] or a few)",
+    )
+    plot.add_argument("--x", metavar="PARAM", help="swept parameter on the horizontal axis")
+    plot.add_argument("--hue", metavar="PARAM", help="swept parameter drawn as lines (or none)")
+    plot.add_argument("--facet", metavar="PARAM", help="swept parameter drawn as panels (or none)")
+    plot.add_argument(
+        "--timeseries",
+        action="append",
+        metavar="NAME",
+        help="stored reporter drawn over the steps, mean ± 95 %% CI (repeatable or a comma list)",
+    )
+    plot.add_argument(
+        "--all",
+        action="store_true",
+        help="every metric against every swept parameter, heatmaps and every stored series",
+    )
     plot.set_defaults(func=plot_command)
 
     again = sub.add_parser("rerun", help="re-run one row of sweep results and compare")

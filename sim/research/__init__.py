@@ -8,5 +8,8 @@
 ``provenance``  ``provenance.json``: versions, git state, source hash, sessions
 ``tables``      per-step tables, written and read (``run --out``, UI CSV, ``[timeseries]``)
 ``stats``       Wilson and t intervals; `summarise`, the one aggregation behind figures and tables
-``plots``       figures and a Markdown table from `summarise` (``swarm-sim plot``)
+``plotspec``    what ``swarm-sim plot`` draws: options, the ``[plot]`` table, the default set
+``figures``     a metric against a swept parameter (lines or dodged points), heatmaps
+``trajectories`` stored time series over the steps: mean ± interval per hue value
+``plots``       the ``plot`` command: the chosen figures and the Markdown table
 """

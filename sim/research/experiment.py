@@ -13,10 +13,14 @@ early therefore already covers the whole grid, with fewer seeds.
 Parameters that must move together form one *linked* axis: a quoted key naming them, separated
 by commas, with one list of values per position, e.g.
 ``"election_timeout_min,election_timeout_max" = [[5, 10], [15, 30]]``.
+
+An optional ``[plot]`` table says which figures answer the experiment's question (checked here,
+drawn by ``swarm-sim plot``; see `sim.research.plotspec`). It does not change any run.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import json
@@ -28,10 +32,11 @@ from typing import Any
 
 import numpy as np
 
-from sim.model import REPORTERS
+from sim.model import REPORTERS, SwarmModel
 from sim.params import SwarmParams, allowed, field_names, unknown_message
+from sim.research.plotspec import parse_plot
 
-TOP_KEYS = ("name", "description", "steps", "seeds", "params", "sweep", "timeseries")
+TOP_KEYS = ("name", "description", "steps", "seeds", "params", "sweep", "timeseries", "plot")
 TIMESERIES_KEYS = ("columns", "every")
 MAX_BALANCED_GRID = 4000  # above this many grid points, use a fixed shuffle (greedy is O(G²))
 ORDER_SEED = 20261129  # fixed seed of that shuffle and of greedy tie-breaks
@@ -60,6 +65,7 @@ class Experiment:
         params: fixed parameter values.
         sweep: swept parameters, each with its list of values (in file order).
         timeseries: None (summary only) or ``{"columns": [...], "every": k}``.
+        plot: the ``[plot]`` table, validated (None: the default figures); not part of any run.
         text: the file's original text (kept for provenance).
     """
 
@@ -70,6 +76,7 @@ class Experiment:
     params: dict[str, Any]
     sweep: dict[str, list[Any]]
     timeseries: dict[str, Any] | None = None
+    plot: dict[str, Any] | None = field(default=None, compare=False)
     text: str = field(default="", repr=False, compare=False)
 
     @property
@@ -103,6 +110,16 @@ class Experiment:
             for key, params in zip(keys, settings, strict=True):
                 yield Run(index, params, seed, run_id(key, seed))
                 index += 1
+
+
+def summary_fields() -> list[str]:
+    """Names of the `SwarmModel.summary()` fields (from a one-step, two-agent model)."""
+    return list(_summary_fields())
+
+
+@functools.cache
+def _summary_fields() -> tuple[str, ...]:
+    return tuple(SwarmModel(n_agents=2, max_steps=1, rng=0).summary())
 
 
 def axis_names(key: str) -> list[str]:
@@ -209,6 +226,12 @@ def parse_experiment(
         raise ValueError("set the run length with the top-level 'steps', not max_steps")
     for key, values in sweep.items():
         _check_axis(key, values)
+    timeseries = _timeseries(data.get("timeseries"))
+    plot = None
+    if "plot" in data:
+        series = timeseries["columns"] if timeseries else []
+        firsts = [axis_names(key)[0] for key in sweep]  # a linked axis is shown by its first name
+        plot = parse_plot(data["plot"], firsts, summary_fields(), series)
     exp = Experiment(
         name=_name(data.get("name", default_name)),
         description=str(data.get("description", "")),
@@ -216,7 +239,8 @@ def parse_experiment(
         seeds=_seeds(_required(data, "seeds")),
         params=params,
         sweep=sweep,
-        timeseries=_timeseries(data.get("timeseries")),
+        timeseries=timeseries,
+        plot=plot,
         text=text,
     )
     _check_values(exp)

@@ -23,9 +23,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from sim.model import SwarmModel
 from sim.params import field_names
-from sim.research.experiment import Run
+from sim.research.experiment import Run, summary_fields
 from sim.research.tables import cell, write_table
 
 SUMMARY_FILE = "summary.csv"
@@ -33,11 +32,6 @@ ERRORS_FILE = "errors.log"
 SERIES_DIR = "timeseries"
 STATUS_COLUMNS = ("status", "error", "run_id", "version", "source")
 UNKNOWN = "unknown"  # the source of a row from a worker that does not report its sources
-
-
-def summary_fields() -> list[str]:
-    """Names of the `SwarmModel.summary()` fields (from a one-step, two-agent model)."""
-    return list(SwarmModel(n_agents=2, max_steps=1, rng=0).summary())
 
 
 def columns() -> list[str]:

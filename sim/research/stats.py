@@ -11,6 +11,7 @@ dropped silently: `summarise` counts the runs a mean stands on (``n``), the runs
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
@@ -22,12 +23,24 @@ CONFIDENCE = 0.95
 
 def wilson_ci(k: int, n: int) -> tuple[float, float]:
     """Wilson score 95 % interval of a proportion of `k` in `n` (NaN, NaN when n = 0)."""
+    return _wilson(int(k), int(n))
+
+
+@functools.cache  # a sweep repeats the same few (k, n); binomtest takes milliseconds each
+def _wilson(k: int, n: int) -> tuple[float, float]:
     if n == 0:
         return (math.nan, math.nan)
     from scipy.stats import binomtest  # deferred: scipy.stats took half of the CLI's start
 
-    ci = binomtest(int(k), int(n)).proportion_ci(confidence_level=CONFIDENCE, method="wilson")
+    ci = binomtest(k, n).proportion_ci(confidence_level=CONFIDENCE, method="wilson")
     return (float(ci.low), float(ci.high))
+
+
+@functools.cache  # one quantile per sample size: a trajectory needs thousands of intervals
+def _t_quantile(dof: int) -> float:
+    from scipy.stats import t as student_t  # deferred: see `_wilson`
+
+    return float(student_t.ppf(0.5 + CONFIDENCE / 2, dof))
 
 
 def mean_ci(values: Any) -> tuple[float, float, float, int]:
@@ -43,9 +56,7 @@ def mean_ci(values: Any) -> tuple[float, float, float, int]:
     mean = float(v.mean())
     if n == 1:
         return (mean, math.nan, math.nan, 1)
-    from scipy.stats import t as student_t  # deferred: see `wilson_ci`
-
-    half = float(student_t.ppf(0.5 + CONFIDENCE / 2, n - 1) * v.std(ddof=1) / math.sqrt(n))
+    half = float(_t_quantile(n - 1) * v.std(ddof=1) / math.sqrt(n))
     return (mean, mean - half, mean + half, n)
 
 

@@ -102,6 +102,37 @@ def test_timeseries_defaults_and_validation():
         exp(timeseries={"columns": ["speedy"]})
 
 
+def test_plot_table_is_read_and_checked():
+    """`[plot]` names metrics, roles and stored series; "none" pools a role; runs are unchanged."""
+    spec = {"metrics": ["max_recovery_steps"], "x": "election", "hue": "none"}
+    e = exp(plot=spec)
+    assert e.plot == spec and e.grid == exp().grid and e == exp()
+    series = exp(timeseries={"columns": ["n_leaders"]}, plot={"timeseries": ["n_leaders"]})
+    assert series.plot == {"timeseries": ["n_leaders"]}
+    assert exp().plot is None
+
+
+@pytest.mark.parametrize(
+    ("plot", "message"),
+    [
+        ({"colour": "red"}, r"\[plot\]: unknown key 'colour' \(allowed: metrics, x, hue, facet"),
+        ({"metrics": ["sucess"]}, r"\[plot\] metrics: unknown metric 'sucess' \(allowed: mission_"),
+        ({"metrics": "mission_success"}, r"\[plot\] metrics must be a list of names"),
+        (
+            {"x": "n_agents"},
+            r"\[plot\] x: unknown parameter 'n_agents' \(allowed: message_loss, el",
+        ),
+        ({"x": "election", "facet": "election"}, r"\[plot\] facet: election is already the x"),
+        ({"timeseries": ["n_leaders"]}, r"\[plot\] timeseries needs a \[timeseries\] table"),
+        ({"x": "none"}, r"\[plot\] x: unknown parameter 'none'"),
+    ],
+)
+def test_bad_plot_tables_name_the_key_and_allowed_values(plot, message):
+    """A mistake in `[plot]` is an error naming the key and what is allowed, before any run."""
+    with pytest.raises(ValueError, match=message):
+        exp(plot=plot)
+
+
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
