@@ -65,14 +65,21 @@ def load_series(folder: str | Path, runs: pd.DataFrame, columns: list[str]) -> p
 
 
 def _read(files: list[Path], columns: list[str] | None) -> pd.DataFrame:
+    """The series in `files` stacked, each row with its ``run_id``.
+
+    The run id is the file's name: a series keeps the run's context in the file's metadata, not
+    in columns.
+    """
     try:
-        import pyarrow.dataset as ds  # deferred: optional, and only stored series need it
+        import pyarrow.parquet as pq  # deferred: optional, and only stored series need it
     except ImportError as exc:
         raise ValueError(f"reading the stored time series needs pyarrow ({exc})") from None
-    data = ds.dataset([str(f) for f in files], format="parquet")
     if columns is None:
-        return data.schema.empty_table().to_pandas()
-    return data.to_table(columns=columns).to_pandas()
+        names = pq.read_schema(files[0]).names
+        return pd.DataFrame(columns=["run_id", *(n for n in names if n != "run_id")])
+    wanted = [c for c in columns if c != "run_id"]
+    parts = [pq.read_table(f, columns=wanted).to_pandas().assign(run_id=f.stem) for f in files]
+    return pd.concat(parts, ignore_index=True)
 
 
 def trajectory_stats(

@@ -408,3 +408,24 @@ def test_trajectories_are_the_mean_of_the_stored_series(tmp_path, drawn):
     title = fig.get_suptitle()
     assert "pooled over: seed, message_loss" in title
     assert f"{per_step.min()}–{per_step.max()} runs per point" in title
+
+
+def test_trajectories_of_a_real_sweep(tmp_path, drawn):
+    """Series as a sweep writes them (the run id in the file's name and metadata, not a column)."""
+    exp = parse_experiment(
+        {
+            "name": "series",
+            "steps": 60,
+            "seeds": 2,
+            "params": {"n_agents": 5, "leader_dropout_at": 20},
+            "sweep": {"election": ["lowest_id", "none"]},
+            "timeseries": {"columns": ["n_leaders"], "every": 10},
+        }
+    )
+    run_sweep(exp, tmp_path / "r", workers=1, progress=False)
+    plots.plot_all(tmp_path / "r", {"timeseries": ["n_leaders"], "hue": "election"})
+    lines = {ln.get_label(): ln for ln in drawn["n_leaders__over__steps.png"].axes[0].get_lines()}
+    assert set(lines) == {"election=lowest_id", "election=none"}
+    # after the leader's loss at step 20 the election restores one leader; without one, none
+    assert list(lines["election=lowest_id"].get_ydata())[-1] == 1
+    assert list(lines["election=none"].get_ydata())[-1] == 0
