@@ -30,8 +30,19 @@ import numpy as np
 
 from sim.model import REPORTERS
 from sim.params import SwarmParams, allowed, field_names, unknown_message
+from sim.research.design import Design, parse_design
 
-TOP_KEYS = ("name", "description", "steps", "seeds", "params", "sweep", "timeseries")
+TOP_KEYS = (
+    "name",
+    "description",
+    "steps",
+    "seeds",
+    "params",
+    "sweep",
+    "timeseries",
+    "design",
+    "ranges",
+)
 TIMESERIES_KEYS = ("columns", "every")
 MAX_BALANCED_GRID = 4000  # above this many grid points, use a fixed shuffle (greedy is O(G²))
 ORDER_SEED = 20261129  # fixed seed of that shuffle and of greedy tie-breaks
@@ -60,6 +71,8 @@ class Experiment:
         params: fixed parameter values.
         sweep: swept parameters, each with its list of values (in file order).
         timeseries: None (summary only) or ``{"columns": [...], "every": k}``.
+        design: None (the grid of `sweep`) or a sampling design over ``[ranges]``
+            (`sim.research.design`).
         text: the file's original text (kept for provenance).
     """
 
@@ -70,11 +83,14 @@ class Experiment:
     params: dict[str, Any]
     sweep: dict[str, list[Any]]
     timeseries: dict[str, Any] | None = None
+    design: Design | None = None
     text: str = field(default="", repr=False, compare=False)
 
     @property
     def grid(self) -> list[dict[str, Any]]:
-        """Every combination of swept values (the last key varies fastest)."""
+        """Every combination of swept values (last key fastest), or the design's points."""
+        if self.design is not None:
+            return self.design.points()
         points = []
         for combo in itertools.product(*self.sweep.values()):
             point: dict[str, Any] = {}
@@ -93,9 +109,15 @@ class Experiment:
         return SwarmParams.build(**self.params, **point, max_steps=self.steps).as_dict()
 
     def runs(self) -> Iterator[Run]:
-        """The runs in interleaved order: seed by seed, grid points balanced within a seed."""
+        """The runs in interleaved order: seed by seed, grid points balanced within a seed.
+
+        A design's points keep the design's own order within a seed.
+        """
         grid = self.grid
-        order = balanced_order([len(v) for v in self.sweep.values()])
+        if self.design is not None:
+            order = list(range(len(grid)))
+        else:
+            order = balanced_order([len(v) for v in self.sweep.values()])
         settings = [self.settings(grid[g]) for g in order]
         keys = [_canonical(s) for s in settings]
         index = 0
@@ -217,6 +239,7 @@ def parse_experiment(
         params=params,
         sweep=sweep,
         timeseries=_timeseries(data.get("timeseries")),
+        design=parse_design(data.get("design"), data.get("ranges"), params, sweep),
         text=text,
     )
     _check_values(exp)
