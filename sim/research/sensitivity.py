@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 CONF_LEVEL = 0.95
-RESAMPLES = 1000  # bootstrap resamples behind each confidence interval
+RESAMPLES = 500  # bootstrap resamples behind each confidence interval
 ANALYSIS_SEED = 20261130  # the bootstraps' seed: the same results give the same intervals
 MATTERS_ST = 0.05  # a total Sobol' index at least this (5 % of the variance involves it) matters
 MATTERS_MU = 0.1  # a Morris μ* at least this fraction of the largest μ* matters
