@@ -188,16 +188,18 @@ def bar_figure(metric: str, table: pd.DataFrame, path: Path) -> Path:
 
     sobol = "ST" in table
     bars = [("S1", "S1_conf"), ("ST", "ST_conf")] if sobol else [("mu_star", "mu_star_conf")]
-    labels = {"S1": "first-order S1", "ST": "total ST", "mu_star": "μ*"}
+    bars += [] if sobol else [("sigma", None)]
+    labels = {"S1": "first-order S1", "ST": "total ST", "mu_star": "μ*", "sigma": "σ"}
     x = np.arange(len(table))
     width = 0.8 / len(bars)
     fig, ax = plt.subplots(figsize=(max(4.0, 1.2 * len(table) + 2), 3.6), layout="constrained")
     for k, (col, conf) in enumerate(bars):
         offset = (k - (len(bars) - 1) / 2) * width
-        ax.bar(x + offset, table[col], width, yerr=table[conf], capsize=3, label=labels[col])
+        error = table[conf] if conf else None
+        ax.bar(x + offset, table[col], width, yerr=error, capsize=3, label=labels[col])
     ax.set_xticks(x, list(table.index), rotation=20, ha="right")
     ax.axhline(0, color="0.3", linewidth=0.8)
-    ax.set_ylabel("Sobol' index" if sobol else f"μ* ({metric} per full range)")
+    ax.set_ylabel("Sobol' index" if sobol else f"μ*, σ ({metric} per full range)")
     ax.set_title(f"Sensitivity of {metric} (95 % intervals)")
     ax.legend(frameon=False)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -69,12 +69,8 @@ class Design:
         return {"sobol": self.n * (2 * d + 2), "morris": self.n * (d + 1)}.get(self.kind, self.n)
 
     def problem(self) -> dict[str, Any]:
-        """The SALib problem: every parameter on the unit interval, where points are drawn."""
-        return {
-            "num_vars": len(self.ranges),
-            "names": self.names,
-            "bounds": [[0.0, 1.0]] * len(self),
-        }
+        """The SALib problem of this design (`unit_problem` of its parameters)."""
+        return unit_problem(self.names)
 
     def __len__(self) -> int:
         return len(self.ranges)
@@ -101,6 +97,11 @@ class Design:
             "levels": self.levels,
             "ranges": self.ranges,
         }
+
+
+def unit_problem(names: list[str]) -> dict[str, Any]:
+    """A SALib problem with every parameter on the unit interval (where designs are drawn)."""
+    return {"num_vars": len(names), "names": list(names), "bounds": [[0.0, 1.0]] * len(names)}
 
 
 def _draw(design: Design) -> np.ndarray:

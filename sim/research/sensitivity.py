@@ -24,6 +24,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.research.design import unit_problem
+
 CONF_LEVEL = 0.95
 RESAMPLES = 500  # bootstrap resamples behind each confidence interval
 ANALYSIS_SEED = 20261130  # the bootstraps' seed: the same results give the same intervals
@@ -43,11 +45,6 @@ def _analysers() -> tuple[Any, Any]:
             "sensitivity analysis needs SALib: pip install 'swarm-sim[analysis]'"
         ) from None
     return sobol, morris
-
-
-def unit_problem(names: list[str]) -> dict[str, Any]:
-    """A SALib problem with every parameter on the unit interval (where designs are drawn)."""
-    return {"num_vars": len(names), "names": list(names), "bounds": [[0.0, 1.0]] * len(names)}
 
 
 def sobol_indices(names: list[str], y: np.ndarray, second_order: bool = True) -> pd.DataFrame:
