@@ -96,8 +96,8 @@ def point_means(folder: Path, design: dict[str, Any], metrics: list[str]) -> pd.
     missing = total - runs["design_point"].nunique()
     if missing:
         raise ValueError(
-            f"{folder}: {missing} of {total} design points have no finished run; complete the "
-            "sweep first (`swarm-sim sweep FILE --resume`)"
+            f"{folder}: {missing} of {total} design points have no successful run; complete the "
+            "sweep first (`swarm-sim sweep FILE --resume`; failed runs are in errors.log)"
         )
     table = {m: run_values(summary, m, design["steps"]) for m in metrics}
     found = pd.DataFrame(table).loc[runs["run_id"]].set_index(runs["design_point"].to_numpy())

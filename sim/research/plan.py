@@ -5,14 +5,17 @@ seeds and distinct runs, and an estimated wall time. The estimate comes from a s
 a few of the experiment's own runs (the smallest and the largest group it has) are built and
 stepped `CALIBRATION_STEPS` steps, which gives the cost of building a model and of one step as a
 straight line in the number of agents; every planned run is then costed at its full ``steps``
-and the sum is divided by the workers. It is a rough guide, said so where it is printed: runs
-stop early when their mission ends, while later steps can cost more than the first ones (after
-a leader's loss, in a large group spreading out; group-size.toml's 1,000 agents step about
-twice as slowly after step 100 as before). Nothing is written.
+and the sum is divided by the workers. With a results folder already there (``--out``, or
+``results/NAME``) it also says how many runs are done, and estimates the rest. It is a rough
+guide, said so where it is printed: runs stop early when their mission ends, while later steps
+can cost more than the first ones (after a leader's loss, in a large group spreading out;
+group-size.toml's 1,000 agents step about twice as slowly after step 100 as before). Nothing
+is written.
 """
 
 from __future__ import annotations
 
+import csv
 import time
 from pathlib import Path
 from typing import Any
@@ -22,6 +25,7 @@ import numpy as np
 from sim.model import SwarmModel
 from sim.research.executors import check_workers
 from sim.research.experiment import Experiment, Run, load_experiment
+from sim.research.results import SUMMARY_FILE
 
 CALIBRATION_STEPS = 20  # steps of each calibration run (fewer when the experiment has fewer)
 CALIBRATION_RUNS = 2  # runs timed per group size (the smallest and the largest size)
@@ -69,18 +73,34 @@ def _first(runs: list[Run], size: int) -> list[Run]:
     return [r for r in runs if r.params["n_agents"] == size][:CALIBRATION_RUNS]
 
 
-def estimate(exp: Experiment, workers: int) -> dict[str, Any]:
-    """The plan's counts and its estimated wall time in seconds (see the module's docstring)."""
+def finished_ids(out: Path) -> set[str]:
+    """The run ids already in ``out/summary.csv`` (read only; a torn last line matches none)."""
+    path = out / SUMMARY_FILE
+    if not path.exists():
+        return set()
+    with open(path, encoding="utf-8", newline="") as f:
+        reader = csv.reader(f)
+        header = next(reader, [])
+        if "run_id" not in header:
+            return set()
+        where = header.index("run_id")
+        return {row[where] for row in reader if len(row) > where}
+
+
+def estimate(exp: Experiment, workers: int, done: set[str] = frozenset()) -> dict[str, Any]:
+    """The plan's counts and the estimated wall time in seconds of the runs not in `done`."""
     runs = distinct_runs(exp)
+    todo = [r for r in runs if r.run_id not in done]
     steps = min(CALIBRATION_STEPS, exp.steps)
     build, base, per_agent = calibrate(runs, steps)
-    cost = sum(build + exp.steps * (base + per_agent * r.params["n_agents"]) for r in runs)
+    cost = sum(build + exp.steps * (base + per_agent * r.params["n_agents"]) for r in todo)
     return {
         "points": len(exp.grid),
         "seeds": len(exp.seeds),
         "runs": len(runs),
+        "done": len(runs) - len(todo),
         "calibration": {"steps": steps, "build": build, "step": base, "per_agent": per_agent},
-        "seconds": cost / max(1, min(workers, len(runs))),
+        "seconds": cost / max(1, min(workers, len(todo))),
         "workers": workers,
     }
 
@@ -109,9 +129,9 @@ def dry_run_command(args) -> int:
     """Print the plan of ``swarm-sim sweep FILE`` and its estimated time; write nothing."""
     exp = load_experiment(args.file)
     workers = check_workers(args.workers)
-    plan = estimate(exp, workers)
-    cal = plan["calibration"]
     out = args.out or str(Path("results") / exp.name)
+    plan = estimate(exp, workers, finished_ids(Path(out)))
+    cal = plan["calibration"]
     print(f"experiment: {exp.name} ({args.file}) → {out}")
     print(f"design: {describe_design(exp)}")
     print(
@@ -123,6 +143,11 @@ def dry_run_command(args) -> int:
         f"{1000 * cal['build']:.0f} ms, {1000 * cal['step']:.2f} ms per step "
         f"+ {1000 * cal['per_agent']:.3f} ms per agent per step"
     )
+    if plan["done"]:
+        print(
+            f"already in {out}: {plan['done']} of these runs; `--resume` runs the other "
+            f"{plan['runs'] - plan['done']} (the estimate below is for those)"
+        )
     print(
         f"estimated time: about {duration(plan['seconds'])} with {workers} worker(s), if every "
         f"step costs what the first {cal['steps']} did (runs end sooner when their mission is "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import sys
 
 import numpy as np
 import pytest
@@ -188,3 +189,11 @@ def test_a_grid_file_is_unchanged_by_designs():
         }
     )
     assert [r.run_id for r in same.runs()] == [r.run_id for r in e.runs()]
+
+
+def test_sobol_without_salib_is_a_clear_error(monkeypatch):
+    """Without the analysis extra, a sobol design names SALib and how to install it."""
+    monkeypatch.setitem(sys.modules, "SALib.sample.sobol", None)  # import now raises ImportError
+    with pytest.raises(ValueError, match=r"need SALib: pip install 'swarm-sim\[analysis\]'"):
+        design_exp("sobol", 4)
+    assert len(design_exp("lhs", 4).grid) == 4  # the other kinds do not need it

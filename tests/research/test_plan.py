@@ -9,7 +9,8 @@ import pytest
 
 from sim.cli import main
 from sim.research import plan
-from sim.research.experiment import parse_experiment
+from sim.research.experiment import load_experiment, parse_experiment
+from sim.research.sweep import run_sweep
 
 DESIGN_FILE = """
 name = "planned"
@@ -105,3 +106,19 @@ def test_dry_run_leaves_the_working_directory_alone_without_out(tmp_path, capsys
     assert main(["sweep", "g.toml", "--dry-run"]) == 0
     assert "→ results/gridded" in capsys.readouterr().out
     assert os.listdir(tmp_path) == ["g.toml"]
+
+
+def test_dry_run_counts_the_runs_already_done_in_the_results_folder(tmp_path, capsys):
+    """With part of the sweep written, it says how many are done and estimates only the rest."""
+    (tmp_path / "grid.toml").write_text(GRID_FILE.replace("steps = 50", "steps = 5"))
+    exp = load_experiment(tmp_path / "grid.toml")
+    out = tmp_path / "out"
+    run_sweep(exp, out, workers=1, progress=False)
+    lines = (out / "summary.csv").read_text().splitlines(keepends=True)
+    (out / "summary.csv").write_text("".join(lines[:6]) + lines[6][:20])  # 5 runs and a torn one
+    before = (out / "summary.csv").read_bytes()
+    argv = ["sweep", str(tmp_path / "grid.toml"), "--dry-run", "--out", str(out)]
+    assert main(argv) == 0
+    said = capsys.readouterr().out
+    assert f"already in {out}: 5 of these runs; `--resume` runs the other 7" in said
+    assert (out / "summary.csv").read_bytes() == before  # read only: the torn line stays
