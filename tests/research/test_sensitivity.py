@@ -123,7 +123,7 @@ def test_analyze_refuses_a_grid_sweep_and_an_incomplete_one(tmp_path, no_effect,
     lines = (part / "summary.csv").read_text().splitlines(keepends=True)
     (part / "summary.csv").write_text("".join(lines[:10]))
     assert main(["analyze", str(part)]) == 2
-    assert "design points have no finished run" in capsys.readouterr().err
+    assert "of 64 design points have no successful run" in capsys.readouterr().err
     assert main(["analyze", str(tmp_path / "none")]) == 2
 
 
