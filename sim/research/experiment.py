@@ -32,17 +32,8 @@ from sim.model import REPORTERS
 from sim.params import SwarmParams, allowed, field_names, unknown_message
 from sim.research.design import Design, parse_design
 
-TOP_KEYS = (
-    "name",
-    "description",
-    "steps",
-    "seeds",
-    "params",
-    "sweep",
-    "timeseries",
-    "design",
-    "ranges",
-)
+TOP_KEYS = ("name", "description", "steps", "seeds", "params", "sweep", "timeseries")
+DESIGN_TABLES = ("design", "ranges")  # a sampled design instead of a grid: sim.research.design
 TIMESERIES_KEYS = ("columns", "every")
 MAX_BALANCED_GRID = 4000  # above this many grid points, use a fixed shuffle (greedy is O(G²))
 ORDER_SEED = 20261129  # fixed seed of that shuffle and of greedy tie-breaks
@@ -217,7 +208,7 @@ def parse_experiment(
     Raises:
         ValueError: naming the offending key and the allowed keys or values.
     """
-    _check_keys(data, TOP_KEYS, "top-level key")
+    _check_keys(data, TOP_KEYS + DESIGN_TABLES, "top-level key")
     params = _table(data, "params")
     sweep = _table(data, "sweep")
     swept = [name for key in sweep for name in axis_names(key)]
