@@ -9,7 +9,7 @@
 VENV   := .venv
 PY     := $(VENV)/bin/python
 VENV_LATEST := .venv-latest
-EXTRAS := ui,dev,dask,parquet
+EXTRAS := ui,dev,dask,parquet,analysis
 HOST   ?= 127.0.0.1
 PORT   ?= 8765
 PYTEST_ARGS ?=

@@ -33,7 +33,9 @@ def record(folder: Path) -> dict:
     exp = prov["experiment"]
     return {
         "name": exp["name"],
-        "experiment": {k: exp[k] for k in ("steps", "seeds", "params", "sweep")},
+        "experiment": {
+            k: exp[k] for k in ("steps", "seeds", "params", "sweep", "design") if k in exp
+        },
         "commit": (prov.get("git") or {}).get("commit"),
         "dirty": (prov.get("git") or {}).get("dirty"),
         "source": sources[0],

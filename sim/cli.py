@@ -1,4 +1,4 @@
-"""The ``swarm-sim`` command: ui | run | sweep | rerun | plot | bench.
+"""The ``swarm-sim`` command: ui | run | sweep | rerun | plot | analyze | bench.
 
 Every user error (unknown parameter, value out of range, missing file) ends with one clear line on
 stderr and exit status 2 — never a traceback.
@@ -21,6 +21,7 @@ from sim.bench import sweep as bench_sweep
 from sim.model import SwarmModel
 from sim.params import field_names, unknown_message
 from sim.presets import DEFAULT_PRESET, PRESETS, resolve
+from sim.research.analyze import analyze_command
 from sim.research.experiment import draw_seed, settings_run_id
 from sim.research.plots import plot_command
 from sim.research.provenance import short_hash
@@ -190,7 +191,19 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="accept rows computed on other sim sources (resume, Dask workers)",
     )
+    sweep.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print the design, the number of runs and an estimated time; run nothing",
+    )
     sweep.set_defaults(func=sweep_command)
+
+    analyze = sub.add_parser("analyze", help="Sobol' / Morris sensitivity indices of a sweep")
+    analyze.add_argument("dir", help="results folder of a sweep with a sobol or morris [design]")
+    analyze.add_argument(
+        "--metric", action="append", metavar="M", help="analyse only this metric (repeatable)"
+    )
+    analyze.set_defaults(func=analyze_command)
 
     plot = sub.add_parser("plot", help="figures and a Markdown table from sweep results")
     plot.add_argument("dir", help="results folder written by `swarm-sim sweep`")

@@ -16,6 +16,7 @@ DEFERRABLE = (  # heavy or optional imports that may wait until a function needs
     "playwright",
     "resource",
     "scipy",  # scipy.stats alone: ~0.5 s of every swarm-sim start
+    "SALib",  # optional (the analysis extra), and slow to import
 )
 TIDY = ("research", "bench", "cli.py")  # where imports at call time are held to DEFERRABLE
 MAX_LINES = 400

@@ -34,9 +34,11 @@ import numpy as np
 
 from sim.model import REPORTERS, SwarmModel
 from sim.params import SwarmParams, allowed, field_names, unknown_message
+from sim.research.design import Design, parse_design
 from sim.research.plotspec import parse_plot
 
 TOP_KEYS = ("name", "description", "steps", "seeds", "params", "sweep", "timeseries", "plot")
+DESIGN_TABLES = ("design", "ranges")  # a sampled design instead of a grid: sim.research.design
 TIMESERIES_KEYS = ("columns", "every")
 MAX_BALANCED_GRID = 4000  # above this many grid points, use a fixed shuffle (greedy is O(G²))
 ORDER_SEED = 20261129  # fixed seed of that shuffle and of greedy tie-breaks
@@ -66,6 +68,8 @@ class Experiment:
         sweep: swept parameters, each with its list of values (in file order).
         timeseries: None (summary only) or ``{"columns": [...], "every": k}``.
         plot: the ``[plot]`` table, validated (None: the default figures); not part of any run.
+        design: None (the grid of `sweep`) or a sampling design over ``[ranges]``
+            (`sim.research.design`).
         text: the file's original text (kept for provenance).
     """
 
@@ -77,11 +81,14 @@ class Experiment:
     sweep: dict[str, list[Any]]
     timeseries: dict[str, Any] | None = None
     plot: dict[str, Any] | None = field(default=None, compare=False)
+    design: Design | None = None
     text: str = field(default="", repr=False, compare=False)
 
     @property
     def grid(self) -> list[dict[str, Any]]:
-        """Every combination of swept values (the last key varies fastest)."""
+        """Every combination of swept values (last key fastest), or the design's points."""
+        if self.design is not None:
+            return self.design.points()
         points = []
         for combo in itertools.product(*self.sweep.values()):
             point: dict[str, Any] = {}
@@ -100,9 +107,15 @@ class Experiment:
         return SwarmParams.build(**self.params, **point, max_steps=self.steps).as_dict()
 
     def runs(self) -> Iterator[Run]:
-        """The runs in interleaved order: seed by seed, grid points balanced within a seed."""
+        """The runs in interleaved order: seed by seed, grid points balanced within a seed.
+
+        A design's points keep the design's own order within a seed.
+        """
         grid = self.grid
-        order = balanced_order([len(v) for v in self.sweep.values()])
+        if self.design is not None:
+            order = list(range(len(grid)))
+        else:
+            order = balanced_order([len(v) for v in self.sweep.values()])
         settings = [self.settings(grid[g]) for g in order]
         keys = [_canonical(s) for s in settings]
         index = 0
@@ -212,7 +225,7 @@ def parse_experiment(
     Raises:
         ValueError: naming the offending key and the allowed keys or values.
     """
-    _check_keys(data, TOP_KEYS, "top-level key")
+    _check_keys(data, TOP_KEYS + DESIGN_TABLES, "top-level key")
     params = _table(data, "params")
     sweep = _table(data, "sweep")
     swept = [name for key in sweep for name in axis_names(key)]
@@ -241,6 +254,7 @@ def parse_experiment(
         sweep=sweep,
         timeseries=timeseries,
         plot=plot,
+        design=parse_design(data.get("design"), data.get("ranges"), params, sweep),
         text=text,
     )
     _check_values(exp)

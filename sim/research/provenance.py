@@ -20,13 +20,17 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 import sim
 from sim.params import field_names
-from sim.research.experiment import Experiment
+from sim.research.experiment import Experiment, settings_run_id
 from sim.research.results import summary_fields
+from sim.research.tables import write_table
 
 PROVENANCE_FILE = "provenance.json"
 EXPERIMENT_FILE = "experiment.toml"
+DESIGN_FILE = "design.csv"  # a sampled design's points, one row per (point, seed) with its run id
 PACKAGES = (
     "mesa",
     "numpy",
@@ -37,6 +41,7 @@ PACKAGES = (
     "pyarrow",
     "dask",
     "distributed",
+    "salib",
 )
 SIM_ROOT = Path(sim.__file__).resolve().parent  # the package's sources
 SHORT = 12  # hex digits of the source hash kept in each row
@@ -66,7 +71,7 @@ def provenance(exp: Experiment, source: str) -> dict[str, Any]:
 
 def experiment_dict(exp: Experiment) -> dict[str, Any]:
     """The parsed experiment as plain data (what a resumed sweep must match)."""
-    return {
+    out = {
         "name": exp.name,
         "description": exp.description,
         "steps": exp.steps,
@@ -75,6 +80,28 @@ def experiment_dict(exp: Experiment) -> dict[str, Any]:
         "sweep": exp.sweep,
         "timeseries": exp.timeseries,
     }
+    if exp.design is not None:  # absent for a grid, as in results written before designs
+        out["design"] = exp.design.as_dict()
+    return out
+
+
+def design_frame(exp: Experiment) -> pd.DataFrame:
+    """A sampled design's runs: design point, seed, run id, the unit-cube coordinates, values.
+
+    ``u_NAME`` is the point's coordinate in the unit cube (what SALib's analysers read), NAME the
+    value it maps to; two points mapping to the same values share a run id.
+    """
+    design = exp.design
+    unit = design.unit_sample()
+    points = exp.grid
+    rows = []
+    for seed in exp.seeds:
+        for k, (point, u) in enumerate(zip(points, unit, strict=True)):
+            row = {"design_point": k, "seed": seed}
+            row["run_id"] = settings_run_id(exp.settings(point), seed)
+            row.update({f"u_{name}": float(x) for name, x in zip(design.names, u, strict=True)})
+            rows.append(row | point)
+    return pd.DataFrame(rows)
 
 
 def git_state() -> dict[str, Any] | None:
@@ -151,6 +178,8 @@ def add_session(out: Path, exp: Experiment, source: str, session: dict[str, Any]
     else:
         prov = provenance(exp, source)
         (out / EXPERIMENT_FILE).write_text(exp.text, encoding="utf-8")
+        if exp.design is not None:
+            write_table(design_frame(exp), out / DESIGN_FILE)
     prov["sessions"].append(session)
     _write(path, prov)
 

@@ -27,6 +27,7 @@ from sim import __version__
 from sim.model import SwarmModel
 from sim.research.executors import check_executor, check_workers, open_executor
 from sim.research.experiment import Experiment, Run, load_experiment
+from sim.research.plan import dry_run_command
 from sim.research.provenance import (
     add_session,
     check_sources,
@@ -266,6 +267,8 @@ def _unique(runs: Iterable[Run]) -> Iterator[Run]:
 
 def sweep_command(args) -> int:
     """``swarm-sim sweep FILE``: run an experiment file; 1 if any run failed, else 0."""
+    if getattr(args, "dry_run", False):  # the plan and its estimated time; nothing runs
+        return dry_run_command(args)
     exp = load_experiment(args.file)
     out = args.out or str(Path("results") / exp.name)
     report = run_sweep(
