@@ -212,6 +212,12 @@ class PageState:
             used = ", ".join(f"{f} = {self.session.current(f)}" for f in kept)
             self.notice.set(f"Reset used the last good value: {used} (the value typed was refused)")
 
+    def seek(self, step) -> None:
+        """The timeline: show every swarm at `step` (pausing Play first); Play goes on from it."""
+        self.pause()
+        self.session.seek(step)
+        self.refresh()
+
     def _should_stop(self, t_before: float, events_before: int) -> str:
         """Why Play stops after this step ('' to go on): step N reached or a new event."""
         m = self.session.model
@@ -259,7 +265,10 @@ class PageState:
                 next_at = max(next_at + 1.0 / rate, time.monotonic())
             t_before, events_before = self.session.model.time, len(self.session.model.events)
             c0 = time.perf_counter()
-            self.session.step()
+            with self.session.lock:  # a seek (or Reset) that paused Play wins over this step
+                if gen != self.play_gen:
+                    break
+                self.session.step()
             f = self.build_frame()
             c1 = time.perf_counter()
             self.push_step(f)
@@ -325,6 +334,8 @@ class PageState:
         for i, model in enumerate(self.session.models):
             if f"log_{i}" in w:
                 w[f"log_{i}"].unsafe_innerHTML = frames.log_html(model)
+        if "timeline" in w:
+            w["timeline"].line = frames.timeline_payload(self.session)
 
 
 def _new_state(session: Session | None = None) -> PageState:
