@@ -21,11 +21,16 @@ from sim.ui.views import use_live
 
 # a 16 px thumb on a thin track: the marks sit 8 px in from each end, over the thumb's centre
 STYLE = """
-.swarm-scrubber { -webkit-appearance: none; appearance: none; height: 6px; border-radius: 3px;
-  background: #c8ccd2; margin: 6px 0; }
+.swarm-scrubber { -webkit-appearance: none; appearance: none; height: 15px; background: none; }
+.swarm-scrubber::-webkit-slider-runnable-track { height: 5px; border-radius: 3px;
+  background: #c8ccd2; }
+.swarm-scrubber::-moz-range-track { height: 5px; border-radius: 3px; background: #c8ccd2; }
 .swarm-scrubber::-webkit-slider-thumb { -webkit-appearance: none; width: 16px; height: 16px;
-  border-radius: 50%; background: #1c5fa8; border: 2px solid #fff; cursor: pointer; }
-.swarm-scrubber::-moz-range-thumb { width: 16px; height: 16px; border-radius: 50%;
+  margin-top: -5.5px; box-sizing: border-box; border-radius: 50%; background: #1c5fa8;
+  border: 2px solid #fff;
+  cursor: pointer; }
+.swarm-scrubber::-moz-range-thumb { width: 16px; height: 16px; box-sizing: border-box;
+  border-radius: 50%;
   background: #1c5fa8; border: 2px solid #fff; cursor: pointer; }
 .swarm-scrubber:focus-visible { outline: 2px solid #1c5fa8; outline-offset: 3px; }
 .swarm-mark:focus-visible { outline: 2px solid #1c5fa8; }
