@@ -254,6 +254,7 @@ class PageState:
         next_at = time.monotonic()
         while self.playing.value and gen == self.play_gen:
             if not self.session.running:
+                self.show_latest()
                 self.playing.set(False)
                 break
             rate = SPEEDS.get(self.speed.value)
@@ -304,10 +305,19 @@ class PageState:
                 last_slow = now
             why = self._should_stop(t_before, events_before)
             if why:
+                self.show_latest()
                 self.playing.set(False)
                 self.message.set("")
                 self.notice.set(why)
                 break
+        self.show_latest()
+
+    def show_latest(self) -> None:
+        """Bring reacton's copy of the views up to the current step (Play went around it).
+
+        Before Play stops by itself: the render that `playing` = False causes would otherwise
+        send the views their pre-Play values again (seen for ~1 s after 'pause at step').
+        """
         self.frame.set(self.build_frame())
         self.tick.set(self.tick.value + 1)
 
