@@ -2,7 +2,9 @@
 
 Usage: ``.venv/bin/python scripts/screenshots.py`` (needs Debian's chromium). Writes
 docs/screenshot-1280x720.png, docs/screenshot-1440x900.png and
-docs/screenshot-presenter-1280x720.png (presenter mode, the banners of the recovery).
+docs/screenshot-presenter-1280x720.png (presenter mode, the banners of the recovery) and
+docs/screenshot-timeline-1280x720.png (played to step 360, then back to the leader-lost mark
+of the timeline under the view: step 300, the new leader's marks still ahead).
 """
 
 from __future__ import annotations
@@ -16,28 +18,49 @@ from sim.ui.serve import CHROMIUM, CHROMIUM_ARGS, ROOT, free_port, spawn, stop
 STOP_AT = 330  # the lesson's leader drops out at 300; its successor is elected at 328
 
 
-def shoot(browser, url: str, width: int, height: int, out: Path, presenter: bool) -> None:
-    """Load the page, play the default lesson to STOP_AT, save a screenshot."""
+def shoot(
+    browser,
+    url: str,
+    width: int,
+    height: int,
+    out: Path,
+    presenter: bool,
+    stop_at: int = STOP_AT,
+    rewind: bool = False,
+) -> None:
+    """Load the page, play the default lesson to `stop_at`, save a screenshot.
+
+    With `rewind`, first click the timeline's leader-lost mark (back to the leader's dropout).
+    """
     page = browser.new_context(viewport={"width": width, "height": height}).new_page()
     page.goto(url)
     page.locator(".swarm-space[data-t]").first.wait_for(timeout=60_000)
     box = page.get_by_label("pause at step")
-    box.fill(str(STOP_AT))
+    box.fill(str(stop_at))
     box.press("Enter")
     if presenter:
         page.get_by_role("button", name="Presenter", exact=True).click()
     page.get_by_role("button", name="Play", exact=True).click()
     page.wait_for_function(
-        f"document.querySelector('.swarm-space').dataset.t === '{STOP_AT}'", timeout=60_000
+        f"document.querySelector('.swarm-space').dataset.t === '{stop_at}'", timeout=60_000
     )
+    shows = "(t) => document.querySelector('.swarm-status').innerText.startsWith('t=' + t + ' ')"
+    page.wait_for_function(shows, arg=stop_at, timeout=30_000)
+    page.locator(".swarm-notice").wait_for(timeout=30_000)  # "paused at step N"
     page.wait_for_timeout(800)  # the charts and log catch up after Pause
+    if rewind:
+        page.locator(".swarm-mark[data-kind=lost]").click()
+        page.wait_for_function(shows, arg=300, timeout=30_000)
+        page.evaluate("document.querySelector('.swarm-controls').scrollIntoView()")
+        page.mouse.move(0, 0)
+        page.wait_for_timeout(800)
     page.screenshot(path=str(out))
     page.context.close()
     print(f"wrote {out}")
 
 
 def main() -> int:
-    """Serve the app on a free loopback port and take the three screenshots."""
+    """Serve the app on a free loopback port and take the four screenshots."""
     from playwright.sync_api import sync_playwright  # deferred: a dev-only dependency
 
     port = free_port()
@@ -50,6 +73,8 @@ def main() -> int:
             shoot(browser, url, 1280, 720, docs / "screenshot-1280x720.png", False)
             shoot(browser, url, 1440, 900, docs / "screenshot-1440x900.png", False)
             shoot(browser, url, 1280, 720, docs / "screenshot-presenter-1280x720.png", True)
+            out = docs / "screenshot-timeline-1280x720.png"
+            shoot(browser, url, 1280, 720, out, False, stop_at=360, rewind=True)
             browser.close()
     finally:
         stop(proc)

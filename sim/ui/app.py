@@ -36,6 +36,7 @@ from sim.ui.controls import (  # noqa: E402
 from sim.ui.params_ui import ParamPanels  # noqa: E402
 from sim.ui.space import NarrowProbe  # noqa: E402
 from sim.ui.state import PageContext, PageState, use_page_state  # noqa: E402
+from sim.ui.timeline_view import TimelineBar  # noqa: E402
 from sim.ui.views import Charts, EventLog, LessonText, Spaces, Status  # noqa: E402
 
 log = logging.getLogger(__name__)
@@ -153,7 +154,7 @@ def Guarded(name: str, content, *args):
 
 @solara.component
 def MainArea(state: PageState):
-    """The space view beside the lesson, charts and log.
+    """The space view and the timeline under it, beside the lesson, charts and log.
 
     In compare mode the two views share the whole width; charts, lesson and log go below.
     In presenter mode the view(s) alone fill the main area. The view keeps its place in the
@@ -172,6 +173,7 @@ def MainArea(state: PageState):
         ):
             Status(state)  # (hidden in presenter mode by PRESENTER_STYLE)
             Spaces(state)
+            Guarded("timeline", TimelineBar, state)
         if presenter:
             pass
         elif compare:

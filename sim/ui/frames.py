@@ -276,3 +276,45 @@ def settings_text(model) -> str:
     defaults = {k: v["default"] for k, v in specs().items()}
     changed = [f"{k}={v}" for k, v in model.params.as_dict().items() if v != defaults[k]]
     return ", ".join(changed) or "all defaults"
+
+
+# ---------------------------------------------------------------------- the timeline
+MAX_MARKS = 200  # markers on the timeline; more are thinned evenly
+
+
+def timeline_marks(events) -> list[list]:
+    """[step, kind, text] of the events marked on the timeline, one per step and kind.
+
+    Kinds: "lost" (the leader dropped out), "elected" (a new leader), "recovered" (the group
+    follows it again), "end" (the mission's outcome).
+    """
+    out, seen = [], set()
+    for t, kind, uid, detail in events:
+        if kind == "dropout" and detail == "leader":
+            mark = ("lost", f"leader lost: agent {uid}")
+        elif kind == "leader_elected":
+            mark = ("elected", f"new leader: agent {uid}")
+        elif kind == "recovered":
+            mark = ("recovered", f"recovered: the group follows agent {uid}")
+        elif kind in ("mission_complete", "mission_failed"):
+            mark = ("end", kind.replace("_", " "))
+        else:
+            continue
+        if (t, mark[0]) not in seen:
+            seen.add((t, mark[0]))
+            out.append([int(t), *mark])
+    return [out[i] for i in thin(out, MAX_MARKS)]
+
+
+def timeline_payload(session) -> dict[str, Any]:
+    """What the timeline under the view shows: the step shown, the range reached, the marks.
+
+    The marks are the main swarm's (swarm A in compare mode), over the whole run reached.
+    """
+    line = session.timelines[0]
+    return {
+        "t": int(session.model.time),
+        "start": int(line.start),
+        "latest": int(session.latest),
+        "marks": timeline_marks(line.events()),
+    }

@@ -3,6 +3,9 @@
 Plain Python (no Solara), so it is tested without a browser. Every browser session builds its
 own `Session`; nothing here is shared between sessions. Bad input raises `ValueError` whose text
 the UI shows inline.
+
+Each swarm runs on a `sim.timeline.Timeline`: steps and faults go through it, so the page can
+go back to any step reached (`seek`) and play on. In compare mode both swarms seek together.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from sim.checks import coerce_seed
 from sim.model import SwarmModel
 from sim.params import SwarmParams, specs
 from sim.presets import DEFAULT_PRESET, PRESETS
+from sim.timeline import Timeline
 
 _RUN_IDS = itertools.count(1)
 
@@ -62,6 +66,7 @@ class Session:
         self.preset = ""
         self.compare: tuple[str, Any] | None = None
         self.models: list[SwarmModel] = []
+        self.timelines: list[Timeline] = []  # one per swarm: its history (see `seek`)
         self.runs: list[int] = []
         self.synced_at = 0  # the main swarm's time when all swarms were last in step
         # the user's random picks must not consume the model's own random stream
@@ -114,6 +119,7 @@ class Session:
                 field, value = self.compare
                 models.append(LiveSwarm(self, **{field: value}))
             self.models = models
+            self.timelines = [_timeline(m) for m in models]
             self.runs = [next(_RUN_IDS) for _ in models]
             self.synced_at = int(model.time)
 
@@ -141,9 +147,9 @@ class Session:
         """Advance every swarm by `n` steps, together."""
         with self.lock:
             for _ in range(n):
-                for m in self.models:
-                    if not m.mission_over:
-                        m.step()
+                for line in self.timelines:
+                    if not line.model.mission_over:
+                        line.step()
                 self.synced_at = int(self.model.time)
 
     def catch_up(self) -> bool:
@@ -155,21 +161,42 @@ class Session:
             now = self.model.time
             if now == self.synced_at:
                 return False
-            for m in self.models[1:]:
-                while not m.mission_over and m.time < now:
-                    m.step()
+            self.timelines[0].record()
+            for line in self.timelines[1:]:
+                while not line.model.mission_over and line.model.time < now:
+                    line.step()
             self.synced_at = int(now)
             return True
 
+    @property
+    def latest(self) -> int:
+        """The latest step any swarm has reached (the end of the timeline)."""
+        return max(line.latest for line in self.timelines)
+
+    def seek(self, step: Any) -> None:
+        """Show every swarm at `step` (a swarm whose run ended earlier: at its end).
+
+        The swarms play on from there; a fault or a waypoint added there replaces what
+        followed. Raises ValueError unless `step` is a whole number in [0, latest].
+        """
+        with self.lock:
+            first, last = self.timelines[0].start, self.latest
+            if isinstance(step, bool) or not isinstance(step, int) or not first <= step <= last:
+                raise ValueError(f"step must be a whole number in [{first}, {last}]; got {step!r}")
+            for i, line in enumerate(self.timelines):
+                self.models[i] = line.seek(min(max(step, line.start), line.latest))
+            self.runs = [next(_RUN_IDS) for _ in self.models]  # (the view clears its trails)
+            self.synced_at = int(self.model.time)
+
     # ------------------------------------------------------------------ faults
-    def _each(self, which: int | None):
-        return self.models if which is None else [self.models[which]]
+    def _each(self, which: int | None) -> list[Timeline]:
+        return self.timelines if which is None else [self.timelines[which]]
 
     def drop_leader(self, which: int | None = None) -> None:
         """Make the leader drop out (in every swarm, or only swarm `which`)."""
         with self.lock:
-            for m in self._each(which):
-                m.drop_leader()
+            for line in self._each(which):
+                line.apply("drop_leader")
 
     def drop_random(self, which: int | None = None) -> int | None:
         """Make one randomly chosen active agent drop out; return its unique_id."""
@@ -178,16 +205,16 @@ class Session:
             if not len(alive):
                 return None
             uid = int(self.model.ids[self._pick.choice(alive)])
-            for m in self._each(which):
-                if m.active[uid - 1]:
-                    m.drop_agent(uid)
+            for line in self._each(which):
+                if line.model.active[uid - 1]:
+                    line.apply("drop_agent", uid)
             return uid
 
     def drop_agent(self, uid: int, which: int | None = None) -> None:
         """Make the agent with this unique_id drop out."""
         with self.lock:
-            for m in self._each(which):
-                m.drop_agent(int(uid))
+            for line in self._each(which):
+                line.apply("drop_agent", int(uid))
 
     def add_waypoint(self, x: float, y: float, which: int | None = None) -> None:
         """Append a waypoint to the leader's route (it must lie inside the arena)."""
@@ -198,21 +225,26 @@ class Session:
                 f"got ({x:.1f}, {y:.1f}): click inside the square"
             )
         with self.lock:
-            for m in self._each(which):
-                m.add_waypoint((x, y))
+            for line in self._each(which):
+                line.apply("add_waypoint", (float(x), float(y)))
 
     def jam(self, steps: Any) -> None:
         """Black out all messages for `steps` steps."""
         n = _whole(steps, "jam steps", 1, 10_000)
         with self.lock:
-            for m in self.models:
-                m.jam_communications(n)
+            for line in self.timelines:
+                line.apply("jam_communications", n)
 
     def lose_positioning(self) -> None:
         """Positioning lost: agents fall back on dead reckoning and drift."""
         with self.lock:
-            for m in self.models:
-                m.lose_positioning()
+            for line in self.timelines:
+                line.apply("lose_positioning")
+
+
+def _timeline(model: SwarmModel) -> Timeline:
+    """The timeline of a swarm; a swarm of ours shares the session's lock with its past states."""
+    return Timeline(model, keep=("lock",) if isinstance(model, LiveSwarm) else ())
 
 
 def _validate(params: dict[str, Any]) -> None:

@@ -212,6 +212,12 @@ class PageState:
             used = ", ".join(f"{f} = {self.session.current(f)}" for f in kept)
             self.notice.set(f"Reset used the last good value: {used} (the value typed was refused)")
 
+    def seek(self, step) -> None:
+        """The timeline: show every swarm at `step` (pausing Play first); Play goes on from it."""
+        self.pause()
+        self.session.seek(step)
+        self.refresh()
+
     def _should_stop(self, t_before: float, events_before: int) -> str:
         """Why Play stops after this step ('' to go on): step N reached or a new event."""
         m = self.session.model
@@ -248,6 +254,7 @@ class PageState:
         next_at = time.monotonic()
         while self.playing.value and gen == self.play_gen:
             if not self.session.running:
+                self.show_latest()
                 self.playing.set(False)
                 break
             rate = SPEEDS.get(self.speed.value)
@@ -259,7 +266,10 @@ class PageState:
                 next_at = max(next_at + 1.0 / rate, time.monotonic())
             t_before, events_before = self.session.model.time, len(self.session.model.events)
             c0 = time.perf_counter()
-            self.session.step()
+            with self.session.lock:  # a seek (or Reset) that paused Play wins over this step
+                if gen != self.play_gen:
+                    break
+                self.session.step()
             f = self.build_frame()
             c1 = time.perf_counter()
             self.push_step(f)
@@ -295,10 +305,19 @@ class PageState:
                 last_slow = now
             why = self._should_stop(t_before, events_before)
             if why:
+                self.show_latest()
                 self.playing.set(False)
                 self.message.set("")
                 self.notice.set(why)
                 break
+        self.show_latest()
+
+    def show_latest(self) -> None:
+        """Bring reacton's copy of the views up to the current step (Play went around it).
+
+        Before Play stops by itself: the render that `playing` = False causes would otherwise
+        send the views their pre-Play values again (seen for ~1 s after 'pause at step').
+        """
         self.frame.set(self.build_frame())
         self.tick.set(self.tick.value + 1)
 
@@ -325,6 +344,8 @@ class PageState:
         for i, model in enumerate(self.session.models):
             if f"log_{i}" in w:
                 w[f"log_{i}"].unsafe_innerHTML = frames.log_html(model)
+        if "timeline" in w:
+            w["timeline"].line = frames.timeline_payload(self.session)
 
 
 def _new_state(session: Session | None = None) -> PageState:
