@@ -434,7 +434,7 @@ def test_exports_are_drawn_by_the_screen_renderer(app):
     with app.page.expect_download() as info:
         app.click("CSV")
     lines = open(info.value.path()).read().splitlines()
-    assert lines[0].startswith("swarm,time,")
+    assert lines[0].startswith("swarm,Step,")
     assert app.errors == []
 
 
@@ -592,7 +592,7 @@ def test_compare_csv_holds_both_swarms(app):
     with app.page.expect_download() as info:
         app.click("CSV")
     lines = open(info.value.path()).read().splitlines()
-    assert lines[0].startswith("swarm,time,")
+    assert lines[0].startswith("swarm,Step,")
     names = {line.split(",")[0] for line in lines[1:]}
     assert len(names) == 2 and len(lines) == 1 + 2 * 2  # t = 0 and 1 of each swarm
 
