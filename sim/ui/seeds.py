@@ -173,7 +173,7 @@ def ManySeeds(state: PageState):
         if holder["batch"] is not None:
             holder["batch"].cancel()
 
-    solara.Markdown(_what(s), style={"font-size": "13px"})
+    solara.Text(_what(s), style={"font-size": "13px"})  # (Markdown would fetch mermaid.js)
     solara.InputText(
         f"number of seeds ({MIN_SEEDS}–{MAX_SEEDS})",
         value=count,
@@ -188,7 +188,8 @@ def ManySeeds(state: PageState):
     if running.value:
         with solara.Column(gap="0px", classes=["swarm-seeds-progress"]):
             solara.ProgressLinear(100 * done / total if total else True)
-            solara.Text(f"{done}/{total} runs", style={"font-size": "12px"})
+            starting = " (starting a worker process…)" if done == 0 else ""
+            solara.Text(f"{done}/{total} runs{starting}", style={"font-size": "12px"})
     if result.value is not None:
         Spread(*result.value, dark=dark)
 
@@ -228,7 +229,7 @@ def _what(session) -> str:
     if session.compare is None:
         return (
             f"No comparison set: runs A (these settings) alone, on many seeds from {seed}. "
-            "Set one in *Compare two swarms* to run A vs B."
+            "Set one in Compare two swarms to run A vs B."
         )
     field, value = session.compare
     return f"A (these settings) vs B ({field}={value}) on the same seeds, from {seed}."
