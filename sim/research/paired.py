@@ -33,6 +33,7 @@ from sim import __version__
 from sim.params import SwarmParams, field_names
 from sim.research.executors import THREAD_VARS, SerialExecutor
 from sim.research.experiment import Run, settings_run_id
+from sim.research.sweep import execute_run
 from sim.research.tables import cell
 
 MIN_SEEDS, MAX_SEEDS = 20, 50  # the UI's range: fewer seeds is an anecdote, more keeps it waiting
@@ -147,8 +148,6 @@ class PairedBatch:
 
         `on_progress(done, total)` is called after each finished run (in this thread).
         """
-        from sim.research.sweep import execute_run  # deferred: sweep imports tqdm and results
-
         pool = open_pool(self.workers)
         limit = max(1, self.workers)  # in flight: one per worker, so cancel takes effect soon
         pending: dict[Future, tuple[str, Run]] = {}
