@@ -34,7 +34,10 @@ def progress_text(app) -> str:
 
 
 def test_many_seeds_runs_a_vs_b_in_the_background_and_exports_the_rows(app):
-    """20 seeds of A vs B: the bar moves, Step still works meanwhile, the spread and CSV appear."""
+    """20 seeds of A vs B: the bar moves, Step still works meanwhile, the spread and CSV appear.
+
+    A setting changed during the batch does not reach it (every row has the time limit at Run).
+    """
     for label, value in SHORT_RUN.items():
         set_param(app, label, value)
     app.click("Compare")  # B: election=none (the compare card's default)
@@ -50,6 +53,7 @@ def test_many_seeds_runs_a_vs_b_in_the_background_and_exports_the_rows(app):
     app.click("Step")  # the live swarms answer while the batch runs
     app.wait_t(lambda t: t == 1, index=0)
     app.wait_t(lambda t: t == 1, index=1)
+    set_param(app, "Time limit (steps)", "170")  # the batch runs on the settings at Run
     during = progress_text(app)
     assert during and not during.startswith("40/"), "the batch was over before Step answered"
     end = time.monotonic() + 180
