@@ -12,6 +12,8 @@ The settings are copied when Run is pressed: changing them during the batch chan
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pandas as pd
 import solara
@@ -31,6 +33,7 @@ from sim.research.stats import cell_text, summarise
 from sim.research.tables import table_bytes
 from sim.ui.state import PageState
 
+log = logging.getLogger(__name__)
 COLOURS = {"A": ("#2f6db5", "#74a9f0"), "B": ("#e8590c", "#ff922b")}  # (light, dark) themes
 INK = {False: ("#222", "#ffffff"), True: ("#ddd", "#1e1e1e")}  # dark -> (text, background)
 RECOVERY = "max_recovery_steps"
@@ -144,8 +147,17 @@ def ManySeeds(state: PageState):
         batch = holder["batch"]
         if batch is None or batch.done:
             return
-        df = batch.run(on_progress=lambda done, total: progress.set((done, total)))
-        note = f"cancelled after {batch.done} of {batch.total} runs" if batch.cancelled else ""
+        try:
+            df = batch.run(on_progress=lambda done, total: progress.set((done, total)))
+        except Exception as exc:  # noqa: BLE001  (e.g. a worker process killed: report, stay up)
+            log.exception("the Many seeds batch failed")
+            running.set(False)
+            state.message.set(f"Many seeds stopped: {type(exc).__name__}: {exc}")
+            return
+        seeds = batch.plan.seeds
+        note = f"seeds {seeds[0]}–{seeds[-1]}"
+        if batch.cancelled:
+            note += f"; cancelled after {batch.done} of {batch.total} runs"
         running.set(False)  # first: the bar goes as the result comes
         result.set((df, batch.plan.labels, note))
 

@@ -29,8 +29,8 @@ def set_param(app, label: str, value: str) -> None:
 
 def progress_text(app) -> str:
     """'k/n runs' under the progress bar ('' once it is gone)."""
-    bar = app.page.locator(".swarm-seeds-progress")
-    return bar.inner_text() if bar.count() else ""
+    texts = app.page.locator(".swarm-seeds-progress").all_inner_texts()  # (does not wait)
+    return texts[0] if texts else ""
 
 
 def test_many_seeds_runs_a_vs_b_in_the_background_and_exports_the_rows(app):
@@ -63,6 +63,7 @@ def test_many_seeds_runs_a_vs_b_in_the_background_and_exports_the_rows(app):
     assert len(seen) >= 3, seen  # the bar moved (several counts seen)
     result = app.page.locator(".swarm-seeds-result")
     result.locator("img").wait_for()
+    assert "seeds 1–20" in result.inner_text()  # from the lesson's seed
     lines = result.locator(".swarm-seeds-line").all_inner_texts()
     assert len(lines) == 2
     assert lines[0].startswith("A: election=lowest_id") and lines[1].startswith("B: election=none")
@@ -91,4 +92,23 @@ def test_a_bad_number_of_seeds_is_refused_inline(app):
     assert app.page.locator(".swarm-seeds-progress").count() == 0
     app.click("Step")
     app.wait_t(lambda t: t == 1)
+    assert app.errors == []
+
+
+def test_cancel_stops_the_batch_and_keeps_the_runs_done(app):
+    """Cancel during a batch: the bar goes, Run is offered again, the note says what ran."""
+    for label, value in SHORT_RUN.items():
+        set_param(app, label, value)
+    box = seeds_card(app).get_by_label(f"number of seeds ({MIN_SEEDS}–{MAX_SEEDS})")
+    box.fill(str(MAX_SEEDS))
+    box.press("Enter")
+    app.click("Run seeds")
+    app.page.locator(".swarm-seeds-progress", has_text="1/").wait_for(timeout=120_000)
+    app.click("Cancel")
+    note = app.page.locator(".swarm-seeds-result", has_text="cancelled after")
+    note.wait_for(timeout=30_000)
+    done = int(note.inner_text().split("cancelled after ")[1].split(" ")[0])
+    assert 1 <= done < MAX_SEEDS  # A alone (no comparison): one run per seed
+    assert app.page.locator(".swarm-seeds-progress").count() == 0
+    assert app.page.get_by_role("button", name="Run seeds", exact=True).is_enabled()
     assert app.errors == []
