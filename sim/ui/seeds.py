@@ -219,7 +219,7 @@ def Spread(df: pd.DataFrame, labels: dict[str, str], note: str, dark: bool):
             rec = stats[RECOVERY].set_index("setting").loc[name]
             suc = stats[SUCCESS].set_index("setting").loc[name]
             solara.Text(
-                f"{label} — recovery {cell_text(rec)} steps; success {cell_text(suc, True)}",
+                f"{label} — recovery (steps) {cell_text(rec)}; success {cell_text(suc, True)}",
                 style={"font-size": "12px"},
                 classes=["swarm-seeds-line"],
             )
