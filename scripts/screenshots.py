@@ -4,7 +4,9 @@ Usage: ``.venv/bin/python scripts/screenshots.py`` (needs Debian's chromium). Wr
 docs/screenshot-1280x720.png, docs/screenshot-1440x900.png and
 docs/screenshot-presenter-1280x720.png (presenter mode, the banners of the recovery) and
 docs/screenshot-timeline-1280x720.png (played to step 360, then back to the leader-lost mark
-of the timeline under the view: step 300, the new leader's marks still ahead).
+of the timeline under the view: step 300, the new leader's marks still ahead) and
+docs/screenshot-seeds-1280x720.png (the Many seeds card: the lesson vs 50 % message loss on 20
+seeds; it takes a few minutes).
 """
 
 from __future__ import annotations
@@ -59,8 +61,36 @@ def shoot(
     print(f"wrote {out}")
 
 
+def shoot_seeds(browser, url: str, out: Path) -> None:
+    """The default lesson (A) vs 50 % message loss (B) on 20 seeds, in the Many seeds card."""
+    page = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
+    page.goto(url)
+    page.locator(".swarm-space[data-t]").first.wait_for(timeout=60_000)
+    limit = page.get_by_label("Time limit (steps)", exact=True)
+    limit.fill("1000")  # the mission takes ~900 steps
+    limit.press("Enter")
+    page.locator(".v-select", has_text="setting").first.click()
+    page.get_by_role("option", name="Message loss · message_loss").click()
+    value = page.get_by_label("value in swarm B", exact=True)
+    value.fill("0.5")
+    value.press("Enter")
+    page.get_by_role("button", name="Compare", exact=True).click()
+    card = page.locator(".v-card", has_text="Many seeds").last
+    card.get_by_text("vs B (message_loss=0.5)").wait_for()
+    count = card.get_by_label("number of seeds", exact=False)
+    count.fill("20")
+    count.press("Enter")
+    page.get_by_role("button", name="Run seeds", exact=True).click()
+    page.locator(".swarm-seeds-result img").wait_for(timeout=900_000)
+    page.locator(".swarm-seeds-result").scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(out))
+    page.context.close()
+    print(f"wrote {out}")
+
+
 def main() -> int:
-    """Serve the app on a free loopback port and take the four screenshots."""
+    """Serve the app on a free loopback port and take the five screenshots."""
     from playwright.sync_api import sync_playwright  # deferred: a dev-only dependency
 
     port = free_port()
@@ -75,6 +105,7 @@ def main() -> int:
             shoot(browser, url, 1280, 720, docs / "screenshot-presenter-1280x720.png", True)
             out = docs / "screenshot-timeline-1280x720.png"
             shoot(browser, url, 1280, 720, out, False, stop_at=360, rewind=True)
+            shoot_seeds(browser, url, docs / "screenshot-seeds-1280x720.png")
             browser.close()
     finally:
         stop(proc)

@@ -34,6 +34,7 @@ from sim.ui.controls import (  # noqa: E402
     RunSettings,
 )
 from sim.ui.params_ui import ParamPanels  # noqa: E402
+from sim.ui.seeds import ManySeeds  # noqa: E402
 from sim.ui.space import NarrowProbe  # noqa: E402
 from sim.ui.state import PageContext, PageState, use_page_state  # noqa: E402
 from sim.ui.timeline_view import TimelineBar  # noqa: E402
@@ -89,6 +90,7 @@ def Sidebar(state: PageState):
         ("Faults", FaultButtons),
         ("Parameters (apply on Reset)", ParamPanels),
         ("Compare two swarms", CompareControls),
+        ("Many seeds", ManySeeds),
         ("Export", Exports),
     )
     with solara.Sidebar(), solara.Column():
