@@ -156,8 +156,8 @@ class Leadership:
     @property
     def settled(self) -> bool:
         """No active agent suspects, campaigns or has voted (all follow or lead)."""
-        role = self.role[self.active]
-        return not np.count_nonzero((role != FOLLOWER) & (role != LEADER))
+        role = self.role
+        return not np.count_nonzero((role != FOLLOWER) & (role != LEADER) & self.active)
 
     @property
     def is_leader(self) -> np.ndarray:
