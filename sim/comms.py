@@ -44,6 +44,7 @@ class Channel:
         self._pending: deque[tuple[int, np.ndarray, np.ndarray, np.ndarray]] = deque()
         self.sent = 0
         self.delivered = 0
+        self._no_keys = np.full(n, -1, dtype=np.int64)  # (copied: the best key of each row)
         self._links: np.ndarray | None = None  # the last link array seen, and its two columns
         self._src = self._dst = np.zeros(0, dtype=np.intp)
 
@@ -100,9 +101,8 @@ class Channel:
         parts = []
         while self._pending and self._pending[0][0] <= time:
             parts.append(self._pending.popleft())
-        none = np.zeros(0, dtype=np.intp)
         if not parts:
-            return none, np.zeros(0, dtype=np.int64), none
+            return _nothing()
         if len(parts) == 1:
             _, src, dst, keys = parts[0]
         else:
@@ -115,8 +115,8 @@ class Channel:
                 src, dst, keys = src[ok], dst[ok], keys[ok]
         self.delivered += len(dst)
         if len(dst) == 0:
-            return none, np.zeros(0, dtype=np.int64), none
-        best = np.full(self.n, -1, dtype=np.int64)
+            return _nothing()
+        best = self._no_keys.copy()
         np.maximum.at(best, dst, keys)
         rows = (best >= 0).nonzero()[0]
         if not with_senders:
@@ -153,6 +153,12 @@ class Unicast:
             ok = self.rng.random(k) >= loss
         self.delivered += int(np.count_nonzero(ok))
         return ok
+
+
+def _nothing() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What `Channel.receive` returns when no message arrives: no rows, keys or senders."""
+    none = np.zeros(0, dtype=np.intp)
+    return none, np.zeros(0, dtype=np.int64), none
 
 
 def directed_links(pairs: np.ndarray) -> np.ndarray:

@@ -51,11 +51,25 @@ def steer_flight(
     The leader is at `position` (its estimate) and flies `route`. Updates the flight's heading,
     frame heading and the turns of this step in place.
     """
+    px, py = position.tolist()
+    return np.array(steer_flight_xy(state, px, py, route, cruise, max_accel, max_turn, frame_turn))
+
+
+def steer_flight_xy(
+    state: Flight,
+    px: float,
+    py: float,
+    route: np.ndarray,
+    cruise: float,
+    max_accel: float,
+    max_turn: float,
+    frame_turn: float,
+) -> tuple[float, float]:
+    """`steer_flight` for a leader at (px, py), in plain floats: its desired (vx, vy)."""
     if state.waypoint_index >= len(route):
         state.turn = state.frame_turn = 0.0
-        return np.zeros(2)
+        return 0.0, 0.0
     wx, wy = route[state.waypoint_index].tolist()
-    px, py = position.tolist()
     to_x, to_y = wx - px, wy - py
     bearing = math.atan2(to_y, to_x)
     old, old_frame = state.heading, state.frame_heading
@@ -76,8 +90,8 @@ def steer_flight(
         # braking distance, and never past it in one step
         speed = min(speed, math.sqrt(2 * max_accel * dist), dist)
     if speed < 1e-9:  # standing still (turning on the spot): no rounding dust for a velocity
-        return np.zeros(2)
-    return np.array([speed * math.cos(state.heading), speed * math.sin(state.heading)])
+        return 0.0, 0.0
+    return speed * math.cos(state.heading), speed * math.sin(state.heading)
 
 
 def slot_velocity_one(

@@ -164,8 +164,8 @@ class LowestId(NoElection):
             lead.become_leader(row, term, f"lowest_id, term {term}, {count(rounds, 'round')}", t)
 
     def can_recover(self, lead):
-        """Any live agent can be elected."""
-        return bool(lead.active.any())
+        """Any live agent can be elected (a leader is one: only active agents lead)."""
+        return bool(lead.leaders) or bool(lead.active.any())
 
 
 class Raft(NoElection):

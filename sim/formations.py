@@ -64,7 +64,7 @@ def rotate(offsets: np.ndarray, heading: float) -> np.ndarray:
     # Written out rather than `offsets @ R`: a BLAS call for a 2 × 2 rotation wakes OpenBLAS's
     # worker threads, which then spin on the other core (and FMA kernels round per machine).
     x, y = offsets[:, 0], offsets[:, 1]
-    out = np.empty_like(offsets, dtype=float)
+    out = np.empty(offsets.shape)
     np.subtract(x * c, y * s, out=out[:, 0])
     np.add(x * s, y * c, out=out[:, 1])
     return out

@@ -38,6 +38,8 @@ def pack(term, row, low):
 
 def beacon_key(term, row, time):
     """Key of a heartbeat sent by leader `row` of `term` at `time`."""
+    if type(term) is int and type(row) is int and type(time) is int:  # one key: no numpy scalars
+        return (term << TERM_SHIFT) | ((ROW_MASK - row) << LOW_BITS) | time
     return pack(term, row, time)
 
 
@@ -160,7 +162,7 @@ class Knowledge:
         """Rows adopt the beacons named by `keys` (a key no longer on record is ignored)."""
         if not len(rows):
             return
-        if len(keys) == 1 or keys.min() == keys.max():
+        if len(keys) == 1 or np.minimum.reduce(keys) == np.maximum.reduce(keys):
             serial = self._serial.get(int(keys[0]), -1)
             if serial < 0:
                 return

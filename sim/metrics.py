@@ -58,7 +58,7 @@ def order_and_cohesion_few(pos: list, vel: list) -> tuple[float, float]:
         ux, uy = ux + vx / speed, uy + vy / speed
         cx, cy = cx + x, cy + y
     cx, cy = cx / n, cy / n
-    spread = sum(hypot(x - cx, y - cy) for x, y in pos)
+    spread = sum([hypot(x - cx, y - cy) for x, y in pos])
     return hypot(ux, uy) / n, spread / n
 
 

@@ -134,18 +134,18 @@ class SwarmModel(mesa.Model):
 
     def _advance_mission(self) -> None:
         """The mode moves the mission on; then the ways a mission fails."""
-        mission = self.mission
+        mission, t, last = self.mission, self.time, self.params.max_steps
         if not mission.over:
             self.mode.advance(self)
         if not mission.over:
-            if self.time >= self.params.max_steps:
-                mission.end("mission_failed", "out of time", self.time, self.leader)
-            elif not self.active.any():
-                mission.end("mission_failed", "no agents left", self.time, self.leader)
+            if t >= last:
+                mission.end("mission_failed", "out of time", t, self.leader)
+            elif not len(self.active_rows):
+                mission.end("mission_failed", "no agents left", t, self.leader)
             elif self.leadership and not self.leadership.protocol.can_recover(self.leadership):
                 detail = "leaderless with no way to choose a new leader"
-                mission.end("mission_failed", detail, self.time, self.leader)
-        if mission.outcome == "mission_complete" or self.time >= self.params.max_steps:
+                mission.end("mission_failed", detail, t, self.leader)
+        if mission.outcome == "mission_complete" or t >= last:
             self.running = False  # a failed mission runs on to max_steps (README, "Run length")
 
     # ------------------------------------------------------------------ public verbs

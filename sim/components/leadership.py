@@ -156,8 +156,8 @@ class Leadership:
     @property
     def settled(self) -> bool:
         """No active agent suspects, campaigns or has voted (all follow or lead)."""
-        role = self.role[self.active]
-        return not np.count_nonzero((role != FOLLOWER) & (role != LEADER))
+        role = self.role
+        return not np.count_nonzero((role != FOLLOWER) & (role != LEADER) & self.active)
 
     @property
     def is_leader(self) -> np.ndarray:
@@ -176,7 +176,9 @@ class Leadership:
         """Active agents that follow leader `row` in its current term (the leader included)."""
         key = beacon_key(self.leaders[row].term, row, 0)
         mine = dominance(self.belief) == dominance(key)
-        return self.following & mine | (self.rows == row)
+        mine &= self.following
+        mine[row] = True
+        return mine
 
     # ------------------------------------------------------------------ verbs of the protocols
     def become_leader(self, row: int, term: int, detail: str, t: int) -> None:
@@ -257,11 +259,11 @@ class Leadership:
         lead = self.leaders[row]
         self._notice_dropouts(row, lead)
         if t > lead.since and self.params.timeout_scaling == "auto":
-            lead.reach = int(self.latency[self.believers(row)].max())
+            lead.reach = int(np.maximum.reduce(self.latency[self.believers(row)]))
         key = beacon_key(lead.term, row, t)
         self.knowledge.add(key, t, self.hooks.flight(row), lead.slot_version, lead.reach)
         self.belief[row] = key
-        self.knowledge.learn(np.array([row]), self.belief[row : row + 1], self.slot_maps)
+        self.knowledge.learn(self.rows[row : row + 1], self.belief[row : row + 1], self.slot_maps)
         self.relay[row] = True
 
     def _relay(self, t: int) -> None:
@@ -272,9 +274,10 @@ class Leadership:
         rows, keys, _ = net.deliver("heartbeat", t)
         if not len(rows):
             return
-        fresh = (keys > self.belief[rows]) & (key_term(keys) >= self.term[rows])
+        terms = key_term(keys)
+        fresh = (keys > self.belief[rows]) & (terms >= self.term[rows])
         if np.count_nonzero(fresh) < len(fresh):
-            rows, keys = rows[fresh], keys[fresh]
+            rows, keys, terms = rows[fresh], keys[fresh], terms[fresh]
         if not len(rows):
             return
         leading = self.role[rows] == LEADER  # only a dominant leader's beacon is fresher
@@ -283,17 +286,18 @@ class Leadership:
                 winner = int(key_row(key))
                 self.step_down(row, f"yields to agent {winner + 1} (term {int(key_term(key))})", t)
                 self.hooks.log("merge", row, f"two leaders met: agent {winner + 1} remains")
-        self._adopt(rows, keys, t)
+        self._adopt(rows, keys, terms, t)
 
-    def _adopt(self, rows: np.ndarray, keys: np.ndarray, t: int) -> None:
+    def _adopt(self, rows: np.ndarray, keys: np.ndarray, terms: np.ndarray, t: int) -> None:
+        """`rows` adopt fresher beacons `keys` of `terms` no older than their own."""
         self.belief[rows] = keys
         self.knowledge.learn(rows, keys, self.slot_maps)
         self.timer[rows] = t
-        self.latency[rows] = t - key_time(keys) + 1  # hops·(1 + delay): a hop takes a step
+        self.latency[rows] = (t + 1) - key_time(keys)  # hops·(1 + delay): a hop takes a step
         self.armed[rows] = True
         self.relay[rows] = True
         self.timing.heard_leader(rows)
-        self.term[rows] = np.maximum(self.term[rows], key_term(keys))
+        self.term[rows] = terms  # (never older than the agent's own: see _relay)
         self.role[rows] = FOLLOWER
         self.protocol.on_leader_heard(self, rows)
 
@@ -313,15 +317,12 @@ class Leadership:
 
     def _detect(self, t: int) -> None:
         """Followers whose leader has been silent longer than their timeout suspect it is lost."""
-        rows = self.following.nonzero()[0]
-        if not len(rows):
-            return
-        silence = t - self.timer[rows]
-        lo, hi = self.timing.detect_window(rows)
-        quiet = silence > lo
+        quiet = self.following & self.timing.overdue(t)
         if not np.count_nonzero(quiet):
             return
-        rows, silence, hi = rows[quiet], silence[quiet], hi[quiet]
+        rows = quiet.nonzero()[0]
+        silence = t - self.timer[rows]
+        _, hi = self.timing.detect_window(rows)
         # An agent that never heard a relayed beacon since the start (the far end of a long
         # chain, or a leader lost at once) still suspects after twice the longest timeout.
         armed = self.armed[rows] | (silence > 2 * hi)

@@ -181,7 +181,11 @@ class Measurement:
         """Refresh every reporter from the model as it is now."""
         act = model.active_rows
         n = len(act)
-        pos, vel = model.pos[act], model.vel[act]
+        t = model.time
+        if n == len(model.pos):  # nobody has dropped out: the arrays themselves (read only)
+            pos, vel = model.pos, model.vel
+        else:
+            pos, vel = model.pos[act], model.vel[act]
         v = self.values
         v["n_active"] = n
         # (the leaders' table holds exactly the active leaders: tests/test_liveness.py checks it)
@@ -198,15 +202,15 @@ class Measurement:
         if math.isfinite(v["formation_error"]):
             self.formation_errors.append(v["formation_error"])
         period = max(GRAPH_PERIOD, n // GRAPH_AGENTS_PER_STEP)
-        periodic = force_graph or n <= GRAPH_EVERY_N or int(model.time) % period == 0
+        periodic = force_graph or n <= GRAPH_EVERY_N or int(t) % period == 0
         self._measure_graph(model, act, pos, periodic)
         v["waypoints_reached"] = model.mission.reached
         if model.leadership is not None:
-            if model.time > 0 and v["n_leaders"] == 0:
+            if t > 0 and v["n_leaders"] == 0:
                 self.leaderless_steps += 1
-            if not model.mission.over and int(model.time) % TOGETHER_PERIOD == 0:
+            if not model.mission.over and int(t) % TOGETHER_PERIOD == 0:
                 self._note_together(model, lead)
-            self._track_recovery(model, lead)
+            self._track_recovery(model, lead, t)
 
     def _measure_graph(self, model, act: np.ndarray, pos: np.ndarray, periodic: bool) -> None:
         """Graph metrics, closest pair and collisions at the end-of-step positions.
@@ -247,7 +251,7 @@ class Measurement:
         n = len(act)
         if prox is not None and prox.d2 is not None:
             masked = prox.d2 + _inf_diagonal(n)  # no agent is its own neighbour
-            closest = float(masked.min()) if n > 1 else math.inf
+            closest = float(np.minimum.reduce(masked, axis=None)) if n > 1 else math.inf
             self.values["min_separation"] = math.sqrt(closest)
             if closest < p.collision_radius**2 or len(self._contacts):
                 i, j = np.nonzero(masked < p.collision_radius**2)
@@ -294,9 +298,8 @@ class Measurement:
         if lead >= 0:
             self._together += self.with_group(model, lead)
 
-    def _track_recovery(self, model, lead: int) -> None:
+    def _track_recovery(self, model, lead: int, t: float) -> None:
         """Leader recovery: dropout → one leader followed by every agent it can reach."""
-        t = model.time
         if self.lost_at is not None and lead >= 0 and self.values["n_leaders"] == 1:
             group = model.network.reachable(lead)
             if np.all(model.leadership.believers(lead)[group]):

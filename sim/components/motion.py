@@ -48,11 +48,16 @@ class Motion:
         act = model.active_rows
         if len(act) == 0:
             return
-        model.vel[act] = model.mode.velocities(model, act)
-        model.pos[act] += model.vel[act]
+        vel = model.mode.velocities(model, act)
+        if len(act) == len(model.pos):  # nobody has dropped out: whole arrays, no row lists
+            model.vel[:] = vel
+            model.pos += vel
+        else:
+            model.vel[act] = vel
+            model.pos[act] += vel
         if self.positioning_lost:
             model.estimate[act] = positioning.dead_reckon(
-                model.estimate[act], model.vel[act], self.params.drift_noise, model.rng
+                model.estimate[act], vel, self.params.drift_noise, model.rng
             )
         if self.box is not None:
             model.pos[act] %= self.box

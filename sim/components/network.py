@@ -17,6 +17,7 @@ step (`prox`), so motion and measurement reuse the one neighbour query.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -113,11 +114,11 @@ class Network:
         rows = active.nonzero()[0] if rows is None else rows
         self.active = active
         prox = self.prox
+        here = pos if len(rows) == self.n else pos[rows]
         if prox is not None and _same(prox.rows, rows):
-            here = pos if len(rows) == self.n else pos[rows]
             if prox.pos.shape == here.shape and prox.pos.tobytes() == here.tobytes():
                 return False  # (bytes: far cheaper than array_equal for the small groups)
-        self._query(pos, rows)
+        self._query(pos, rows, here)
         return True
 
     def prox_for(self, rows: np.ndarray) -> Proximity | None:
@@ -139,9 +140,8 @@ class Network:
         self.prox = None
         self._set(np.sort(pairs, axis=1), None)
 
-    def _query(self, pos: np.ndarray, rows: np.ndarray) -> None:
+    def _query(self, pos: np.ndarray, rows: np.ndarray, here: np.ndarray) -> None:
         k = len(rows)
-        here = pos if k == self.n else pos[rows]
         self._pos = pos
         if k <= self.dense_max:
             self._query_dense(rows, here)
@@ -154,8 +154,7 @@ class Network:
 
     def _query_dense(self, rows: np.ndarray, here: np.ndarray) -> None:
         d2 = dense_d2(here, self.box)
-        adj = d2 < self.comm_range**2
-        np.fill_diagonal(adj, False)
+        adj = d2 < _off_diagonal(len(rows), self.comm_range**2)  # no agent links to itself
         if len(rows) > self.max_links + 1 and adj.sum(axis=1).max() > self.max_links:
             adj = _cap_dense(adj, d2, self.max_links)
         self.prox = Proximity(rows, here.copy(), d2=d2)
@@ -307,6 +306,18 @@ def _cap_dense(adj: np.ndarray, d2: np.ndarray, cap: int) -> np.ndarray:
     np.put_along_axis(near, order[:, :cap], True, axis=1)
     near &= adj
     return near | near.T
+
+
+@functools.lru_cache(maxsize=8)
+def _off_diagonal(n: int, value: float) -> np.ndarray:
+    """An n×n matrix of `value` with -inf on the diagonal (read-only, cached).
+
+    `d2 < _off_diagonal(n, r²)` is `d2 < r²` with the diagonal False, in one operation.
+    """
+    out = np.full((n, n), value)
+    np.fill_diagonal(out, -np.inf)
+    out.setflags(write=False)
+    return out
 
 
 def _same(a: np.ndarray, b: np.ndarray) -> bool:

@@ -53,6 +53,19 @@ class Timing:
         lag = 2 * self.lead.latency[rows]
         return lo + lag, hi + lag
 
+    def overdue(self, t: int) -> np.ndarray:
+        """Mask of every agent silent since longer than the low end of its detection window.
+
+        (`detect_window` for all rows at once, without gathering them: the usual step's check
+        that nobody is near a timeout.)
+        """
+        lead = self.lead
+        p = lead.params
+        silence = t - lead.timer
+        if p.timeout_scaling == "fixed":
+            return silence > p.election_timeout_min
+        return silence > p.election_timeout_min + 2 * lead.latency
+
     def round_window(self, rows) -> tuple[np.ndarray, np.ndarray]:
         """How long each row waits in an election round before it starts over (lo, hi)."""
         p = self.lead.params

@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from sim import formations, metrics
-from sim.control import slot_velocity, slot_velocity_one
+from sim.control import slot_velocity, slot_velocity_one, steer_flight_xy
 from sim.kinematics import steer_one
 from sim.modes.leader import LeaderMode
 from sim.sizes import PLAIN_FLOATS_MAX_N
@@ -28,8 +28,9 @@ class Formation(LeaderMode):
     def __init__(self, model) -> None:
         super().__init__(model)
         self._members_key: tuple[int, int] | None = None  # (slot table, n active) cached below
-        self._members = np.zeros(0, dtype=np.intp)
+        self._members: np.ndarray | slice = np.zeros(0, dtype=np.intp)
         self._member_offsets = np.zeros((0, 2))
+        self._offset_list = self.offsets.tolist()  # for the plain-float path
 
     def assign(self, model, row: int, members: np.ndarray, old: np.ndarray) -> np.ndarray:
         """`slot_assignment` over the members' position estimates."""
@@ -79,30 +80,37 @@ class Formation(LeaderMode):
     def steer_floats(self, model, act: np.ndarray) -> np.ndarray:
         """New velocities (k, 2) of the rows `act`, agent by agent in plain floats."""
         p = self.params
+        max_speed, max_accel = p.max_speed, p.max_accel
         now = float(model.time)
         lead = model.leadership
         known = lead.knowledge
         src, slot = known.src.tolist(), known.slot.tolist()
         following = lead.following.tolist()
         estimate, vel = model.estimate.tolist(), model.vel.tolist()
-        offsets = self.offsets.tolist()
-        flights = model.mission.flights
+        offsets = self._offset_list
+        flights, routes = model.mission.flights, model.mission.routes
         believed: dict[int, tuple] = {}  # one dead-reckoning per beacon, shared by its followers
         out = []
         for row in act.tolist():
             if row in flights:
-                dx, dy = self.leader_desired(model, row).tolist()
+                flight = flights[row]
+                ex, ey = estimate[row]
+                route = routes[flight.route_version]
+                turns = self.max_turn, self.frame_turn
+                dx, dy = steer_flight_xy(
+                    flight, ex, ey, route, self.cruise_speed, max_accel, *turns
+                )
             elif following[row] and slot[row] >= 0:
                 serial = src[row]
                 if serial not in believed:
                     believed[serial] = known.believed_leader(serial, now)
                 ex, ey = estimate[row]
                 ox, oy = offsets[slot[row]]
-                dx, dy = slot_velocity_one(ex, ey, ox, oy, believed[serial], p.max_accel)
+                dx, dy = slot_velocity_one(ex, ey, ox, oy, believed[serial], max_accel)
             else:  # has given up on its leader, or has no slot yet: holds its position
                 dx = dy = 0.0
             vx, vy = vel[row]
-            out.append(steer_one(vx, vy, dx, dy, p.max_speed, p.max_accel))
+            out.append(steer_one(vx, vy, dx, dy, max_speed, max_accel))
         return np.array(out)
 
     def slot_of(self, model) -> np.ndarray:
@@ -121,10 +129,18 @@ class Formation(LeaderMode):
         if self._members_key != key:
             slots = model.leadership.slot_table(lead)
             members = np.flatnonzero((slots >= 0) & model.active)
-            self._members, self._member_offsets = members, self.offsets[slots[members]]
+            self._member_offsets = self.offsets[slots[members]]
+            self._members = _as_slice(members)
             self._members_key = key
-        if not len(self._members):
+        if not len(self._member_offsets):
             return {"formation_error": math.nan}
         world = formations.rotate(self._member_offsets, model.mission.flights[lead].frame_heading)
         error = metrics.formation_error(model.pos[self._members], model.pos[lead] + world)
         return {"formation_error": error}
+
+
+def _as_slice(rows: np.ndarray) -> np.ndarray | slice:
+    """`rows` as a slice when they are consecutive (indexing by it makes a view, not a copy)."""
+    if len(rows) and rows[-1] - rows[0] + 1 == len(rows):
+        return slice(int(rows[0]), int(rows[-1]) + 1)
+    return rows

@@ -210,12 +210,11 @@ class LeaderMode(Mode):
         """
         p = self.params
         margin = STOP_FRACTION * p.spacing
-        vel = model.vel[act]
+        vel = model.vel if len(act) == len(model.vel) else model.vel[act]
         if len(act) <= PLAIN_FLOATS_MAX_N:  # a few agents: plain floats, same arithmetic
-            rows = vel.tolist()
-            mx = sum(v[0] for v in rows) / len(rows)
-            my = sum(v[1] for v in rows) / len(rows)
-            top = max((v[0] - mx) ** 2 + (v[1] - my) ** 2 for v in rows)
+            xs, ys = vel.T.tolist()
+            mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+            top = max([(x - mx) ** 2 + (y - my) ** 2 for x, y in zip(xs, ys, strict=True)])
         else:
             dev = vel - np.add.reduce(vel, axis=0) / len(vel)
             top = float(np.maximum.reduce(dev[:, 0] ** 2 + dev[:, 1] ** 2))
