@@ -24,6 +24,7 @@ import pandas as pd
 
 from sim.params import field_names
 from sim.research import plotspec
+from sim.research.design_figures import design_figure
 from sim.research.figures import heat_axes, heatmap_figure, line_figure, pyplot, roles
 from sim.research.figures import swept_columns as _guess_swept
 from sim.research.plotspec import PlotPlan
@@ -51,7 +52,8 @@ def load_results(folder: str | Path) -> tuple[pd.DataFrame, list[str], list[str]
     metrics = prov.get("columns", {}).get("summary") or _guess_metrics(df)
     # A linked axis "a,b" is plotted against its first parameter.
     axes = prov.get("experiment", {}).get("sweep", {})
-    swept = [key.split(",")[0].strip() for key in axes] or _guess_swept(df)
+    ranged = list((prov.get("experiment", {}).get("design") or {}).get("ranges", {}))
+    swept = [key.split(",")[0].strip() for key in axes] or ranged or _guess_swept(df)
     df = df[df["status"] == "ok"].copy()
     if df.empty:
         raise ValueError(f"{folder}: no successful runs to plot")
@@ -170,6 +172,9 @@ def plot_all(
     plt = pyplot()
     folder = Path(folder)
     df, swept, usable = load_results(folder)
+    design = sampled_design(folder)
+    if design:
+        return _plot_design(folder, df, swept, usable, design, options or {}, notes)
     plan, said = make_plan(folder, df, swept, usable, options)
     exhaustive = bool((options or {}).get("all"))
     if plan.metrics and not plan.x and not exhaustive:
@@ -194,13 +199,54 @@ def plot_all(
         for reporter in plan.series:
             fig = trajectory_figure(series, reporter, hue, facet, swept)
             written.append(_save(plt, fig, fig_dir / f"{reporter}__over__steps.png"))
+    return [*written, _write_table(folder, df, swept, usable)]
+
+
+def _write_table(folder: Path, df: pd.DataFrame, swept: list[str], usable: list[str]) -> Path:
     table = folder / TABLE_FILE
     title = f"# {folder.name}: mean or share [95 % CI] per grid point, pooled over: seed\n\n"
     metrics = [m for m in summary_fields() if m in usable] or usable
     table.write_text(
         title + TABLE_NOTE + "\n\n" + markdown_table(df, swept, metrics), encoding="utf-8"
     )
-    return [*written, table]
+    return table
+
+
+def sampled_design(folder: str | Path) -> dict | None:
+    """The sampled design a results folder was swept with (None for a grid)."""
+    prov_path = Path(folder) / PROVENANCE_FILE
+    if not prov_path.exists():
+        return None
+    prov = json.loads(prov_path.read_text(encoding="utf-8"))
+    design = prov.get("experiment", {}).get("design")
+    return design if design and design.get("kind", "grid") != "grid" else None
+
+
+def _plot_design(folder, df, ranged, usable, design, options, notes) -> list[Path]:
+    """A sampled design: each metric against every sampled parameter, a dot per design point."""
+    given = [f"--{r}" for r in plotspec.ROLES if options.get(r) is not None]
+    if given or options.get("all"):
+        flag = given[0] if given else "--all"
+        raise ValueError(
+            f"{flag}: a sampled design is drawn against every sampled parameter at once "
+            f"({', '.join(ranged)}); drop {flag} (`swarm-sim analyze` ranks them)"
+        )
+    plan, said = make_plan(folder, df, [], usable, {**options, **dict.fromkeys(plotspec.ROLES)})
+    if notes is not None:
+        notes.extend(n for n in said if "nothing is swept" not in n)
+    fig_dir = folder / FIGURE_DIR
+    fig_dir.mkdir(exist_ok=True)
+    plt = pyplot()
+    written = [
+        _save(plt, design_figure(df, m, ranged, design["kind"]), fig_dir / f"{m}__design.png")
+        for m in plan.metrics
+    ]
+    if plan.series:
+        series = load_series(folder, df[["run_id", "seed", *ranged]], list(plan.series))
+        for reporter in plan.series:
+            fig = trajectory_figure(series, reporter, None, None, ranged)
+            written.append(_save(plt, fig, fig_dir / f"{reporter}__over__steps.png"))
+    return [*written, _write_table(folder, df, ranged, usable)]
 
 
 def _every_figure(df: pd.DataFrame, swept: list[str], metric: str) -> list[tuple[str, object]]:

@@ -429,3 +429,30 @@ def test_trajectories_of_a_real_sweep(tmp_path, drawn):
     # after the leader's loss at step 20 the election restores one leader; without one, none
     assert list(lines["election=lowest_id"].get_ydata())[-1] == 1
     assert list(lines["election=none"].get_ydata())[-1] == 0
+
+
+def test_a_sampled_design_is_drawn_as_one_dot_per_design_point(tmp_path, drawn, capsys):
+    """A design has as many values as points: a dot per point against each sampled parameter."""
+    exp = parse_experiment(
+        {
+            "name": "lhs",
+            "steps": 40,
+            "seeds": 2,
+            "params": {"n_agents": 4, "leader_dropout_at": 10},
+            "design": {"kind": "lhs", "n": 8, "seed": 3},
+            "ranges": {"comm_range": [5.0, 30.0], "election": ["lowest_id", "none"]},
+        }
+    )
+    run_sweep(exp, tmp_path / "r", workers=1, progress=False)
+    files = plots.plot_all(tmp_path / "r", {"metric": ["leader_changes"]})
+    assert [f.name for f in files] == ["leader_changes__design.png", "table.md"]
+    fig = drawn["leader_changes__design.png"]
+    panels = [ax for ax in fig.axes if ax.get_visible()]
+    assert [ax.get_title() for ax in panels] == ["comm_range", "election"]
+    dots = panels[0].collections[0].get_offsets()
+    assert len(dots) == 8  # one per design point, each the mean over its two seeds
+    runs = pd.read_csv(tmp_path / "r" / "summary.csv")
+    means = runs.groupby("comm_range")["leader_changes"].mean()
+    np.testing.assert_allclose(sorted(dots[:, 1]), sorted(means.to_numpy()))
+    assert main(["plot", str(tmp_path / "r"), "--x", "election"]) == 2
+    assert "a sampled design is drawn against every sampled parameter" in capsys.readouterr().err
