@@ -9,8 +9,8 @@ run is the same run.
 
 A large swarm sends hundreds of thousands of messages a step, far more than anyone can see, so
 a step keeps at most `MAX_PULSES` of them: every kind gets its fair share (the rare votes are
-never crowded out by heartbeats) and within a kind the messages kept are evenly spread (deterministic,
-no randomness). `total` still counts them all.
+never crowded out by heartbeats) and within a kind the messages kept are evenly spread
+(deterministic: no randomness). `total` still counts them all.
 
 A message is noted in the step it is sent; with `comm_delay` > 0 it arrives later.
 """
@@ -44,7 +44,8 @@ class Traffic:
         Args:
             time: the step they were sent in (a new step forgets the last one's messages).
             kind: HEARTBEAT, REQUEST or VOTE.
-            src, dst: sender and receiver rows.
+            src: sender rows.
+            dst: receiver rows.
             kept: mask of those the link delivered; None when none was lost, False when all were.
         """
         if time != self.time:

@@ -25,9 +25,9 @@ from scipy.sparse.csgraph import shortest_path
 from scipy.spatial import cKDTree
 
 from sim import comms, metrics
-from sim.traffic import CHANNEL_KINDS, Traffic
 from sim.neighbours import both_directions, dense_d2, pair_vectors, wrap
 from sim.sizes import DENSE_DISTANCES_MAX_N
+from sim.traffic import CHANNEL_KINDS, Traffic
 
 KNN_SAMPLE = 64  # agents sampled to see whether the link cap binds before listing all pairs
 
