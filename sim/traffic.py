@@ -22,7 +22,9 @@ import numpy as np
 KINDS = ("heartbeat", "request", "vote")  # the order of the kind codes
 HEARTBEAT, REQUEST, VOTE = range(3)
 CHANNEL_KINDS = {"heartbeat": HEARTBEAT, "election": REQUEST, "vote": VOTE}  # network channels
-MAX_PULSES = 3000  # messages kept per step (of all kinds); the rest are counted only
+# messages kept per step (of all kinds); the rest are counted only. The canvas draws them all:
+# 1,700 pulses took 20 ms of a frame at N = 1,000, more than the step's budget (bench-ui)
+MAX_PULSES = 800
 
 
 class Traffic:
