@@ -47,6 +47,8 @@ class Channel:
         self._no_keys = np.full(n, -1, dtype=np.int64)  # (copied: the best key of each row)
         self._links: np.ndarray | None = None  # the last link array seen, and its two columns
         self._src = self._dst = np.zeros(0, dtype=np.intp)
+        # tap(time, src, dst, kept) sees every message sent (`sim.traffic`); None: nobody looks
+        self.tap = None
 
     def send(
         self,
@@ -79,11 +81,15 @@ class Channel:
         if isinstance(loss, np.ndarray):
             keep = self.rng.random(len(src)) >= loss[use]
         elif loss >= 1.0:
+            if self.tap is not None:
+                self.tap(time, src, dst, False)
             return
         elif loss > 0:
             keep = self.rng.random(len(src)) >= loss
         else:
             keep = None
+        if self.tap is not None:
+            self.tap(time, src, dst, keep)
         if keep is not None:
             src, dst = src[keep], dst[keep]
         self._pending.append((time + self.delay, src, dst, keys[src]))

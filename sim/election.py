@@ -256,7 +256,7 @@ class Raft(NoElection):
             keep = np.ones(len(at), dtype=bool)
             keep[idx[~ok]] = False  # the path is gone: the vote is lost with it
             idx, here, nxt = idx[ok], here[ok], nxt[ok]
-            crossed = net.unicast("vote").cross(net.pair_loss(here, nxt, t), len(idx))
+            crossed = net.hop("vote", here, nxt, t)
             at[idx[crossed]] = nxt[crossed]
             trip["t"][idx[crossed]] = t + net.delay
             for k in trip:

@@ -28,6 +28,7 @@ from scipy.spatial import cKDTree
 from sim import comms, metrics
 from sim.neighbours import both_directions, dense_d2, pair_vectors, wrap
 from sim.sizes import DENSE_DISTANCES_MAX_N
+from sim.traffic import CHANNEL_KINDS, Traffic
 
 KNN_SAMPLE = 64  # agents sampled to see whether the link cap binds before listing all pairs
 
@@ -103,6 +104,7 @@ class Network:
         self._crowded = True  # check whether the cap binds before the next full query
         self._labels: tuple[int, np.ndarray] | None = None
         self._codes: tuple[int, np.ndarray] | None = None
+        self.traffic: Traffic | None = None  # this step's messages, while traced (`trace`)
 
     # ------------------------------------------------------------------ links
     def update(self, pos: np.ndarray, active: np.ndarray, rows: np.ndarray | None = None) -> bool:
@@ -201,10 +203,26 @@ class Network:
         self.adj = None
 
     # ------------------------------------------------------------------ messages
+    def trace(self, on: bool) -> None:
+        """Note every message sent from now on in `traffic` (on), or stop noting (off)."""
+        if on and self.traffic is None:
+            self.traffic = Traffic()
+        elif not on:
+            self.traffic = None
+        for name, channel in self.channels.items():
+            channel.tap = self._tap(name)
+
+    def _tap(self, name: str):
+        traffic, kind = self.traffic, CHANNEL_KINDS.get(name, 0)
+        if traffic is None:
+            return None
+        return lambda time, src, dst, kept: traffic.note(time, kind, src, dst, kept)
+
     def channel(self, name: str) -> comms.Channel:
         """The broadcast channel `name` (created on first use)."""
         if name not in self.channels:
             self.channels[name] = comms.Channel(self.n, self.delay, self.rng)
+            self.channels[name].tap = self._tap(name)
         return self.channels[name]
 
     def unicast(self, name: str) -> comms.Unicast:
@@ -229,6 +247,13 @@ class Network:
         The senders (None unless `with_senders`) are for replies, e.g. votes going back.
         """
         return self.channel(name).receive(time, self.active, with_senders)
+
+    def hop(self, name: str, src: np.ndarray, dst: np.ndarray, time: int) -> np.ndarray:
+        """Send one message from each src to each dst row on unicast `name`; mask of arrivals."""
+        crossed = self.unicast(name).cross(self.pair_loss(src, dst, time), len(src))
+        if self.traffic is not None:
+            self.traffic.note(time, CHANNEL_KINDS.get(name, 0), src, dst, crossed)
+        return crossed
 
     def pair_loss(self, src: np.ndarray, dst: np.ndarray, time: int) -> np.ndarray | float:
         """Loss probability of a message from each src to each dst row this step."""

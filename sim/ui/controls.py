@@ -94,6 +94,7 @@ def RunSettings(state: PageState):
             ("links", state.links),
             ("slots", state.slots),
             ("trails", state.trails),
+            ("messages", state.messages),
             ("follow swarm", state.zoom),
         ):
 

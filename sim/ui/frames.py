@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from sim.heartbeat import key_row
 from sim.params import specs
 
 SCALE = 10  # positions are sent as integers in 1/SCALE m (decimetres)
@@ -80,19 +81,33 @@ def headings(model) -> np.ndarray:
     return np.rint(deg).astype(np.int16)
 
 
-def space_frame(model, run: int, *, links: bool = False, slots: bool = False) -> dict[str, Any]:
+def space_frame(
+    model,
+    run: int,
+    *,
+    links: bool = False,
+    slots: bool = False,
+    messages: bool = False,
+    selected: int | None = None,
+) -> dict[str, Any]:
     """Everything the canvas needs to draw one step.
 
     "xy" and "slots" (decimetres, x0 y0 x1 y1 ...) are `pack`ed int16 or int32 ("xyb" says
     2 or 4 bytes), "links" (row pairs) int32, "hd" (degrees) int16; "st" has one character
-    per agent ('f', 'L', 'x'); "route" is a list; "ev" the presenter's banners of this step's
-    events (`banners`), "end" the outcome once the mission is over.
+    per agent ('f', 'L', 'x'), "ro" (only while someone is neither a follower nor the leader)
+    one digit per agent, its role code (`sim.components.leadership.ROLES`); "route" is a list;
+    "ev" the presenter's banners of this step's events (`banners`), "end" the outcome once the
+    mission is over; "pl", "pk", "pn" this step's messages (`message_fields`), "sel" what the
+    selected agent believes (`selection`).
 
     Args:
         model: a `SwarmModel`.
         run: identifier of the model instance (the view clears trails when it changes).
         links: include communication links (row pairs within `comm_range`).
         slots: include formation slot positions.
+        messages: include this step's messages and each agent's role (`message_fields`);
+            from the next step on (the network starts tracing them now).
+        selected: unique id of the agent whose beliefs to show (`selection`), or None.
     """
     wide = _xy_dtype(model.pos)
     frame = {
@@ -116,7 +131,69 @@ def space_frame(model, run: int, *, links: bool = False, slots: bool = False) ->
         frame["links"] = pack(np.asarray(model.links(), dtype=np.int32).ravel())
     if slots and model.leader >= 0:
         frame["slots"] = _xy_packed(model.slot_positions(), wide)
+    lead = model.leadership
+    if lead is not None:
+        frame.update(message_fields(model, messages))
+        if selected is not None and 1 <= selected <= model.n:
+            frame["sel"] = selection(model, selected - 1)
     return frame
+
+
+def roles(model) -> str:
+    """Each agent's role code as one digit ('' while all follow, but for the main leader)."""
+    lead = model.leadership
+    others = lead.role[model.active]
+    if np.count_nonzero(others) <= (1 if model.leader >= 0 else 0):  # FOLLOWER is 0
+        return ""
+    return (lead.role.astype(np.uint8) + ord("0")).tobytes().decode("ascii")
+
+
+def message_fields(model, on: bool) -> dict[str, Any]:
+    """Roles, and this step's messages as pulses (the network traces them while `on`).
+
+    "pl" is `pack`ed int16 (sender row, receiver row) pairs, "pk" uint8 codes (kind · 2 + lost,
+    kinds as in `sim.traffic.KINDS`), "pn" the step's messages before sampling (`MAX_PULSES`).
+    """
+    net = model.network
+    if on != (net.traffic is not None):
+        net.trace(on)
+    out: dict[str, Any] = {}
+    ro = roles(model)
+    if ro:
+        out["ro"] = ro
+    if not on:
+        return out
+    src, dst, kind, lost = net.traffic.pulses(int(model.time))
+    if len(src):
+        out["pl"] = pack(np.column_stack([src, dst]).ravel(), "<i2")
+        out["pk"] = pack(kind.astype(np.uint8) * 2 + lost, "<u1")
+        out["pn"] = int(net.traffic.total)
+    return out
+
+
+def selection(model, row: int) -> dict[str, Any]:
+    """What agent `row` believes: its role, the leader it follows and where it thinks it is.
+
+    "lead" is the row of the believed leader (-1: none), "gx", "gy" where it believes that
+    leader is now (decimetres; dead-reckoned from its last heartbeat, `Knowledge`), "fill" its
+    election timer: silence since it last made progress over its timeout (None for a leader).
+    """
+    lead = model.leadership
+    t = int(model.time)
+    role = int(lead.role[row])
+    out: dict[str, Any] = {"id": row + 1, "row": row, "role": role, "lead": -1}
+    if not model.active[row]:
+        out["role"] = -1
+        return out
+    believed = int(key_row(lead.belief[row]))
+    serial = int(lead.knowledge.src[row])
+    if believed >= 0 and serial >= 0 and believed != row:
+        x, y = lead.knowledge.believed_leader(serial, t)[:2]
+        out.update(lead=believed, gx=int(round(x * SCALE)), gy=int(round(y * SCALE)))
+    if role != 4:  # LEADER: it waits for nobody
+        timeout = float(lead.timing.timeout(np.array([row]))[0])
+        out["fill"] = round(min(1.0, (t - int(lead.timer[row])) / max(timeout, 1.0)), 3)
+    return out
 
 
 def banners(model) -> list[list[str]]:

@@ -85,6 +85,8 @@ class PageState:
     pause_on_event: solara.Reactive = field(default_factory=lambda: solara.reactive(False))
     pause_at: solara.Reactive = field(default_factory=lambda: solara.reactive(None))  # step | None
     presenter: solara.Reactive = field(default_factory=lambda: solara.reactive(False))
+    messages: solara.Reactive = field(default_factory=lambda: solara.reactive(True))  # pulses
+    selected: solara.Reactive = field(default_factory=lambda: solara.reactive(None))  # an id
     keyboard: bool = False  # the page's shortcuts (our page: on; Mesa's SolaraViz has its own)
     pacer: Pacer = field(default_factory=Pacer)
     widgets: dict = field(default_factory=dict)  # name -> live widget (see views.use_live)
@@ -99,7 +101,12 @@ class PageState:
         out = {}
         for key, model, run in zip("ab", s.models, s.runs, strict=False):
             out[key] = frames.space_frame(
-                model, run, links=self.links.value, slots=self.slots.value
+                model,
+                run,
+                links=self.links.value,
+                slots=self.slots.value,
+                messages=self.messages.value,
+                selected=self.selected.value,
             )
         return out
 

@@ -39,12 +39,16 @@ def use_live(state: PageState, name: str, el) -> None:
 
 @solara.component
 def SpaceView(state: PageState, key: str = "a", label: str = ""):
-    """One swarm's canvas; clicks drop an agent or add a waypoint."""
+    """One swarm's canvas; clicks drop an agent or add a waypoint, shift-clicks select one."""
     frame = state.frame.value.get(key)
     which = "ab".index(key)
 
     def clicked(data):
         s = state.session
+        if "select" in data:  # shift-click: show what this agent believes (0: nobody)
+            state.selected.set(int(data["select"]) or None)
+            state.refresh(slow=False)
+            return
         if "agent" in data:
             ok = state.guarded(s.drop_agent, int(data["agent"]), which)
         else:
