@@ -80,3 +80,23 @@ def test_a_crowded_step_keeps_the_cap_and_every_kind():
     assert len(traffic.pulses(8)[0]) == 0  # another step's messages are not this step's
     traffic.note(8, HEARTBEAT, many[:2], many[:2] + 1, False)
     assert traffic.total == 2 and traffic.pulses(8)[3].all()  # a new step starts afresh
+
+
+def test_a_traced_model_can_be_rewound():
+    """The UI traces messages and its timeline pickles the model: tracing must not prevent that.
+
+    (A tap was a lambda: Play in the page stopped at its first snapshot with a pickling error.)
+    """
+    from sim.timeline import Timeline
+
+    traced = SwarmModel(preset="leader_handover")
+    traced.network.trace(True)
+    line = Timeline(traced, every=5)
+    for _ in range(12):
+        line.step()
+    line.seek(3)
+    assert int(line.model.time) == 3
+    plain = SwarmModel(preset="leader_handover")
+    for _ in range(3):
+        plain.step()
+    assert np.array_equal(line.model.pos, plain.pos)

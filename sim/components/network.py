@@ -216,7 +216,8 @@ class Network:
         traffic, kind = self.traffic, CHANNEL_KINDS.get(name, 0)
         if traffic is None:
             return None
-        return lambda time, src, dst, kept: traffic.note(time, kind, src, dst, kept)
+        # a partial, not a lambda: the timeline pickles the model, taps included
+        return functools.partial(_note, traffic, kind)
 
     def channel(self, name: str) -> comms.Channel:
         """The broadcast channel `name` (created on first use)."""
@@ -362,3 +363,8 @@ def _nearest_links(tree: cKDTree, rows: np.ndarray, cap: int, radius: float) -> 
     codes = codes[np.r_[True, codes[1:] != codes[:-1]]] if len(codes) else codes
     local = np.column_stack([codes // k, codes % k]).astype(np.intp)
     return rows.take(local)
+
+
+def _note(traffic, kind: int, time, src, dst, kept) -> None:
+    """A channel's tap: note what it sent in `traffic` as messages of `kind`."""
+    traffic.note(time, kind, src, dst, kept)

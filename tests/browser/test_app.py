@@ -401,6 +401,12 @@ def test_exports_are_drawn_by_the_screen_renderer(app):
     for _ in range(6):
         app.click("Step")
     app.wait_t(lambda t: t == 6)
+    # a paused step's messages travel along the links for a moment; compare the settled picture
+    app.page.wait_for_function(
+        "(() => { const vm = document.querySelector('.swarm-space').swarm;"
+        " return vm && vm.current && (!vm.current.pl || vm.pulsesDone); })()"
+    )
+    app.page.wait_for_timeout(100)  # the frame that drew the pulses' end is on the canvas
     size = app.page.evaluate(
         "(() => { const c = document.querySelector('.swarm-space canvas');"
         " return [c.width, c.height]; })()"
