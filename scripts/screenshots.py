@@ -24,6 +24,20 @@ ELECTION_AT = 318  # ... and in between its followers campaign and vote (lowest_
 SELECTED = 6  # the agent whose beliefs the messages screenshot shows
 
 
+def _open(browser, url: str, width: int, height: int):
+    """A new page of the app at this viewport, once its space view has drawn."""
+    page = browser.new_context(viewport={"width": width, "height": height}).new_page()
+    page.goto(url)
+    page.locator(".swarm-space[data-t]").first.wait_for(timeout=60_000)
+    return page
+
+
+def _save(page, out: Path) -> None:
+    page.screenshot(path=str(out))
+    page.context.close()
+    print(f"wrote {out}")
+
+
 def shoot(
     browser,
     url: str,
@@ -38,9 +52,7 @@ def shoot(
 
     With `rewind`, first click the timeline's leader-lost mark (back to the leader's dropout).
     """
-    page = browser.new_context(viewport={"width": width, "height": height}).new_page()
-    page.goto(url)
-    page.locator(".swarm-space[data-t]").first.wait_for(timeout=60_000)
+    page = _open(browser, url, width, height)
     box = page.get_by_label("pause at step")
     box.fill(str(stop_at))
     box.press("Enter")
@@ -60,16 +72,12 @@ def shoot(
         page.evaluate("document.querySelector('.swarm-controls').scrollIntoView()")
         page.mouse.move(0, 0)
         page.wait_for_timeout(800)
-    page.screenshot(path=str(out))
-    page.context.close()
-    print(f"wrote {out}")
+    _save(page, out)
 
 
 def shoot_seeds(browser, url: str, out: Path) -> None:
     """The default lesson (A) vs 50 % message loss (B) on 20 seeds, in the Many seeds card."""
-    page = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
-    page.goto(url)
-    page.locator(".swarm-space[data-t]").first.wait_for(timeout=60_000)
+    page = _open(browser, url, 1280, 720)
     limit = page.get_by_label("Time limit (steps)", exact=True)
     limit.fill("1000")  # the mission takes ~900 steps
     limit.press("Enter")
@@ -88,16 +96,12 @@ def shoot_seeds(browser, url: str, out: Path) -> None:
     page.locator(".swarm-seeds-result img").wait_for(timeout=900_000)
     page.locator(".swarm-seeds-result").scroll_into_view_if_needed()
     page.wait_for_timeout(500)
-    page.screenshot(path=str(out))
-    page.context.close()
-    print(f"wrote {out}")
+    _save(page, out)
 
 
 def shoot_messages(browser, url: str, out: Path) -> None:
     """The default lesson paused mid-election, one agent selected (shift-click), 1280×720."""
-    page = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
-    page.goto(url)
-    page.locator(".swarm-space[data-t]").first.wait_for(timeout=60_000)
+    page = _open(browser, url, 1280, 720)
     box = page.get_by_label("pause at step")
     box.fill(str(ELECTION_AT))
     box.press("Enter")
@@ -119,9 +123,7 @@ def shoot_messages(browser, url: str, out: Path) -> None:
         f"document.querySelector('.swarm-space').dataset.selected === '{SELECTED}'"
     )
     page.wait_for_timeout(1000)  # the pulses have travelled
-    page.screenshot(path=str(out))
-    page.context.close()
-    print(f"wrote {out}")
+    _save(page, out)
 
 
 def main() -> int:
