@@ -87,6 +87,16 @@ class AppPage:
             time.sleep(0.05)
         raise AssertionError(f"painted step {self.painted_t(index)} never satisfied the condition")
 
+    def play_to(self, step: int) -> None:
+        """Play the lesson until 'pause at step' stops it at `step`, painted."""
+        box = self.page.get_by_label("pause at step")
+        box.fill(str(step))
+        box.press("Enter")
+        self.click("Play")
+        notice = self.page.locator(".swarm-notice", has_text=f"paused at step {step}")
+        notice.wait_for(timeout=30_000)
+        self.wait_t(lambda t: t == step)
+
     def click(self, name: str) -> None:
         """Click the button with this exact text."""
         self.page.get_by_role("button", name=name, exact=True).click()

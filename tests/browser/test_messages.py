@@ -32,16 +32,6 @@ def data(app, name: str) -> str:
     return app.page.locator(".swarm-space").first.get_attribute(f"data-{name}") or ""
 
 
-def play_to(app, step: int) -> None:
-    """Play the lesson until it pauses by itself at `step`."""
-    box = app.page.get_by_label("pause at step")
-    box.fill(str(step))
-    box.press("Enter")
-    app.click("Play")
-    app.page.locator(".swarm-notice", has_text=f"paused at step {step}").wait_for(timeout=30_000)
-    app.wait_t(lambda t: t == step, timeout=10)
-
-
 def test_pulses_appear_on_a_heartbeat_step(app):
     """A heartbeat step draws its heartbeats along the links: counted and in their colour."""
     assert data(app, "pulses") == "0"  # step 0: nothing sent yet
@@ -66,7 +56,7 @@ def test_pulses_appear_on_a_heartbeat_step(app):
 
 def test_roles_are_coloured_after_the_leader_is_lost(app):
     """Around step 315 the followers of the lost leader suspect, stand and vote, in colour."""
-    play_to(app, 315)
+    app.play_to(315)
     roles = [int(k) for k in data(app, "roles").split(",")]
     assert roles[2] + roles[3] >= 5  # candidates and voters
     shot = canvas_shot(app)

@@ -28,13 +28,8 @@ def wait_for(check, what: str, timeout: float = 15.0):
 
 
 def play_until(app, step: int) -> None:
-    """Play and let 'pause at step' stop it at `step`."""
-    box = app.page.get_by_label("pause at step")
-    box.fill(str(step))
-    box.press("Enter")
-    app.click("Play")
-    app.page.locator(".swarm-notice", has_text=f"paused at step {step}").wait_for(timeout=30_000)
-    app.wait_t(lambda t: t == step)
+    """Play and let 'pause at step' stop it at `step`, the status line there too."""
+    app.play_to(step)
     wait_for(lambda: status_line(app).startswith(f"t={step} "), f"status at {step}")
 
 
