@@ -296,3 +296,38 @@ def test_failed_mission_stops_play_and_step_though_the_model_runs_on(session):
     state.key_step()
     state.session.step(3)
     assert not state.playing.value and model.time == t
+
+
+def test_pause_during_plays_last_send_never_shows_an_earlier_step(session):
+    """A Pause that lands while Play sends a step leaves the view on that step, not the one before.
+
+    (Before, `pause` put back the previous step's frame when it came between the send and the
+    loop's note of it: the canvas stepped backwards, 25 then 24, seen in CI at 3,000 agents.)
+    """
+    from sim.ui.state import state_around
+
+    state = state_around(session.model)
+    sent = []
+
+    class Canvas:  # the space widget: records what Play sends it
+        def __setattr__(self, name, value):
+            sent.extend(f["t"] for f in value["batch"])
+
+    state.widgets["space_a"] = Canvas()
+    push = state.push_step
+
+    shown = []
+
+    def push_then_click_pause(f):
+        push(f)
+        if len(sent) == 3:
+            state.pause()  # the click arrives right after the third step went out
+            shown.append(state.frame.value["a"]["t"])  # what the click's render sends the view
+
+    state.push_step = push_then_click_pause
+    state.pacer.ack = lambda run, t: None
+    state.pacer.wait = lambda run, t, timeout=0: True  # painted at once
+    state.playing.set(True)
+    state.play_loop()
+    assert sent == [1, 2, 3] and not state.playing.value
+    assert shown == [3] and state.frame.value["a"]["t"] == 3

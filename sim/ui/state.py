@@ -279,8 +279,8 @@ class PageState:
                 self.session.step()
             f = self.build_frame()
             c1 = time.perf_counter()
+            self.last_sent = f  # before sending: a Pause from now on shows this step
             self.push_step(f)
-            self.last_sent = f
             c2 = time.perf_counter()
             self.steps_shown += 1
             # never run more than `in_flight` steps ahead of what the browser has painted

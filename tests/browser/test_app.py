@@ -707,6 +707,31 @@ def test_large_swarms_are_drawn_whole_and_fast(app):
     assert app.errors == []
 
 
+def test_the_canvas_never_steps_back_within_a_run(app):
+    """A late frame of an earlier step of the same run is not painted; the next step is.
+
+    (CI once painted step 25 then 24 at Pause: the click's render crossed Play's last send.)
+    """
+    for _ in range(2):
+        app.click("Step")
+    app.wait_t(lambda t: t == 2)
+    app.page.evaluate(RECORD_PAINTS)
+    late = app.page.evaluate(
+        """async () => {
+          const vm = document.querySelector('.swarm-space').swarm;
+          const stale = Object.assign({}, vm.current, {t: vm.current.t - 1});
+          vm.$options.watch.frame.handler.call(vm, stale);  // as if the widget's trait changed
+          for (let i = 0; i < 3; i++) await new Promise((r) => requestAnimationFrame(r));
+          return [vm.current.t, vm.$el.dataset.t];
+        }"""
+    )
+    assert late == [2, "2"]
+    app.click("Step")
+    app.wait_t(lambda t: t == 3)
+    assert app.page.evaluate("window.__painted") == [3]
+    assert app.errors == []
+
+
 UNNAMED_CONTROLS = """() => {
   // controls a screen reader would announce without a name
   const name = (el) => {
