@@ -1,4 +1,4 @@
-"""The ``swarm-sim`` command: ui | run | sweep | rerun | plot | analyze | bench.
+"""The ``swarm-sim`` command: ui | run | sweep | rerun | plot | analyze | compare | bench.
 
 Every user error (unknown parameter, value out of range, missing file) ends with one clear line on
 stderr and exit status 2 — never a traceback.
@@ -22,6 +22,7 @@ from sim.model import SwarmModel
 from sim.params import field_names, unknown_message
 from sim.presets import DEFAULT_PRESET, PRESETS, resolve
 from sim.research.analyze import analyze_command
+from sim.research.compare import compare_command
 from sim.research.experiment import draw_seed, settings_run_id
 from sim.research.plots import plot_command
 from sim.research.provenance import short_hash
@@ -204,6 +205,22 @@ def build_parser() -> argparse.ArgumentParser:
         "--metric", action="append", metavar="M", help="analyse only this metric (repeatable)"
     )
     analyze.set_defaults(func=analyze_command)
+
+    comp = sub.add_parser("compare", help="paired differences of one parameter's levels")
+    comp.add_argument("dir", help="results folder written by `swarm-sim sweep`")
+    comp.add_argument("--by", required=True, metavar="PARAM", help="the swept parameter compared")
+    comp.add_argument(
+        "--metric",
+        action="append",
+        metavar="M",
+        help="compare this metric (repeatable; default: mission success, recovery time, "
+        "leaderless steps)",
+    )
+    comp.add_argument(
+        "--baseline", metavar="LEVEL", help="level the others are compared with (default: first)"
+    )
+    comp.add_argument("--out", metavar="FILE", help="also write the table to FILE.csv / .parquet")
+    comp.set_defaults(func=compare_command)
 
     plot = sub.add_parser("plot", help="figures and a Markdown table from sweep results")
     plot.add_argument("dir", help="results folder written by `swarm-sim sweep`")
