@@ -164,7 +164,7 @@ def pair_runs(sweep: Sweep, param: str, base: str, level: str) -> tuple[pd.DataF
         side = sweep.runs[sweep.runs[param] == value]
         sides.append(side.drop_duplicates(key).set_index(key)[sweep.metrics])
     a, b = sides
-    pairs = a.join(b, how="inner", lsuffix="_a", rsuffix="_b")
+    pairs = a.add_suffix("_a").join(b.add_suffix("_b"), how="inner")
     return pairs, len(a) - len(pairs), len(b) - len(pairs)
 
 
