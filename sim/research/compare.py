@@ -39,6 +39,7 @@ RECOVERY = "max_recovery_steps"
 RECOVERED = "recovered"  # derived: the share of runs that recovered, among runs that lost a leader
 NOT_COMPARED = ("steps",)  # the run length itself is no outcome
 TRUE_FALSE = {"True", "False"}
+MAX_LEVELS = 20  # more levels than this is a sampled range: its runs pair with almost nothing
 SEPARATOR = "\x1f"  # ASCII unit separator: joins a run's cells into one pairing key
 
 
@@ -79,6 +80,8 @@ def load_sweep(folder: str | Path) -> Sweep:
     if not (folder / SUMMARY_FILE).exists():
         raise FileNotFoundError(f"{folder / SUMMARY_FILE} not found; run `swarm-sim sweep` first")
     table = pd.read_csv(folder / SUMMARY_FILE, dtype=str, keep_default_na=False)
+    if not {"status", "run_id", "seed"} <= set(table):
+        raise ValueError(f"{folder / SUMMARY_FILE} is not a sweep's summary table")
     prov_path = folder / PROVENANCE_FILE
     prov = json.loads(prov_path.read_text(encoding="utf-8")) if prov_path.exists() else {}
     columns = prov.get("columns", {})
@@ -125,8 +128,8 @@ def levels(sweep: Sweep, param: str) -> list[str]:
     """PARAM's levels among the finished runs: in the experiment file's order, else sorted.
 
     Raises:
-        ValueError: for a parameter that is not in the table (naming the swept ones) or that
-            has one level.
+        ValueError: for a parameter that is not in the table (naming the swept ones), or that
+            has one level or more than `MAX_LEVELS`.
     """
     swept = [p for p in sweep.params if sweep.runs[p].nunique() > 1]
     if param not in sweep.params:
@@ -138,6 +141,11 @@ def levels(sweep: Sweep, param: str) -> list[str]:
         raise ValueError(
             f"--by {param}: only one level ({found[0]}) in these results; a comparison needs two "
             f"(swept here: {', '.join(swept) or 'none'})"
+        )
+    if len(found) > MAX_LEVELS:
+        raise ValueError(
+            f"--by {param}: {len(found)} levels (a sampled range?); compare needs a parameter "
+            f"with at most {MAX_LEVELS} (swept here: {', '.join(swept)})"
         )
     declared = sweep.axes.get(param, [])
 

@@ -84,9 +84,11 @@ def sentence(row: dict[str, Any]) -> str:
     unit = " percentage points" if kind == "share" else ""
     pairs = f"{n} pair{'s' if n != 1 else ''} of runs"
     if n == 0:
-        text = f"{what.capitalize()}: no pair of {b} and {a} runs where both have a value"
+        left = _left_out(row, a, b)
+        text = f"No pair of {b} and {a} runs where both have a value of {what}"
+        text += f" ({left[2:]})" if left else ""
     elif math.isnan(lo):
-        text = f"{what.capitalize()}: one pair, {b} − {a} = {number(diff)}{unit}, no interval"
+        text = f"One pair only: {what}, {b} − {a} = {number(diff)}{unit}, no interval"
     elif lo > 0 or hi < 0:
         phrase, x, x_lo, x_hi = (up, diff, lo, hi) if diff > 0 else (down, -diff, -hi, -lo)
         text = f"{phrase.format(a=a, b=b, x=number(x))} (95 % CI {number(x_lo)}–{number(x_hi)}"

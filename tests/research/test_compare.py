@@ -274,6 +274,19 @@ def test_bad_options_give_one_line_and_status_2(shifted, capsys, extra, says):
     assert err.count("\n") == 1 and err.startswith("swarm-sim compare: error:") and says in err
 
 
+def test_a_sampled_range_with_many_levels_is_refused(tmp_path, capsys):
+    """60 distinct message_loss values: exit 2 for --by it; by election nothing pairs."""
+    rows = [_row("raft", i / 100, i, 10) for i in range(30)]
+    rows += [_row("none", i / 100 + 0.005, i, 10) for i in range(30)]  # other sampled points
+    folder = _write(tmp_path / "sampled", rows)
+    assert main(["compare", str(folder), "--by", "message_loss"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--by message_loss: 60 levels" in err
+    [row] = compare(folder, "election", ["leaderless_steps"])["rows"]  # each run alone
+    assert (row["pairs"], row["unpaired_baseline"], row["unpaired_level"]) == (0, 30, 30)
+    assert row["sentence"].startswith("No pair of raft and none runs where both have a value")
+
+
 def test_a_missing_folder_is_one_line(tmp_path, capsys):
     """No such folder: exit 2, one line naming it."""
     assert main(["compare", str(tmp_path / "nowhere"), "--by", "election"]) == 2
@@ -300,5 +313,9 @@ def test_end_to_end_on_a_tiny_sweep(tmp_path, capsys):
     assert (table["pairs"] == 3).all() and (table["unpaired_level"] == 0).all()
     assert table.loc["recovered", "mean_a"] == 1.0 and table.loc["recovered", "mean_b"] == 0.0
     assert table.loc["max_recovery_steps", "never_b"] == 3
+    assert table.loc["max_recovery_steps", "sentence"] == (
+        "No pair of none and lowest_id runs where both have a value of recovery time "
+        "(left out: pairs where a run never recovered — none 3)."
+    )
     assert table.loc["leaderless_steps", "diff"] > 0  # no new leader: leaderless to the end
     assert "none vs lowest_id: 3 pairs of runs" in capsys.readouterr().out
