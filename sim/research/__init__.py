@@ -12,4 +12,7 @@
 ``figures``     a metric against a swept parameter (lines or dodged points), heatmaps
 ``trajectories`` stored time series over the steps: mean ± interval per hue value
 ``plots``       the ``plot`` command: the chosen figures and the Markdown table
+``effects``     paired differences: t interval and Cohen's d_z; paired shares (Newcombe, McNemar)
+``compare``     the ``compare`` command: pairs runs that differ in one parameter, compares levels
+``compare_text`` its sentences and printed table
 """
