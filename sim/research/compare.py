@@ -95,7 +95,8 @@ def load_sweep(folder: str | Path) -> Sweep:
     for m in metrics:
         ok[m] = (ok[m] == "True").astype(float) if m in proportions else _numbers(ok[m])
     axes, linked = _axes(prov.get("experiment", {}))
-    return Sweep(ok, params, metrics, proportions, len(table) - len(ok), axes, linked)
+    failed = int((table["status"] != "ok").sum())
+    return Sweep(ok, params, metrics, proportions, failed, axes, linked)
 
 
 def _numbers(col: pd.Series) -> pd.Series:
@@ -209,6 +210,21 @@ def recovered_shares(pairs: pd.DataFrame) -> dict[str, Any]:
     return {"kind": "share", **stats, "undefined": int((~lost).sum())}
 
 
+def metric_stats(
+    sweep: Sweep, pairs: pd.DataFrame, chosen: list[str]
+) -> list[tuple[str, dict[str, Any]]]:
+    """(metric, statistics) for each chosen metric; recovery time brings its recovered shares."""
+    out = []
+    for metric in chosen:
+        if metric == RECOVERED:
+            out.append((RECOVERED, recovered_shares(pairs)))
+            continue
+        out.append((metric, compare_metric(pairs, metric, metric in sweep.proportions)))
+        if metric == RECOVERY and RECOVERED not in chosen:
+            out.append((RECOVERED, recovered_shares(pairs)))
+    return out
+
+
 def check_metrics(sweep: Sweep, metrics: list[str] | None) -> list[str]:
     """The metrics to compare: the chosen ones, checked, or the default ones the table has.
 
@@ -255,25 +271,10 @@ def compare(
     rows = []
     for level in [v for v in order if v != base]:
         pairs, alone_a, alone_b = pair_runs(sweep, by, base, level)
-        for metric in chosen:
-            stats = []
-            if metric == RECOVERED:
-                stats.append((RECOVERED, recovered_shares(pairs)))
-            else:
-                stats.append((metric, compare_metric(pairs, metric, metric in sweep.proportions)))
-                if metric == RECOVERY and RECOVERED not in chosen:
-                    stats.append((RECOVERED, recovered_shares(pairs)))
-            for name, s in stats:
-                row = {
-                    "by": by,
-                    "baseline": base,
-                    "level": level,
-                    "metric": name,
-                    "pairs": len(pairs),
-                }
-                row.update(s, unpaired_baseline=alone_a, unpaired_level=alone_b)
-                row["sentence"] = sentence(row)
-                rows.append(row)
+        for name, stats in metric_stats(sweep, pairs, chosen):
+            row = {"by": by, "baseline": base, "level": level, "metric": name, "pairs": len(pairs)}
+            row.update(stats, unpaired_baseline=alone_a, unpaired_level=alone_b)
+            rows.append({**row, "sentence": sentence(row)})
     return {"by": by, "baseline": base, "levels": order, "failed": sweep.failed, "rows": rows}
 
 
