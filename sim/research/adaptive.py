@@ -95,12 +95,15 @@ def run_rounds(
     open_cells, points = cells(exp)
     done: list[Outcome] = []
     start, seeds = 0, rule.min
+    samples: dict[str, list[float]] = {c.key: [] for c in open_cells}  # values of seeds 0, 1, ..
     while open_cells:
-        batch = [c.run(s, points) for s in range(start, seeds) for c in open_cells]
-        execute([r for r in batch if r.run_id not in values])
+        batch = [(c.key, c.run(s, points)) for s in range(start, seeds) for c in open_cells]
+        execute([r for _, r in batch if r.run_id not in values])
+        for key, r in batch:  # seed by seed: each cell's sample stays in seed order
+            samples[key].append(values.get(r.run_id, math.nan))
         still = []
         for c in open_cells:
-            sample = [values.get(run_id(c.key, s), math.nan) for s in range(seeds)]
+            sample = samples[c.key]
             half, mean, lo, hi, n = rule.half_width(sample)
             never = sum(1 for v in sample if v == math.inf)
             if half <= rule.until_ci or seeds >= rule.max:
