@@ -283,6 +283,25 @@ def test_an_interrupted_adaptive_sweep_resumed_equals_an_uninterrupted_one(tmp_p
         assert killed == (tmp_path / "whole" / name).read_bytes()
 
 
+def test_a_failed_run_is_left_out_of_the_interval_and_counted_as_seeded(tmp_path, monkeypatch):
+    """A run that fails counts as a seed given but not as a value: n is one short in cells.csv."""
+    original = sweep.execute_run
+
+    def failing(run, timeseries=None):
+        if run.seed == 1 and run.params["dropout_rate"] == 0:
+            failed = {"status": "failed", "summary": {}, "error": "x", "traceback": "x"}
+            return {"run_id": run.run_id, "source": sweep.short_hash(), **failed}
+        return original(run, timeseries)
+
+    monkeypatch.setattr(sweep, "execute_run", failing)
+    run_sweep(real(), tmp_path, workers=1, progress=False)
+    (steady,) = [c for c in table(tmp_path / CELLS_FILE) if c["dropout_rate"] == "0.0"]
+    assert int(steady["n"]) == int(steady["seeds"]) - 1
+    ok = [r for r in table(tmp_path / "summary.csv") if r["dropout_rate"] == "0.0"]
+    half, n = interval([float(r["mean_formation_error"]) for r in ok if r["status"] == "ok"])
+    assert n == int(steady["n"]) and math.isclose(half, float(steady["half_width"]))
+
+
 def test_resume_with_another_rule_is_refused(tmp_path):
     """A results folder of one stopping rule cannot be continued under another."""
     run_sweep(real(), tmp_path, workers=1, progress=False)
