@@ -31,7 +31,7 @@ CELLS_FILE = "cells.csv"
 
 @dataclass(frozen=True)
 class Cell:
-    """One distinct setting of the plan and, once closed, why it got the seeds it has."""
+    """One distinct setting of the plan: a grid or design point (two resolving alike are one)."""
 
     position: int  # its place within a seed (runs of seed s are at s × points + position)
     point: dict[str, Any]  # the grid or design point (the first one, if two resolve alike)
