@@ -36,6 +36,7 @@ from sim.model import REPORTERS, SwarmModel
 from sim.params import SwarmParams, allowed, field_names, unknown_message
 from sim.research.design import Design, parse_design
 from sim.research.plotspec import parse_plot
+from sim.research.seedrule import SeedRule, parse_rule
 
 TOP_KEYS = ("name", "description", "steps", "seeds", "params", "sweep", "timeseries", "plot")
 DESIGN_TABLES = ("design", "ranges")  # a sampled design instead of a grid: sim.research.design
@@ -63,13 +64,15 @@ class Experiment:
         name: short name (also the default results folder ``results/NAME``).
         description: free text.
         steps: maximum steps per run (sets ``max_steps``).
-        seeds: the seeds every grid point is run with.
+        seeds: the seeds every grid point is run with (adaptive: the first `adaptive.min`).
         params: fixed parameter values.
         sweep: swept parameters, each with its list of values (in file order).
         timeseries: None (summary only) or ``{"columns": [...], "every": k}``.
         plot: the ``[plot]`` table, validated (None: the default figures); not part of any run.
         design: None (the grid of `sweep`) or a sampling design over ``[ranges]``
             (`sim.research.design`).
+        adaptive: None (a fixed number of seeds) or the rule adding seeds to each cell
+            (``seeds = { until_ci = ... }``: `sim.research.seedrule`, `sim.research.adaptive`).
         text: the file's original text (kept for provenance).
     """
 
@@ -82,6 +85,7 @@ class Experiment:
     timeseries: dict[str, Any] | None = None
     plot: dict[str, Any] | None = field(default=None, compare=False)
     design: Design | None = None
+    adaptive: SeedRule | None = None
     text: str = field(default="", repr=False, compare=False)
 
     @property
@@ -111,18 +115,20 @@ class Experiment:
 
         A design's points keep the design's own order within a seed.
         """
+        points = self.ordered_points()
+        for k, seed in enumerate(self.seeds):
+            for g, (_, params, key) in enumerate(points):
+                yield Run(k * len(points) + g, params, seed, run_id(key, seed))
+
+    def ordered_points(self) -> list[tuple[dict[str, Any], dict[str, Any], str]]:
+        """(point, resolved settings, canonical settings) in the order runs take within a seed."""
         grid = self.grid
         if self.design is not None:
             order = list(range(len(grid)))
         else:
             order = balanced_order([len(v) for v in self.sweep.values()])
         settings = [self.settings(grid[g]) for g in order]
-        keys = [_canonical(s) for s in settings]
-        index = 0
-        for seed in self.seeds:
-            for key, params in zip(keys, settings, strict=True):
-                yield Run(index, params, seed, run_id(key, seed))
-                index += 1
+        return [(grid[g], s, _canonical(s)) for g, s in zip(order, settings, strict=True)]
 
 
 def summary_fields() -> list[str]:
@@ -245,16 +251,19 @@ def parse_experiment(
         series = timeseries["columns"] if timeseries else []
         firsts = [axis_names(key)[0] for key in sweep]  # a linked axis is shown by its first name
         plot = parse_plot(data["plot"], firsts, summary_fields(), series)
+    seeds = _required(data, "seeds")
+    seeds = parse_rule(seeds) if isinstance(seeds, dict) else seeds
     exp = Experiment(
         name=_name(data.get("name", default_name)),
         description=str(data.get("description", "")),
         steps=_steps(_required(data, "steps")),
-        seeds=_seeds(_required(data, "seeds")),
+        seeds=_seeds(seeds.min if isinstance(seeds, SeedRule) else seeds),
         params=params,
         sweep=sweep,
         timeseries=timeseries,
         plot=plot,
         design=parse_design(data.get("design"), data.get("ranges"), params, sweep),
+        adaptive=seeds if isinstance(seeds, SeedRule) else None,
         text=text,
     )
     _check_values(exp)
@@ -320,8 +329,8 @@ def _seeds(value: Any) -> tuple[int, ...]:
             raise ValueError(f"seeds lists a seed twice: {value!r}")
         return tuple(value)
     raise ValueError(
-        "seeds must be a positive integer n (seeds 0..n-1) or a non-empty list of distinct "
-        f"non-negative integers; got {value!r}"
+        "seeds must be a positive integer n (seeds 0..n-1), a non-empty list of distinct "
+        f"non-negative integers, or a table {{ until_ci = ..., max = ... }}; got {value!r}"
     )
 
 

@@ -93,16 +93,26 @@ def estimate(exp: Experiment, workers: int, done: set[str] = frozenset()) -> dic
     todo = [r for r in runs if r.run_id not in done]
     steps = min(CALIBRATION_STEPS, exp.steps)
     build, base, per_agent = calibrate(runs, steps)
-    cost = sum(build + exp.steps * (base + per_agent * r.params["n_agents"]) for r in todo)
-    return {
+
+    def cost(some: list[Run]) -> float:
+        return sum(build + exp.steps * (base + per_agent * r.params["n_agents"]) for r in some)
+
+    plan = {
         "points": len(exp.grid),
         "seeds": len(exp.seeds),
         "runs": len(runs),
         "done": len(runs) - len(todo),
         "calibration": {"steps": steps, "build": build, "step": base, "per_agent": per_agent},
-        "seconds": cost / max(1, min(workers, len(todo))),
+        "seconds": cost(todo) / max(1, min(workers, len(todo))),
         "workers": workers,
     }
+    rule = exp.adaptive
+    if rule:  # the runs above are round 0 (min seeds per cell); at most max seeds per cell
+        scale = rule.max / rule.min
+        plan["max_runs"] = len(runs) // rule.min * rule.max
+        left = cost(runs) * scale - cost(runs) + cost(todo)
+        plan["max_seconds"] = left / max(1, min(workers, plan["max_runs"]))
+    return plan
 
 
 def describe_design(exp: Experiment) -> str:
@@ -134,10 +144,15 @@ def dry_run_command(args) -> int:
     cal = plan["calibration"]
     print(f"experiment: {exp.name} ({args.file}) → {out}")
     print(f"design: {describe_design(exp)}")
-    print(
-        f"design points: {plan['points']}, seeds: {plan['seeds']}, runs: {plan['runs']} "
-        f"(of up to {exp.steps} steps each)"
-    )
+    rule = exp.adaptive
+    if rule:
+        print(f"design points: {plan['points']}, seeds: adaptive, {rule.describe()}")
+        print(f"runs: {plan['runs']} to {plan['max_runs']} (of up to {exp.steps} steps each)")
+    else:
+        print(
+            f"design points: {plan['points']}, seeds: {plan['seeds']}, runs: {plan['runs']} "
+            f"(of up to {exp.steps} steps each)"
+        )
     print(
         f"calibration: {cal['steps']} steps of the experiment's own runs: model built in "
         f"{1000 * cal['build']:.0f} ms, {1000 * cal['step']:.2f} ms per step "
@@ -148,8 +163,11 @@ def dry_run_command(args) -> int:
             f"already in {out}: {plan['done']} of these runs; `--resume` runs the other "
             f"{plan['runs'] - plan['done']} (the estimate below is for those)"
         )
+    span = duration(plan["seconds"])
+    if rule:  # round 0 only, or every cell to max
+        span = f"{span} (min seeds) to {duration(plan['max_seconds'])} (max seeds)"
     print(
-        f"estimated time: about {duration(plan['seconds'])} with {workers} worker(s), if every "
+        f"estimated time: about {span} with {workers} worker(s), if every "
         f"step costs what the first {cal['steps']} did (runs end sooner when their mission is "
         "done; steps after a loss, or in a large spread-out group, can cost more)"
     )

@@ -82,6 +82,8 @@ def experiment_dict(exp: Experiment) -> dict[str, Any]:
     }
     if exp.design is not None:  # absent for a grid, as in results written before designs
         out["design"] = exp.design.as_dict()
+    if exp.adaptive is not None:  # absent for a fixed number of seeds
+        out["adaptive_seeds"] = exp.adaptive.as_dict()
     return out
 
 

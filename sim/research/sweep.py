@@ -8,6 +8,8 @@ runs a sweep has, and records each result as it arrives (`sim.research.results`)
 raises, a failed run is recorded with its traceback. ``--resume`` skips the ids already written.
 Each row records the hash of the `sim` sources its worker ran (``source``); rows from other
 sources than the client's, already written or arriving, are refused unless ``--allow-mixed``.
+With adaptive seeds (``seeds = { until_ci = ... }``) the runs go in rounds, each round waiting for
+the last (`sim.research.adaptive`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import traceback
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from datetime import UTC, datetime
+from math import nan
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +28,15 @@ from tqdm import tqdm
 
 from sim import __version__
 from sim.model import SwarmModel
+from sim.research.adaptive import (
+    CELLS_FILE,
+    metric_value,
+    plan_order,
+    recorded_values,
+    run_rounds,
+    summary_line,
+    write_cells,
+)
 from sim.research.executors import check_executor, check_workers, open_executor
 from sim.research.experiment import Experiment, Run, load_experiment
 from sim.research.plan import dry_run_command
@@ -116,7 +128,8 @@ def run_sweep(
     `out`, or from workers running other code), with a notice on stderr.
 
     Returns:
-        ``{"total", "skipped", "ran", "failed", "seconds", "out"}``.
+        ``{"total", "skipped", "ran", "failed", "seconds", "out"}``, and with adaptive seeds
+        ``"adaptive"``: a line saying where the cells stopped (``cells.csv`` has each reason).
 
     Raises:
         ValueError: when `out` already holds results (without `resume`) or other ones; for
@@ -162,12 +175,13 @@ def _sweep(
         "allow_mixed": allow_mixed,
     }
     add_session(out, exp, source, session)
-    order = {run.run_id: run.index for run in exp.runs()}
-    todo = (run for run in exp.runs() if run.run_id not in results.done)
-    skipped = len(set(order) & results.done)
-    bar = progress_bar(len(order), skipped, exp.name, progress)
+    order = {run.run_id: run.index for run in exp.runs()}  # adaptive: round 0 until the end
+    done_before = set(results.done)
+    bar = progress_bar(len(order), len(set(order) & done_before), exp.name, progress)
     start = time.perf_counter()
     accepted = {here, *results.sources}
+    rule = exp.adaptive
+    values = recorded_values(out, rule.metric) if rule else {}
 
     def on_result(run: Run, result: dict[str, Any]) -> None:
         found = result.get("source") or UNKNOWN  # a worker too old to say
@@ -175,27 +189,46 @@ def _sweep(
             _notice(check_sources({found}, here, allow_mixed, f"run {run.run_id} was"))
             accepted.add(found)
         results.record(run, result, __version__)
+        if rule:  # failed: NaN, as `recorded_values` reads it back on --resume
+            ok = result["status"] == "ok"
+            values[run.run_id] = metric_value(result["summary"].get(rule.metric)) if ok else nan
         bar.update(1)
         if results.failed:
             bar.set_postfix(failed=results.failed, refresh=False)
 
+    def execute(runs: Iterable[Run]) -> None:
+        drive(pool, runs, exp.timeseries, IN_FLIGHT_PER_WORKER * workers, on_result)
+
+    def execute_round(runs: list[Run]) -> None:
+        bar.total = max(bar.total, bar.n + len(runs))  # each round adds its runs
+        execute(runs)
+
     finished = False
     try:
-        drive(pool, _unique(todo), exp.timeseries, IN_FLIGHT_PER_WORKER * workers, on_result)
+        if rule:
+            outcomes = run_rounds(exp, values, execute_round)
+        else:
+            execute(run for run in _unique(exp.runs()) if run.run_id not in done_before)
         finished = True
     finally:
         bar.close()
         results.close()
         end_session(out, ended=_now(), finished=finished)
+    report = {}
+    if rule:
+        order = plan_order(outcomes, len(exp.grid))
+        write_cells(out, outcomes, rule)
+        report["adaptive"] = summary_line(outcomes, rule)
     results.finalize(order)
-    ran = len(order) - skipped
+    skipped = len(set(order) & done_before)
     return {
         "total": len(order),
         "skipped": skipped,
-        "ran": ran,
+        "ran": len(order) - skipped,
         "failed": results.failed,
         "seconds": time.perf_counter() - start,
         "out": str(out),
+        **report,
     }
 
 
@@ -223,9 +256,19 @@ class LineProgress:
     """Progress for logs: one plain line each time another tenth of the runs is done."""
 
     def __init__(self, total: int, initial: int, desc: str, enabled: bool = True) -> None:
-        self.total, self.n, self.desc, self.enabled = total, initial, desc, enabled
+        self.n, self.desc, self.enabled = initial, desc, enabled
         self.failed = 0
-        self.shown = self._tenths()
+        self.total = total
+
+    @property
+    def total(self) -> int:
+        """The runs planned so far (adaptive seeds add each round's runs)."""
+        return self._total
+
+    @total.setter
+    def total(self, value: int) -> None:
+        self._total = value
+        self.shown = self._tenths()  # count tenths of the new total from here
 
     def _tenths(self) -> int:
         return self.n * 10 // self.total if self.total else 10
@@ -286,6 +329,8 @@ def sweep_command(args) -> int:
         f"({report['skipped']} already done, {report['failed']} failed) → "
         f"{Path(out) / SUMMARY_FILE}"
     )
+    if "adaptive" in report:  # why each cell has the seeds it has
+        print(f"{report['adaptive']} → {Path(out) / CELLS_FILE}")
     if report["failed"]:
         print(f"tracebacks of the failed runs: {Path(out) / ERRORS_FILE}", file=sys.stderr)
         return 1
