@@ -137,7 +137,15 @@ def analyse(folder: str | Path, metrics: list[str] | None = None) -> dict[str, A
         else:
             indices[m] = morris_indices(names, unit_points(folder, names), y, design["levels"])
     seeds = len(pd.read_csv(folder / DESIGN_FILE)["seed"].unique())
-    return {"design": design, "seeds": seeds, "indices": indices, "skipped": skipped}
+    spread = {m: means[m].agg(["mean", "std", "min", "max"]).to_dict() for m in indices}
+    return {
+        "design": design,
+        "seeds": seeds,
+        "points": len(means),
+        "indices": indices,
+        "spread": spread,
+        "skipped": skipped,
+    }
 
 
 # ---------------------------------------------------------------------- report
@@ -145,6 +153,16 @@ def _pm(value: float, conf: float) -> str:
     if math.isnan(value):
         return "–"
     return f"{value:.3f} ± {conf:.3f}" if not math.isnan(conf) else f"{value:.3f}"
+
+
+def _spread(metric: str, report: dict[str, Any]) -> str:
+    """What the indices divide up: the metric's mean and spread over the design points."""
+    s = report["spread"][metric]
+    capped = f" ({CAPPED[metric]})" if metric in CAPPED else ""
+    return (
+        f"Over the {report['points']} design points{capped}: mean {s['mean']:.4g}, standard "
+        f"deviation {s['std']:.4g}, from {s['min']:.4g} to {s['max']:.4g}."
+    )
 
 
 def markdown(report: dict[str, Any]) -> str:
@@ -162,8 +180,7 @@ def markdown(report: dict[str, Any]) -> str:
     ]
     for metric, table in report["indices"].items():
         lines += ["", f"## {metric}", ""]
-        if metric in CAPPED:
-            lines += [f"({CAPPED[metric]}.)", ""]
+        lines += [_spread(metric, report), ""]
         head = "| parameter | S1 | ST |" if sobol else "| parameter | μ* | σ |"
         lines += [head, "|---|---|---|"]
         for name, row in table.iterrows():

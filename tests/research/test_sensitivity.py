@@ -98,6 +98,21 @@ def test_indices_of_the_no_effect_sweep(no_effect):
     assert "mission_success" in report["skipped"]  # 60 steps: no mission completes, no variance
 
 
+def test_each_table_says_the_mean_and_spread_the_indices_divide_up(no_effect):
+    """analysis.md gives each metric's mean and standard deviation over the design points."""
+    from sim.research.analyze import analyse, markdown
+
+    points = pd.read_csv(no_effect / "design.csv")
+    summary = pd.read_csv(no_effect / "summary.csv").set_index("run_id")
+    recovered = ~np.isinf(summary.loc[points["run_id"], "max_recovery_steps"].astype(float))
+    text = markdown(analyse(no_effect))
+    section = text[text.index("## recovered") :]
+    expected = f"Over the 64 design points: mean {recovered.mean():.4g}, standard deviation "
+    assert expected + f"{recovered.astype(float).std():.4g}, from 0 to 1." in section
+    section = text[text.index("## max_recovery_steps") :]
+    assert "Over the 64 design points (never recovered = the run's length" in section
+
+
 def test_analyze_one_metric_and_an_unknown_one(no_effect, capsys):
     """--metric limits the analysis; an unknown metric exits 2 with one line naming the allowed."""
     assert main(["analyze", str(no_effect), "--metric", "recovered"]) == 0
