@@ -31,7 +31,7 @@ import pandas as pd
 from sim.research.design import ANALYSABLE
 from sim.research.provenance import DESIGN_FILE, PROVENANCE_FILE
 from sim.research.results import SUMMARY_FILE
-from sim.research.sensitivity import matters, morris_indices, sobol_indices
+from sim.research.sensitivity import matters, morris_indices, noise_warning, sobol_indices
 
 ANALYSIS_FILE = "analysis.md"
 FIGURE_DIR = "figures"
@@ -190,6 +190,8 @@ def markdown(report: dict[str, Any]) -> str:
                 cells = (_pm(row["mu_star"], row["mu_star_conf"]), f"{row['sigma']:.3g}")
             lines.append(f"| {name} | {cells[0]} | {cells[1]} |")
         lines += ["", f"Matters: {', '.join(matters(table)) or 'none'}."]
+        caution = noise_warning(table)
+        lines += ["", caution] if caution else []
     if report["skipped"]:
         lines += ["", "## Not analysed", ""]
         lines += [f"- {m}: {why}" for m, why in report["skipped"].items()]
@@ -231,7 +233,10 @@ def headline(report: dict[str, Any]) -> str:
     for metric in HEADLINE:
         if metric in report["indices"]:
             found = matters(report["indices"][metric])
-            parts.append(f"{metric}: {', '.join(found) or 'none of the sampled parameters'}")
+            noisy = (
+                " (unresolved: see the caution)" if noise_warning(report["indices"][metric]) else ""
+            )
+            parts.append(f"{metric}: {', '.join(found) or 'none of the sampled parameters'}{noisy}")
         elif metric in report["skipped"]:
             parts.append(f"{metric}: not analysed ({report['skipped'][metric]})")
     return "Parameters that matter — " + "; ".join(parts) + "." if parts else ""

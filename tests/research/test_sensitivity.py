@@ -11,10 +11,16 @@ import pytest
 
 from sim import SwarmModel
 from sim.cli import main
-from sim.research.analyze import run_values
+from sim.research.analyze import headline, run_values
 from sim.research.design import Design
 from sim.research.experiment import parse_experiment
-from sim.research.sensitivity import ishigami, matters, morris_indices, sobol_indices
+from sim.research.sensitivity import (
+    ishigami,
+    matters,
+    morris_indices,
+    noise_warning,
+    sobol_indices,
+)
 from sim.research.sweep import run_sweep
 
 UNIT3 = {"x1": [0.0, 1.0], "x2": [0.0, 1.0], "x3": [0.0, 1.0]}
@@ -29,6 +35,21 @@ def test_ishigami_indices_match_the_known_values():
     assert np.abs(table["ST"] - known_st).max() < 0.06
     assert (np.abs(table["ST"] - known_st) <= table["ST_conf"] + 0.01).all()  # intervals cover
     assert matters(table) == ["x1", "x2", "x3"]  # x3 acts only through its interaction with x1
+
+
+def test_noise_that_inflates_every_total_index_is_called_out():
+    """Ishigami's ST (sum 1.24) pass; the same function plus run-to-run noise gets a caution."""
+    design = Design("sobol", 256, 1, UNIT3)
+    x = design.unit_sample()
+    assert noise_warning(sobol_indices(design.names, ishigami(x))) is None
+    noise = np.random.default_rng(5).normal(0.0, 6.0, len(x))  # a seed's own randomness
+    noisy = sobol_indices(design.names, ishigami(x) + noise)
+    assert noisy["ST"].sum() > 2.0
+    assert "Caution: the total indices add up to" in noise_warning(noisy)
+    report = {"indices": {"mission_success": noisy}, "skipped": {}}
+    assert "(unresolved: see the caution)" in headline(report)
+    report = {"indices": {"mission_success": sobol_indices(design.names, ishigami(x))}}
+    assert "unresolved" not in headline({**report, "skipped": {}})
 
 
 def test_morris_effects_of_a_linear_function_are_its_slopes():
