@@ -220,7 +220,7 @@ def bar_figure(metric: str, table: pd.DataFrame, path: Path) -> Path:
     ax.axhline(0, color="0.3", linewidth=0.8)
     ax.set_ylabel("Sobol' index" if sobol else f"μ*, σ ({metric} per full range)")
     ax.set_title(f"Sensitivity of {metric} (95 % intervals)")
-    ax.legend(frameon=False)
+    ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))  # clear of the bars
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120)
     plt.close(fig)

@@ -200,3 +200,24 @@ def test_analyze_a_morris_sweep(tmp_path, capsys):
     assert "| parameter | μ* | σ |" in text and "| informed_weight | 0.000 ± 0.000 | 0 |" in text
     assert "Matters: election." in text
     assert (tmp_path / "figures" / "sensitivity-recovered.png").exists()
+
+
+def test_the_bar_chart_legend_sits_clear_of_the_bars(tmp_path, monkeypatch):
+    """The legend is outside the axes, so it never hides the last bars' intervals."""
+    import matplotlib.pyplot as plt
+
+    from sim.research.analyze import bar_figure
+
+    kept = []
+    monkeypatch.setattr(plt, "close", kept.append)  # keep the figure to measure it
+    table = pd.DataFrame(
+        {"S1": [0.1, 0.9], "S1_conf": [0.1, 0.1], "ST": [0.2, 1.0], "ST_conf": [0.1, 0.1]},
+        index=["a", "b"],
+    )
+    bar_figure("m", table, tmp_path / "f.png")
+    fig = kept[0]
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    ax = fig.axes[0]
+    assert ax.get_legend().get_window_extent(renderer).x0 >= ax.get_window_extent(renderer).x1
+    assert (tmp_path / "f.png").stat().st_size > 5000
