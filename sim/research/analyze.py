@@ -31,7 +31,7 @@ import pandas as pd
 from sim.research.design import ANALYSABLE
 from sim.research.provenance import DESIGN_FILE, PROVENANCE_FILE
 from sim.research.results import SUMMARY_FILE
-from sim.research.sensitivity import matters, morris_indices, sobol_indices
+from sim.research.sensitivity import matters, morris_indices, noise_warning, sobol_indices
 
 ANALYSIS_FILE = "analysis.md"
 FIGURE_DIR = "figures"
@@ -137,7 +137,15 @@ def analyse(folder: str | Path, metrics: list[str] | None = None) -> dict[str, A
         else:
             indices[m] = morris_indices(names, unit_points(folder, names), y, design["levels"])
     seeds = len(pd.read_csv(folder / DESIGN_FILE)["seed"].unique())
-    return {"design": design, "seeds": seeds, "indices": indices, "skipped": skipped}
+    spread = {m: means[m].agg(["mean", "std", "min", "max"]).to_dict() for m in indices}
+    return {
+        "design": design,
+        "seeds": seeds,
+        "points": len(means),
+        "indices": indices,
+        "spread": spread,
+        "skipped": skipped,
+    }
 
 
 # ---------------------------------------------------------------------- report
@@ -145,6 +153,16 @@ def _pm(value: float, conf: float) -> str:
     if math.isnan(value):
         return "–"
     return f"{value:.3f} ± {conf:.3f}" if not math.isnan(conf) else f"{value:.3f}"
+
+
+def _spread(metric: str, report: dict[str, Any]) -> str:
+    """What the indices divide up: the metric's mean and spread over the design points."""
+    s = report["spread"][metric]
+    capped = f" ({CAPPED[metric]})" if metric in CAPPED else ""
+    return (
+        f"Over the {report['points']} design points{capped}: mean {s['mean']:.4g}, standard "
+        f"deviation {s['std']:.4g}, from {s['min']:.4g} to {s['max']:.4g}."
+    )
 
 
 def markdown(report: dict[str, Any]) -> str:
@@ -162,8 +180,7 @@ def markdown(report: dict[str, Any]) -> str:
     ]
     for metric, table in report["indices"].items():
         lines += ["", f"## {metric}", ""]
-        if metric in CAPPED:
-            lines += [f"({CAPPED[metric]}.)", ""]
+        lines += [_spread(metric, report), ""]
         head = "| parameter | S1 | ST |" if sobol else "| parameter | μ* | σ |"
         lines += [head, "|---|---|---|"]
         for name, row in table.iterrows():
@@ -173,6 +190,8 @@ def markdown(report: dict[str, Any]) -> str:
                 cells = (_pm(row["mu_star"], row["mu_star_conf"]), f"{row['sigma']:.3g}")
             lines.append(f"| {name} | {cells[0]} | {cells[1]} |")
         lines += ["", f"Matters: {', '.join(matters(table)) or 'none'}."]
+        caution = noise_warning(table)
+        lines += ["", caution] if caution else []
     if report["skipped"]:
         lines += ["", "## Not analysed", ""]
         lines += [f"- {m}: {why}" for m, why in report["skipped"].items()]
@@ -201,7 +220,7 @@ def bar_figure(metric: str, table: pd.DataFrame, path: Path) -> Path:
     ax.axhline(0, color="0.3", linewidth=0.8)
     ax.set_ylabel("Sobol' index" if sobol else f"μ*, σ ({metric} per full range)")
     ax.set_title(f"Sensitivity of {metric} (95 % intervals)")
-    ax.legend(frameon=False)
+    ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))  # clear of the bars
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120)
     plt.close(fig)
@@ -214,7 +233,10 @@ def headline(report: dict[str, Any]) -> str:
     for metric in HEADLINE:
         if metric in report["indices"]:
             found = matters(report["indices"][metric])
-            parts.append(f"{metric}: {', '.join(found) or 'none of the sampled parameters'}")
+            noisy = (
+                " (unresolved: see the caution)" if noise_warning(report["indices"][metric]) else ""
+            )
+            parts.append(f"{metric}: {', '.join(found) or 'none of the sampled parameters'}{noisy}")
         elif metric in report["skipped"]:
             parts.append(f"{metric}: not analysed ({report['skipped'][metric]})")
     return "Parameters that matter — " + "; ".join(parts) + "." if parts else ""

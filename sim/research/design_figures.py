@@ -73,9 +73,10 @@ def design_figure(df: pd.DataFrame, metric: str, ranged: list[str], kind: str = 
     axes[0, 0].set_ylabel(f"{metric} (mean over seeds)")
     seeds = int((points["count"] + points["never"]).max()) if len(points) else 0
     never = int(points["never"].sum())
-    fig.suptitle(
-        f"{metric} over a {kind or 'sampled'} design: {len(points)} points, one dot each "
-        f"(mean of up to {seeds} seeds); other parameters vary at the same time"
+    each = "one run each" if seeds == 1 else f"each the mean of up to {seeds} seeds"
+    fig.suptitle(  # points that map to one setting share a run, hence a dot: settings, not points
+        f"{metric} over a {kind or 'sampled'} design: {len(points)} distinct settings, one dot "
+        f"each ({each}); other parameters vary at the same time"
         + (f"\nnever reached (inf, not drawn): {never} runs" if never else ""),
         fontsize=9,
     )

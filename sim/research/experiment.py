@@ -380,8 +380,13 @@ def _check_values(exp: Experiment) -> None:
                     f"[sweep] {key} lists the value {first!r} twice{spelled}; list each value once"
                 )
             seen[same] = value
-    for point in exp.grid:
+    for k, point in enumerate(exp.grid):
         try:
             exp.settings(point)
         except ValueError as exc:
-            raise ValueError(f"[sweep] the grid point {point} is invalid: {exc}") from None
+            if exp.design is None:
+                raise ValueError(f"[sweep] the grid point {point} is invalid: {exc}") from None
+            raise ValueError(  # a design has no [sweep]: the ranges drew this point
+                f"[ranges] the sampled point {k} {point} is invalid: {exc}; choose ranges in "
+                "which every combination satisfies this rule"
+            ) from None

@@ -31,6 +31,9 @@ RESAMPLES = 500  # bootstrap resamples behind each confidence interval
 ANALYSIS_SEED = 20261130  # the bootstraps' seed: the same results give the same intervals
 MATTERS_ST = 0.05  # a total Sobol' index at least this (5 % of the variance involves it) matters
 MATTERS_MU = 0.1  # a Morris μ* at least this fraction of the largest μ* matters
+# Interactions can lift the sum of the total indices above 1 (Ishigami: 1.24), but noise between
+# runs (a seed's own randomness) adds itself to every ST; a sum above this is read as noise.
+NOISY_ST_SUM = 2.0
 SOBOL_COLUMNS = ("S1", "S1_conf", "ST", "ST_conf")
 MORRIS_COLUMNS = ("mu_star", "mu_star_conf", "sigma", "mu")
 
@@ -109,6 +112,21 @@ def matters(table: pd.DataFrame) -> list[str]:
     lower = table["mu_star"] - table["mu_star_conf"].fillna(np.inf)
     keep = table[(table["mu_star"] >= MATTERS_MU * top) & (lower > 0) & (top > 0)]
     return list(keep.sort_values("mu_star", ascending=False).index)
+
+
+def noise_warning(table: pd.DataFrame) -> str | None:
+    """A caution when a Sobol' table's total indices add up to more than `NOISY_ST_SUM`."""
+    if "ST" not in table:
+        return None
+    total = float(table["ST"].sum())
+    if not total > NOISY_ST_SUM:
+        return None
+    return (
+        f"Caution: the total indices add up to {total:.2f}. Interactions can lift the sum above "
+        "1, but this much usually means noise between runs (each seed's own randomness), which "
+        "the ST estimator counts towards every parameter: these indices do not rank the "
+        "parameters; more seeds per design point or a larger n would."
+    )
 
 
 def ishigami(x: np.ndarray, a: float = 7.0, b: float = 0.1) -> np.ndarray:

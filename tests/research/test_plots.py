@@ -15,6 +15,7 @@ import pytest
 
 from sim.cli import main
 from sim.research import figures, plots, plotspec
+from sim.research.design_figures import design_figure
 from sim.research.experiment import parse_experiment
 from sim.research.sweep import run_sweep
 from sim.research.tables import STEP
@@ -454,5 +455,9 @@ def test_a_sampled_design_is_drawn_as_one_dot_per_design_point(tmp_path, drawn, 
     runs = pd.read_csv(tmp_path / "r" / "summary.csv")
     means = runs.groupby("comm_range")["leader_changes"].mean()
     np.testing.assert_allclose(sorted(dots[:, 1]), sorted(means.to_numpy()))
+    title = "8 distinct settings, one dot each (each the mean of up to 2 seeds)"
+    assert title in fig._suptitle.get_text()
+    one = design_figure(runs[runs["seed"] == 0], "leader_changes", ["comm_range", "election"])
+    assert "8 distinct settings, one dot each (one run each)" in one._suptitle.get_text()
     assert main(["plot", str(tmp_path / "r"), "--x", "election"]) == 2
     assert "a sampled design is drawn against every sampled parameter" in capsys.readouterr().err

@@ -11,10 +11,16 @@ import pytest
 
 from sim import SwarmModel
 from sim.cli import main
-from sim.research.analyze import run_values
+from sim.research.analyze import headline, run_values
 from sim.research.design import Design
 from sim.research.experiment import parse_experiment
-from sim.research.sensitivity import ishigami, matters, morris_indices, sobol_indices
+from sim.research.sensitivity import (
+    ishigami,
+    matters,
+    morris_indices,
+    noise_warning,
+    sobol_indices,
+)
 from sim.research.sweep import run_sweep
 
 UNIT3 = {"x1": [0.0, 1.0], "x2": [0.0, 1.0], "x3": [0.0, 1.0]}
@@ -29,6 +35,21 @@ def test_ishigami_indices_match_the_known_values():
     assert np.abs(table["ST"] - known_st).max() < 0.06
     assert (np.abs(table["ST"] - known_st) <= table["ST_conf"] + 0.01).all()  # intervals cover
     assert matters(table) == ["x1", "x2", "x3"]  # x3 acts only through its interaction with x1
+
+
+def test_noise_that_inflates_every_total_index_is_called_out():
+    """Ishigami's ST (sum 1.24) pass; the same function plus run-to-run noise gets a caution."""
+    design = Design("sobol", 256, 1, UNIT3)
+    x = design.unit_sample()
+    assert noise_warning(sobol_indices(design.names, ishigami(x))) is None
+    noise = np.random.default_rng(5).normal(0.0, 6.0, len(x))  # a seed's own randomness
+    noisy = sobol_indices(design.names, ishigami(x) + noise)
+    assert noisy["ST"].sum() > 2.0
+    assert "Caution: the total indices add up to" in noise_warning(noisy)
+    report = {"indices": {"mission_success": noisy}, "skipped": {}}
+    assert "(unresolved: see the caution)" in headline(report)
+    report = {"indices": {"mission_success": sobol_indices(design.names, ishigami(x))}}
+    assert "unresolved" not in headline({**report, "skipped": {}})
 
 
 def test_morris_effects_of_a_linear_function_are_its_slopes():
@@ -98,6 +119,21 @@ def test_indices_of_the_no_effect_sweep(no_effect):
     assert "mission_success" in report["skipped"]  # 60 steps: no mission completes, no variance
 
 
+def test_each_table_says_the_mean_and_spread_the_indices_divide_up(no_effect):
+    """analysis.md gives each metric's mean and standard deviation over the design points."""
+    from sim.research.analyze import analyse, markdown
+
+    points = pd.read_csv(no_effect / "design.csv")
+    summary = pd.read_csv(no_effect / "summary.csv").set_index("run_id")
+    recovered = ~np.isinf(summary.loc[points["run_id"], "max_recovery_steps"].astype(float))
+    text = markdown(analyse(no_effect))
+    section = text[text.index("## recovered") :]
+    expected = f"Over the 64 design points: mean {recovered.mean():.4g}, standard deviation "
+    assert expected + f"{recovered.astype(float).std():.4g}, from 0 to 1." in section
+    section = text[text.index("## max_recovery_steps") :]
+    assert "Over the 64 design points (never recovered = the run's length" in section
+
+
 def test_analyze_one_metric_and_an_unknown_one(no_effect, capsys):
     """--metric limits the analysis; an unknown metric exits 2 with one line naming the allowed."""
     assert main(["analyze", str(no_effect), "--metric", "recovered"]) == 0
@@ -164,3 +200,24 @@ def test_analyze_a_morris_sweep(tmp_path, capsys):
     assert "| parameter | μ* | σ |" in text and "| informed_weight | 0.000 ± 0.000 | 0 |" in text
     assert "Matters: election." in text
     assert (tmp_path / "figures" / "sensitivity-recovered.png").exists()
+
+
+def test_the_bar_chart_legend_sits_clear_of_the_bars(tmp_path, monkeypatch):
+    """The legend is outside the axes, so it never hides the last bars' intervals."""
+    import matplotlib.pyplot as plt
+
+    from sim.research.analyze import bar_figure
+
+    kept = []
+    monkeypatch.setattr(plt, "close", kept.append)  # keep the figure to measure it
+    table = pd.DataFrame(
+        {"S1": [0.1, 0.9], "S1_conf": [0.1, 0.1], "ST": [0.2, 1.0], "ST_conf": [0.1, 0.1]},
+        index=["a", "b"],
+    )
+    bar_figure("m", table, tmp_path / "f.png")
+    fig = kept[0]
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    ax = fig.axes[0]
+    assert ax.get_legend().get_window_extent(renderer).x0 >= ax.get_window_extent(renderer).x1
+    assert (tmp_path / "f.png").stat().st_size > 5000
