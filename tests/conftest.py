@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 from hypothesis import settings
 
 from sim import SwarmModel
+
+ROOT = Path(__file__).resolve().parents[1]
 
 # Timing deadlines make property tests flaky on a shared 2-core machine: turn them off.
 # The suite draws the same examples on every machine (derandomize: a run of CI is the run you
@@ -36,3 +41,16 @@ def run_recording(model: SwarmModel, steps: int | None = None):
 def default_model() -> SwarmModel:
     """The default 10-agent wedge on seed 1."""
     return SwarmModel(rng=1)
+
+
+def sweep_cli(path, out, *extra: str) -> subprocess.Popen:
+    """`swarm-sim sweep PATH --out OUT ...` in its own process group (so a test can SIGKILL it)."""
+    cmd = [sys.executable, "-m", "sim", "sweep", str(path), "--out", str(out), *extra]
+    return subprocess.Popen(
+        cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+    )
+
+
+def count_rows(path) -> int:
+    """Data rows of a CSV file written so far (0 if it does not exist yet)."""
+    return max(path.read_bytes().count(b"\n") - 1, 0) if path.exists() else 0

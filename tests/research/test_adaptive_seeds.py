@@ -7,8 +7,6 @@ import math
 import os
 import re
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -22,6 +20,7 @@ from sim.research.experiment import load_experiment, parse_experiment
 from sim.research.seedrule import DEFAULT_BATCH, DEFAULT_METRIC, DEFAULT_MIN
 from sim.research.stats import mean_ci, proportion_ci
 from sim.research.sweep import run_sweep
+from tests.conftest import count_rows, sweep_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 SPREAD = [0.0, 0.5, 1.0, 2.0]  # the stand-in's noise (sd) per cell: zero variance to noisy
@@ -327,17 +326,6 @@ def test_cli_prints_the_summary_and_dry_run_shows_min_and_max_runs(tmp_path, cap
     assert last.startswith("enough seeds (mean_formation_error") and last.endswith(CELLS_FILE)
 
 
-def _sweep_cli(path: Path, out: Path, *extra: str) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "sim", "sweep", str(path), "--out", str(out), *extra]
-    return subprocess.Popen(
-        cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
-    )
-
-
-def _count_rows(path: Path) -> int:
-    return max(path.read_bytes().count(b"\n") - 1, 0) if path.exists() else 0
-
-
 @pytest.mark.slow
 def test_sigkill_in_a_later_round_then_resume_equals_an_uninterrupted_sweep(tmp_path):
     """A two-worker adaptive sweep SIGKILLed after round 0 and resumed writes the same files."""
@@ -348,17 +336,17 @@ def test_sigkill_in_a_later_round_then_resume_equals_an_uninterrupted_sweep(tmp_
         "dropout_rate = [0.0, 0.02]\n"
     )
     killed, whole = tmp_path / "killed", tmp_path / "whole"
-    proc = _sweep_cli(path, killed, "--workers", "2")
+    proc = sweep_cli(path, killed, "--workers", "2")
     deadline = time.monotonic() + 120
-    while _count_rows(killed / "summary.csv") < 12 and time.monotonic() < deadline:
+    while count_rows(killed / "summary.csv") < 12 and time.monotonic() < deadline:
         time.sleep(0.02)
     os.killpg(proc.pid, signal.SIGKILL)  # the sweep and its workers, in round 2 or later
     proc.wait()
-    partial = _count_rows(killed / "summary.csv")
+    partial = count_rows(killed / "summary.csv")
     report = run_sweep(load_experiment(path), whole, workers=1, progress=False)
     assert 12 <= partial < report["total"], "the kill should land mid-sweep"
     assert not (killed / CELLS_FILE).exists()
-    resumed = _sweep_cli(path, killed, "--workers", "2", "--resume")
+    resumed = sweep_cli(path, killed, "--workers", "2", "--resume")
     assert resumed.wait(timeout=300) == 0, resumed.stderr.read().decode()
     for name in ("summary.csv", CELLS_FILE):
         assert (killed / name).read_bytes() == (whole / name).read_bytes()

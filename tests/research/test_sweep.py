@@ -6,8 +6,6 @@ import csv
 import json
 import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -19,6 +17,7 @@ from sim.research import results, sweep
 from sim.research.experiment import parse_experiment
 from sim.research.sweep import execute_run, run_sweep
 from sim.research.tables import read_table
+from tests.conftest import count_rows, sweep_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -185,32 +184,21 @@ def test_process_pool_gives_the_same_table_as_one_worker(tmp_path):
     assert one == (tmp_path / "two" / "summary.csv").read_bytes()
 
 
-def _sweep_cli(path: Path, out: Path, *extra: str) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "sim", "sweep", str(path), "--out", str(out), *extra]
-    return subprocess.Popen(
-        cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
-    )
-
-
-def _count_rows(path: Path) -> int:
-    return max(path.read_bytes().count(b"\n") - 1, 0) if path.exists() else 0
-
-
 @pytest.mark.slow
 def test_sigkill_then_resume_equals_an_uninterrupted_sweep(tmp_path):
     """A sweep SIGKILLed mid-run and resumed gives byte-identical results to one left alone."""
     path = tmp_path / "exp.toml"
     path.write_text(SMALL.format(steps=60, seeds=5))
     killed, whole = tmp_path / "killed", tmp_path / "whole"
-    proc = _sweep_cli(path, killed, "--workers", "2")
+    proc = sweep_cli(path, killed, "--workers", "2")
     deadline = time.monotonic() + 60
-    while _count_rows(killed / "summary.csv") < 4 and time.monotonic() < deadline:
+    while count_rows(killed / "summary.csv") < 4 and time.monotonic() < deadline:
         time.sleep(0.05)
     os.killpg(proc.pid, signal.SIGKILL)  # the sweep and its workers, mid-run
     proc.wait()
-    partial = _count_rows(killed / "summary.csv")
+    partial = count_rows(killed / "summary.csv")
     assert 4 <= partial < 20, "the kill should land mid-sweep"
-    resumed = _sweep_cli(path, killed, "--workers", "2", "--resume")
+    resumed = sweep_cli(path, killed, "--workers", "2", "--resume")
     assert resumed.wait(timeout=120) == 0, resumed.stderr.read().decode()
     run_sweep(parse_experiment_file(path), whole, workers=1, progress=False)
     assert (killed / "summary.csv").read_bytes() == (whole / "summary.csv").read_bytes()
