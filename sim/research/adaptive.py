@@ -25,6 +25,7 @@ from typing import Any
 from sim.research.experiment import Experiment, Run, run_id
 from sim.research.results import SUMMARY_FILE
 from sim.research.seedrule import SeedRule
+from sim.research.tables import cell
 
 CELLS_FILE = "cells.csv"
 
@@ -155,16 +156,12 @@ def write_cells(out: Path, outcomes: list[Outcome], rule: SeedRule) -> Path:
         writer = csv.writer(f, lineterminator="\n")
         writer.writerow([*head, "until_ci", "stopped", "reason"])
         for o in outcomes:
-            point = [_cell_text(o.cell.point.get(k, "")) for k in names]
+            point = [cell(o.cell.point.get(k, "")) for k in names]
             stats = [o.seeds, o.n, o.never, o.mean, o.lo, o.hi, o.half_width]
             writer.writerow(
                 [o.cell.position, *point, *stats, rule.until_ci, o.stopped, o.reason(rule)]
             )
     return path
-
-
-def _cell_text(value: Any) -> Any:
-    return str(list(value)) if isinstance(value, (list, tuple)) else value
 
 
 def summary_line(outcomes: list[Outcome], rule: SeedRule) -> str:

@@ -30,6 +30,7 @@ import pandas as pd
 from sim.params import field_names
 from sim.research.compare_text import sentence, text_table
 from sim.research.effects import paired_difference, paired_proportions
+from sim.research.experiment import axis_names
 from sim.research.provenance import PROVENANCE_FILE
 from sim.research.results import SUMMARY_FILE
 from sim.research.tables import SUFFIXES, cell, write_table
@@ -107,7 +108,7 @@ def _axes(exp: dict[str, Any]) -> tuple[dict[str, list[str]], dict[str, list[str
     """Levels of each swept parameter in the file's order, and the partners of linked ones."""
     axes, linked = {}, {}
     for key, values in (exp.get("sweep") or {}).items():
-        names = [k.strip() for k in key.split(",")]
+        names = axis_names(key)
         for i, name in enumerate(names):
             axes[name] = [str(cell(v[i] if len(names) > 1 else v)) for v in values]
             if len(names) > 1:
