@@ -136,6 +136,37 @@ class Timeline:
         return self.model
 
     # ------------------------------------------------------------------ queries
+    def replay(self, first: int, last: int):
+        """Yield the state at each step from `first` to `last`, as `seek` would show it.
+
+        Re-simulated on a copy from the snapshot at or before `first`: the timeline's own
+        model is left as it is (e.g. a video of an earlier stretch while the page shows now).
+        The same copy is yielded each time, stepped on; read it before asking for the next.
+
+        Raises:
+            ValueError: unless first <= last are whole steps reached (as for `seek`).
+        """
+        for name, step in (("first", first), ("last", last)):
+            if isinstance(step, bool) or int(step) != step or not self.start <= step <= self.latest:
+                raise ValueError(
+                    f"{name} step must be a whole number in [{self.start}, {self.latest}] "
+                    f"(the steps reached so far); got {step!r}"
+                )
+        if first > last:
+            raise ValueError(f"first step must not be after the last; got {first} > {last}")
+        i = bisect_right(self.times, first) - 1
+        model = self._restore(i)
+        self._apply_known(self.times[i], model)
+        while int(model.time) < last:
+            if int(model.time) >= first:
+                yield model
+            before = int(model.time)
+            model.step()
+            if int(model.time) == before:  # (a model that will not step on: its run is over)
+                break
+            self._apply_known(int(model.time), model)
+        yield model
+
     def events(self) -> list[tuple[int, str, int, str]]:
         """The event log of the whole known run, up to the latest step reached."""
         return list(self.head.events)
@@ -182,10 +213,12 @@ class Timeline:
         model.__dict__.update(self._keep)
         return model
 
-    def _apply_known(self, step: int) -> None:
+    def _apply_known(self, step: int, model=None) -> None:
+        """Make the interventions made at `step` again, on `model` (default: the timeline's)."""
+        model = self.model if model is None else model
         for at, verb, args in self.interventions:
             if at == step:
-                getattr(self.model, verb)(*args)
+                getattr(model, verb)(*args)
 
     def _forget_after(self, step: int) -> None:
         """Drop the future after `step`: later snapshots and interventions."""
