@@ -138,6 +138,7 @@ def test_the_video_buttons_pause_play_and_resume_it_when_done():
     assert w.job["names"]["mp4"].endswith("_steps4-9.mp4") and w.job["error"] == ""
     w.vue_done({})
     assert state.playing.value is True
+    assert "frames" not in w.job  # drawn: not kept
 
 
 def test_a_refused_range_says_why_and_play_goes_on():

@@ -151,11 +151,13 @@ def VideoExport(state: PageState):
         except Exception as exc:  # noqa: BLE001  (a failed export must not take the page down)
             log.exception("video export failed")
             reply = {"error": f"Video export failed ({type(exc).__name__}: {exc})"}
+        job.set({**reply, "n": n})
         if reply.get("error"):
             done({})
-        job.set({**reply, "n": n})
 
     def done(_data):
+        if job.value.get("frames"):  # (the browser has drawn them: free the memory)
+            job.set({"n": job.value.get("n", 0) + 1})
         if resume.current and state.session.running:
             state.play()
         resume.current = False
