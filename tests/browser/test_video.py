@@ -261,3 +261,24 @@ def test_without_webcodecs_the_recorder_records_in_real_time(app):
     said = note(app).inner_text()
     assert "MP4 (H.264)" in said and "recorded in real time" in said and "skip steps" in said
     assert app.errors == []
+
+
+def test_compare_mode_video_shows_both_swarms_side_by_side(app):
+    """Two swarms: one video, A left and B right (400 px each, 8 apart), a frame per step."""
+    app.click("Compare")
+    app.page.locator(".swarm-space").nth(1).wait_for()
+    app.wait_t(lambda t: t == 0, index=1)
+    for _ in range(5):
+        app.click("Step")
+    app.wait_t(lambda t: t == 5, index=1)
+    with app.page.expect_download(timeout=60_000) as info:
+        app.click("Video")
+    assert "_vs-" in info.value.suggested_filename
+    data = open(info.value.path(), "rb").read()
+    assert len(mp4_frames(data)) == 6
+    img = last_picture(app, data, "video/mp4")
+    assert img.size[0] == 2 * 400 + 8
+    left, right = img.crop((0, 0, 400, img.size[1])), img.crop((408, 0, 808, img.size[1]))
+    assert has_colour(left, ORANGE) and has_colour(right, ORANGE)
+    assert has_colour(left, BLUE) and has_colour(right, BLUE)
+    assert app.errors == []
