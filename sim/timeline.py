@@ -12,7 +12,8 @@ model's own generator, so the same start state stepped the same way gives bit-id
 and `Timeline.seek` rebuilds the state at any step from the run's start to the latest step
 reached: the nearest snapshot at or before it, stepped forward with the interventions applied
 again at their steps. Stepping on after a seek re-creates the known future; an intervention
-made there replaces it (the later snapshots and interventions are dropped).
+made there replaces it (the later snapshots and interventions are dropped). `Timeline.replay`
+re-simulates a stretch on a copy, leaving the model where it is (the UI's video export).
 
 Cost (measured on a shared 2-core machine): pickling a model takes 1.5-2 ms at 10 agents
 (35-180 kB, growing with the collected history) and 3-10 ms at 1,000 (0.5-0.7 MB), against
