@@ -132,8 +132,9 @@ def test_the_video_buttons_pause_play_and_resume_it_when_done():
     state.playing.set(True)
     _, rc = solara.render(video.VideoExport(state), handle_error=False)
     w = _canvas(rc)
-    w.vue_start({"kind": "range", "first": "4", "last": "9"})
+    w.vue_start({"kind": "range", "first": "4", "last": "9", "req": 7})
     assert state.playing.value is False
+    assert w.job["req"] == 7  # (the browser matches the answer to its request)
     assert [f["t"] for f in w.job["frames"]["a"]] == list(range(4, 10))
     assert w.job["names"]["mp4"].endswith("_steps4-9.mp4") and w.job["error"] == ""
     w.vue_done({})

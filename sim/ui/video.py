@@ -151,7 +151,7 @@ def VideoExport(state: PageState):
         except Exception as exc:  # noqa: BLE001  (a failed export must not take the page down)
             log.exception("video export failed")
             reply = {"error": f"Video export failed ({type(exc).__name__}: {exc})"}
-        job.set({**reply, "n": n})
+        job.set({**reply, "req": data.get("req"), "n": n})
         if reply.get("error"):
             done({})
 

@@ -209,6 +209,9 @@ def test_webm_video_of_a_timeline_range_and_play_goes_on(app):
     assert has_colour(img, ORANGE) and has_colour(img, BLUE)
     t = app.painted_t()
     app.wait_t(lambda now: now > t + 5)  # Play went on after the video
+    with app.page.expect_download(timeout=60_000) as info:  # and a second video, at once
+        app.click("Video")
+    assert info.value.suggested_filename.endswith(".webm")
     assert app.errors == []
 
 
