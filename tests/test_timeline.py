@@ -193,3 +193,22 @@ def test_every_must_be_a_whole_number(every):
     """A snapshot interval that is not a whole number >= 1 is refused, naming the field."""
     with pytest.raises(ValueError, match="every"):
         Timeline(SwarmModel(n_agents=3, rng=1), every=every)
+
+
+@pytest.mark.parametrize(("first", "last"), [(0, 5), (25, 47), (68, 120), (120, 120)])
+def test_replay_shows_each_step_of_a_stretch_and_leaves_the_model_alone(truth, first, last):
+    """replay(a, b) yields the states of steps a..b as shown then; the timeline stays put."""
+    states, _ = truth
+    tl = run()
+    before = state(tl.model)
+    got = [state(m) for m in tl.replay(first, last)]
+    assert got == states[first : last + 1]
+    assert state(tl.model) == before and tl.model.time == END
+
+
+@pytest.mark.parametrize(("first", "last"), [(-1, 5), (5, END + 1), (9, 8), (1.5, 4)])
+def test_replay_outside_the_known_run_is_an_error(first, last):
+    """A replay of steps not reached (or backwards) is refused, naming the allowed steps."""
+    tl = run(until=20)
+    with pytest.raises(ValueError, match=r"step"):
+        list(tl.replay(first, last))

@@ -25,7 +25,7 @@ os.environ.setdefault("SOLARA_THEME_SHOW_BANNER", "False")  # it sat over the ev
 
 import solara  # noqa: E402
 
-from sim.ui import export, frames  # noqa: E402
+from sim.ui import export, frames, video  # noqa: E402
 from sim.ui.controls import (  # noqa: E402
     CompareControls,
     ControlBar,
@@ -72,13 +72,14 @@ def Message(state: PageState):
 
 @solara.component
 def Exports(state: PageState):
-    """Save a PNG of the view, a GIF of the recent steps (as drawn on screen), or CSV data."""
+    """Save a PNG of the view, a GIF or video of the recent steps (as drawn on screen), CSV."""
     s = state.session
     with solara.Row(gap="6px", style={"flex-wrap": "wrap"}):
         export.ExportButtons(on_error=state.message.set)
         solara.FileDownload(  # compare mode: both swarms, a `swarm` column tells them apart
             lambda: export.csv_bytes(s.models, frames.compare_labels(s)), "swarm.csv", label="CSV"
         )
+    video.VideoExport(state)
 
 
 @solara.component

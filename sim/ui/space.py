@@ -17,8 +17,9 @@ Agents are filled by their role and this step's messages travel their links as s
 (`styles`, from `sim.ui.legend`, which a legend on the canvas explains); the selected agent
 (frame "sel") shows its election timer and a ghost of where it believes its leader is.
 
-The same `render` method draws the screen and the exports (`exports.vue`): a PNG is the
-canvas itself, a GIF is the recent steps drawn again by `render` on smaller canvases.
+The same `render` method draws the screen and the exports (`exports.vue`, `video.vue`): a PNG
+is the canvas itself, a GIF or a video is the recent steps drawn again by `render` on smaller
+canvases.
 """
 
 from __future__ import annotations
