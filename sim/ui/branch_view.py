@@ -60,6 +60,7 @@ def BranchControls(state: PageState):
         solara.Button(
             f"Branch here (t={t})",
             on_click=fork,
+            disabled=state.playing.value,  # (the step shown must hold still: Pause first)
             color="primary",
             outlined=True,
             classes=["swarm-branch"],
