@@ -7,8 +7,9 @@ docs/screenshot-messages-1280x720.png (the election's messages, roles, a selecte
 ghost of its leader), docs/screenshot-timeline-1280x720.png (played to step 360, then back to
 the leader-lost mark of the timeline under the view: step 300, the new leader's marks still
 ahead) and docs/screenshot-seeds-1280x720.png (the Many seeds card: the lesson vs 50 % message
-loss on 20 seeds; it takes a few minutes). ``scripts/screenshots.py messages`` takes only the
-messages one.
+loss on 20 seeds; it takes a few minutes), docs/screenshot-branch-1280x720.png (branched at
+step 200, B with 60 % message loss, played on past the leader's dropout at 300).
+``scripts/screenshots.py messages`` (or ``branch``) takes only that one.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sim.ui.serve import CHROMIUM, CHROMIUM_ARGS, ROOT, free_port, spawn, stop
 STOP_AT = 330  # the lesson's leader drops out at 300; its successor is elected at 328
 ELECTION_AT = 318  # ... and in between its followers campaign and vote (lowest_id rounds)
 SELECTED = 6  # the agent whose beliefs the messages screenshot shows
+BRANCH_AT, BRANCH_END = 200, 340  # the branch screenshot: fork here, play on to there
 
 
 def _open(browser, url: str, width: int, height: int):
@@ -126,8 +128,35 @@ def shoot_messages(browser, url: str, out: Path) -> None:
     _save(page, out)
 
 
+def shoot_branch(browser, url: str, out: Path) -> None:
+    """The default lesson branched at step 200 (B: message loss 0.6), played on to 340."""
+    page = _open(browser, url, 1280, 720)
+    box = page.get_by_label("pause at step")
+    for step in (BRANCH_AT, BRANCH_END):
+        box.fill(str(step))
+        box.press("Enter")
+        page.get_by_role("button", name="Play", exact=True).click()
+        page.wait_for_function(
+            f"document.querySelector('.swarm-space').dataset.t === '{step}'", timeout=60_000
+        )
+        page.locator(".swarm-notice").wait_for(timeout=30_000)  # "paused at step N"
+        if step == BRANCH_AT:
+            page.locator(".v-select", has_text="B gets").click()
+            page.get_by_role("option", name="change a parameter").click()
+            value = page.get_by_label("new value in B", exact=False)
+            value.fill("0.6")
+            value.press("Enter")
+            page.get_by_role("button", name=f"Branch here (t={BRANCH_AT})").click()
+            page.locator(".swarm-space").nth(1).wait_for()
+    page.wait_for_timeout(800)  # the charts and log catch up after Pause
+    page.locator(".swarm-branch").scroll_into_view_if_needed()
+    page.evaluate("document.querySelector('.swarm-controls').scrollIntoView()")
+    page.mouse.move(0, 0)
+    _save(page, out)
+
+
 def main() -> int:
-    """Serve the app on a free loopback port and take the six screenshots."""
+    """Serve the app on a free loopback port and take the seven screenshots."""
     from playwright.sync_api import sync_playwright  # deferred: a dev-only dependency
 
     port = free_port()
@@ -137,6 +166,10 @@ def main() -> int:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             url = f"http://127.0.0.1:{port}/"
+            if sys.argv[1:] == ["branch"]:
+                shoot_branch(browser, url, docs / "screenshot-branch-1280x720.png")
+                browser.close()
+                return 0
             shoot_messages(browser, url, docs / "screenshot-messages-1280x720.png")
             if sys.argv[1:] == ["messages"]:
                 browser.close()
@@ -146,6 +179,7 @@ def main() -> int:
             shoot(browser, url, 1280, 720, docs / "screenshot-presenter-1280x720.png", True)
             out = docs / "screenshot-timeline-1280x720.png"
             shoot(browser, url, 1280, 720, out, False, stop_at=360, rewind=True)
+            shoot_branch(browser, url, docs / "screenshot-branch-1280x720.png")
             shoot_seeds(browser, url, docs / "screenshot-seeds-1280x720.png")
             browser.close()
     finally:

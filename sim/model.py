@@ -19,7 +19,7 @@ from typing import Any
 import mesa
 import numpy as np
 
-from sim import faults
+from sim import faults, midrun
 from sim.agents import SwarmAgent
 from sim.checks import check_point, check_unique_id, check_whole, coerce_seed
 from sim.components.leadership import Hooks, Leadership
@@ -210,6 +210,10 @@ class SwarmModel(mesa.Model):
         if not self.mission.over:
             self.running = True
         self.log("waypoint_added", self.leader, f"({xy[0]:.1f}, {xy[1]:.1f})")
+
+    def change_param(self, name: str, value: Any) -> None:
+        """Set a parameter that may change mid-run (`sim.midrun.LIVE_PARAMS`) from now on."""
+        midrun.change_param(self, name, value)
 
     def run(self, steps: int | None = None) -> dict[str, Any]:
         """Step until success or max_steps (or `steps` more steps); return `summary()`.

@@ -136,6 +136,31 @@ class Timeline:
             self._apply_known(int(self.model.time))
         return self.model
 
+    def fork(self) -> Timeline:
+        """A second timeline sharing this one's past up to the step shown, then going its own way.
+
+        Its model is an exact copy of the model now (positions, messages in flight, the
+        generator's state); its history is this one's snapshots and interventions up to now, so
+        it seeks anywhere in that past, and stepped on alone it gives the very states this one
+        would. Interventions applied to it from now on (`apply`) are its own.
+        """
+        now = int(self.model.time)
+        twin = Timeline.__new__(Timeline)
+        twin.__dict__.update(self.__dict__)
+        state = self.model.__dict__
+        kept = {name: state.pop(name) for name in self._keep}
+        try:
+            twin.model = pickle.loads(pickle.dumps(self.model, protocol=pickle.HIGHEST_PROTOCOL))
+        finally:
+            state.update(kept)
+        twin.model.__dict__.update(self._keep)
+        keep = bisect_right(self.times, now)
+        twin.times, twin.blobs = self.times[:keep], self.blobs[:keep]
+        twin.interventions = [iv for iv in self.interventions if iv[0] <= now]
+        twin.latest, twin.head = now, twin.model
+        twin._stepped = 0.0
+        return twin
+
     # ------------------------------------------------------------------ queries
     def replay(self, first: int, last: int):
         """Yield the state at each step from `first` to `last`, as `seek` would show it.

@@ -25,7 +25,8 @@ os.environ.setdefault("SOLARA_THEME_SHOW_BANNER", "False")  # it sat over the ev
 
 import solara  # noqa: E402
 
-from sim.ui import export, frames, video  # noqa: E402
+from sim.ui import branch, export, frames, video  # noqa: E402
+from sim.ui.branch_view import BranchControls  # noqa: E402
 from sim.ui.controls import (  # noqa: E402
     CompareControls,
     ControlBar,
@@ -77,7 +78,9 @@ def Exports(state: PageState):
     with solara.Row(gap="6px", style={"flex-wrap": "wrap"}):
         export.ExportButtons(on_error=state.message.set)
         solara.FileDownload(  # compare mode: both swarms, a `swarm` column tells them apart
-            lambda: export.csv_bytes(s.models, frames.compare_labels(s)), "swarm.csv", label="CSV"
+            lambda: export.csv_bytes(s.models, frames.compare_labels(s), branch.csv_starts(s)),
+            "swarm.csv",
+            label="CSV",
         )
     video.VideoExport(state)
 
@@ -91,6 +94,7 @@ def Sidebar(state: PageState):
         ("Faults", FaultButtons),
         ("Parameters (apply on Reset)", ParamPanels),
         ("Compare two swarms", CompareControls),
+        ("Branch here", BranchControls),
         ("Many seeds", ManySeeds),
         ("Export", Exports),
     )

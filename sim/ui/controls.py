@@ -193,7 +193,7 @@ def CompareControls(state: PageState):
     fields = compare_fields()
     name = solara.use_reactive("election")
     value = solara.use_reactive("none")
-    on = s.compare is not None
+    on = len(s.models) > 1  # (a branch is a comparison too: Single swarm ends it)
     state.tick.value  # noqa: B018
 
     def start():

@@ -20,7 +20,7 @@ import pandas as pd
 import solara
 from PIL import Image
 
-from sim.research.tables import step_table, table_bytes, with_context
+from sim.research.tables import STEP, step_table, table_bytes, with_context
 
 MAX_GIF_FRAMES = 200
 log = logging.getLogger(__name__)
@@ -80,11 +80,12 @@ def ExportButtons(on_error: Callable[[str], None] | None = None):
     ExportCanvas(ready=ready.value, event_encode=encode)
 
 
-def csv_bytes(models, labels=()) -> bytes:
+def csv_bytes(models, labels=(), starts=()) -> bytes:
     """The per-step table (`sim.research.tables.step_table`) of one run, or of several as CSV.
 
     With several (compare mode), their rows follow each other and a first column `swarm`
-    says which run a row belongs to (e.g. "A: election=lowest_id").
+    says which run a row belongs to (e.g. "A: election=lowest_id"); run i's rows start at
+    step `starts[i]` (a branch: B's rows from the branch step on, `sim.ui.branch`).
     """
     if not isinstance(models, list | tuple):
         return table_bytes(step_table(models), ".csv")
@@ -93,6 +94,8 @@ def csv_bytes(models, labels=()) -> bytes:
     parts = []
     for i, model in enumerate(models):
         table = with_context(step_table(model))  # each run's parameters on its own rows
+        if i < len(starts) and starts[i]:
+            table = table[table[STEP] >= starts[i]]
         table.insert(0, "swarm", labels[i] if i < len(labels) and labels[i] else "AB"[i])
         parts.append(table)
     both = pd.concat(parts, ignore_index=True)

@@ -306,6 +306,8 @@ def event_lines(model, limit: int = 200) -> list[str]:
 # ---------------------------------------------------------------------- payloads of a session
 def compare_labels(session) -> tuple[str, str]:
     """Names of swarms A and B in compare mode, e.g. ('A: election=raft', 'B: election=none')."""
+    if session.branch is not None:  # B forked off A mid-run (sim.ui.branch)
+        return session.branch.labels(session)
     if session.compare is None:
         return "", ""
     name, value = session.compare

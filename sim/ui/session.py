@@ -55,6 +55,8 @@ class Session:
         seed: the run's seed (an int, or None for a fresh random one).
         preset: the lesson whose parameters are loaded ('' for none).
         compare: None, or (field, value) that the second swarm changes.
+        branch: None, or the `sim.ui.branch.Branch` swarm B was forked by (B = A up to a step,
+            then one change); a Reset or leaving compare mode ends it.
     """
 
     def __init__(
@@ -65,6 +67,7 @@ class Session:
         self.seed: int | None = None
         self.preset = ""
         self.compare: tuple[str, Any] | None = None
+        self.branch: Any = None
         self.models: list[SwarmModel] = []
         self.timelines: list[Timeline] = []  # one per swarm: its history (see `seek`)
         self.runs: list[int] = []
@@ -122,6 +125,7 @@ class Session:
             self.timelines = [_timeline(m) for m in models]
             self.runs = [next(_RUN_IDS) for _ in models]
             self.synced_at = int(model.time)
+            self.branch = None
 
     def set_compare(self, field: str | None, value: Any = None) -> None:
         """Turn compare mode on (a second swarm with `field` = `value`) or off (field None)."""
@@ -228,17 +232,17 @@ class Session:
             for line in self._each(which):
                 line.apply("add_waypoint", (float(x), float(y)))
 
-    def jam(self, steps: Any) -> None:
+    def jam(self, steps: Any, which: int | None = None) -> None:
         """Black out all messages for `steps` steps."""
         n = _whole(steps, "jam steps", 1, 10_000)
         with self.lock:
-            for line in self.timelines:
+            for line in self._each(which):
                 line.apply("jam_communications", n)
 
-    def lose_positioning(self) -> None:
+    def lose_positioning(self, which: int | None = None) -> None:
         """Positioning lost: agents fall back on dead reckoning and drift."""
         with self.lock:
-            for line in self.timelines:
+            for line in self._each(which):
                 line.apply("lose_positioning")
 
 
