@@ -13,6 +13,7 @@ messages one.
 
 from __future__ import annotations
 
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -22,6 +23,7 @@ from sim.ui.serve import CHROMIUM, CHROMIUM_ARGS, ROOT, free_port, spawn, stop
 STOP_AT = 330  # the lesson's leader drops out at 300; its successor is elected at 328
 ELECTION_AT = 318  # ... and in between its followers campaign and vote (lowest_id rounds)
 SELECTED = 6  # the agent whose beliefs the messages screenshot shows
+GUIDE_PAUSE = re.compile("Make a prediction|the answer is known")  # the guided lesson's pauses
 
 
 def _open(browser, url: str, width: int, height: int):
@@ -59,6 +61,7 @@ def shoot(
     if presenter:
         page.get_by_role("button", name="Presenter", exact=True).click()
     page.get_by_role("button", name="Play", exact=True).click()
+    _play_through_guide(page, stop_at)
     page.wait_for_function(
         f"document.querySelector('.swarm-space').dataset.t === '{stop_at}'", timeout=60_000
     )
@@ -73,6 +76,50 @@ def shoot(
         page.mouse.move(0, 0)
         page.wait_for_timeout(800)
     _save(page, out)
+
+
+def _play_through_guide(page, stop_at: int) -> None:
+    """Press Play again whenever the guided lesson pauses (sim/ui/guide.py) before `stop_at`."""
+    guided = page.locator(".swarm-notice", has_text=GUIDE_PAUSE)
+    at = f"document.querySelector('.swarm-space').dataset.t === '{stop_at}'"
+    for _ in range(2000):
+        if page.evaluate(at):
+            return
+        if (
+            guided.is_visible()
+            and int(page.locator(".swarm-space").get_attribute("data-t")) < stop_at
+        ):
+            page.get_by_role("button", name="Play", exact=True).click()
+            guided.wait_for(state="detached")
+        page.wait_for_timeout(50)
+
+
+def shoot_guided(browser, url: str, width: int, height: int, out: Path, presenter: bool) -> None:
+    """The default lesson, guided: the prediction card at the loss, then the result card.
+
+    The class picks C at the loss (`out`); the mission's end goes beside it as ``-result``.
+    """
+    page = _open(browser, url, width, height)
+    if presenter:
+        page.get_by_role("button", name="Presenter", exact=True).click()
+    play = page.get_by_role("button", name="Play", exact=True)
+    play.click()
+    card = page.locator(".swarm-guide-prediction")
+    card.wait_for(timeout=60_000)
+    page.locator(".swarm-notice", has_text="Make a prediction").wait_for(timeout=30_000)
+    card.locator(".swarm-guide-choice").nth(2).click()
+    page.locator(".swarm-guide-prediction", has_text="The class picked C").wait_for()
+    page.mouse.move(0, 0)
+    page.wait_for_timeout(800)  # the charts and log catch up after the pause
+    page.screenshot(path=str(out))
+    print(f"wrote {out}")
+    play.click()
+    page.locator(".swarm-notice", has_text="the answer is known").wait_for(timeout=60_000)
+    play.click()
+    page.locator(".swarm-guide-result").wait_for(timeout=120_000)
+    page.mouse.move(0, 0)
+    page.wait_for_timeout(800)
+    _save(page, out.with_name(out.stem.replace("-1280", "-result-1280") + out.suffix))
 
 
 def shoot_seeds(browser, url: str, out: Path) -> None:
@@ -138,6 +185,14 @@ def main() -> int:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             url = f"http://127.0.0.1:{port}/"
             shoot_messages(browser, url, docs / "screenshot-messages-1280x720.png")
+            if sys.argv[1:] == ["guided"]:
+                shoot_guided(
+                    browser, url, 1280, 720, docs / "screenshot-guided-1280x720.png", False
+                )
+                out = docs / "screenshot-guided-presenter-1280x720.png"
+                shoot_guided(browser, url, 1280, 720, out, True)
+                browser.close()
+                return 0
             if sys.argv[1:] == ["messages"]:
                 browser.close()
                 return 0

@@ -138,3 +138,16 @@ def test_a_lessons_twin_check_runs_on_the_pages_live_swarm():
     while session.running:
         session.step()
     assert PRESETS["lossy_raft"].check(session.model)
+
+
+def test_the_instructors_guide_gives_each_prediction_and_its_answer():
+    """docs/lessons.md states every guided lesson's question and its expected answer."""
+    from pathlib import Path
+
+    doc = (Path(__file__).parents[1] / "docs" / "lessons.md").read_text()
+    for name in GUIDED:
+        p = PRESETS[name].guide.prediction
+        section = doc[doc.index(f"(`{name}`)") :]
+        section = " ".join(section[: section.index("\n## ")].split())  # (lines wrap)
+        assert f"**{p.question}**" in section, name
+        assert f"**Expected: {p.label(p.answer)[0]}**" in section, name
