@@ -7,8 +7,11 @@ docs/screenshot-messages-1280x720.png (the election's messages, roles, a selecte
 ghost of its leader), docs/screenshot-timeline-1280x720.png (played to step 360, then back to
 the leader-lost mark of the timeline under the view: step 300, the new leader's marks still
 ahead) and docs/screenshot-seeds-1280x720.png (the Many seeds card: the lesson vs 50 % message
-loss on 20 seeds; it takes a few minutes). ``scripts/screenshots.py messages`` takes only the
-messages one.
+loss on 20 seeds; it takes a few minutes), docs/screenshot-guided-1280x720.png and
+docs/screenshot-guided-result-1280x720.png (guided mode: the prediction card at the leader's
+loss with the class's pick, the result card at the mission's end; the same in presenter mode as
+docs/screenshot-guided-presenter-*). ``scripts/screenshots.py messages`` (or ``guided``) takes
+only those. Run it from the checkout with ``PYTHONPATH=.`` so that it serves and writes there.
 """
 
 from __future__ import annotations
@@ -122,6 +125,13 @@ def shoot_guided(browser, url: str, width: int, height: int, out: Path, presente
     _save(page, out.with_name(out.stem.replace("-1280", "-result-1280") + out.suffix))
 
 
+def shoot_guided_pairs(browser, url: str, docs: Path, presenter_only: bool = False) -> None:
+    """Guided mode's cards at 1280×720, with the sidebar and in presenter mode."""
+    if not presenter_only:
+        shoot_guided(browser, url, 1280, 720, docs / "screenshot-guided-1280x720.png", False)
+    shoot_guided(browser, url, 1280, 720, docs / "screenshot-guided-presenter-1280x720.png", True)
+
+
 def shoot_seeds(browser, url: str, out: Path) -> None:
     """The default lesson (A) vs 50 % message loss (B) on 20 seeds, in the Many seeds card."""
     page = _open(browser, url, 1280, 720)
@@ -184,15 +194,11 @@ def main() -> int:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             url = f"http://127.0.0.1:{port}/"
-            shoot_messages(browser, url, docs / "screenshot-messages-1280x720.png")
-            if sys.argv[1:] == ["guided"]:
-                shoot_guided(
-                    browser, url, 1280, 720, docs / "screenshot-guided-1280x720.png", False
-                )
-                out = docs / "screenshot-guided-presenter-1280x720.png"
-                shoot_guided(browser, url, 1280, 720, out, True)
+            if sys.argv[1:2] == ["guided"]:
+                shoot_guided_pairs(browser, url, docs, presenter_only=sys.argv[2:] == ["presenter"])
                 browser.close()
                 return 0
+            shoot_messages(browser, url, docs / "screenshot-messages-1280x720.png")
             if sys.argv[1:] == ["messages"]:
                 browser.close()
                 return 0
@@ -201,6 +207,7 @@ def main() -> int:
             shoot(browser, url, 1280, 720, docs / "screenshot-presenter-1280x720.png", True)
             out = docs / "screenshot-timeline-1280x720.png"
             shoot(browser, url, 1280, 720, out, False, stop_at=360, rewind=True)
+            shoot_guided_pairs(browser, url, docs)
             shoot_seeds(browser, url, docs / "screenshot-seeds-1280x720.png")
             browser.close()
     finally:

@@ -23,12 +23,16 @@ from sim.lessons.guide import finished, moment_time, reached, revealed
 from sim.presets import PRESETS
 from sim.ui.state import PageState
 
-# Normal mode: the card sits above the lesson text beside the view. Presenter mode: it floats
-# at the view's top right in larger type (the view keeps the swarm in its middle).
+# Normal mode: the card sits above the lesson text beside the view. Presenter mode: while a
+# card shows, the view makes room on its right and the card stands there in larger type (laid
+# over the view, it hid the legend and the mission's banner).
+OVERLAY_PX = 400
+OVERLAY_STYLE = f"""
+.swarm-presenting {{ position: relative; padding-right: {OVERLAY_PX + 12}px; }}
+.swarm-guide-overlay {{ position: absolute; top: 0; right: 0; z-index: 5; width: {OVERLAY_PX}px;
+  max-height: 100%; overflow-y: auto; }}
+"""
 STYLE = """
-.swarm-presenting { position: relative; }
-.swarm-guide-overlay { position: absolute; top: 8px; right: 8px; z-index: 5; width: 400px;
-  max-width: 45%; max-height: calc(100% - 60px); overflow-y: auto; opacity: 0.96; }
 .swarm-guide-overlay .swarm-guide-body { font-size: 17px; }
 .swarm-guide-body { font-size: 14px; line-height: 1.45; }
 .swarm-guide .v-btn.swarm-guide-choice { white-space: normal; height: auto !important;
@@ -126,7 +130,7 @@ def GuideCard(state: PageState, overlay: bool = False):
     model = state.session.model
     if preset is None or moment_time(preset.guide, model) is None:
         return
-    solara.Style(STYLE)
+    solara.Style(STYLE + (OVERLAY_STYLE if overlay else ""))
     classes = ["swarm-guide"] + (["swarm-guide-overlay"] if overlay else [])
     if finished(preset, model):
         with solara.Card("What happened", classes=[*classes, "swarm-guide-result"]):

@@ -62,3 +62,35 @@ def test_guided_off_plays_through_the_moment(app):
     assert not box.is_checked()
     app.play_to(LOST_AT + 20)
     assert app.page.locator(".swarm-guide").count() == 0
+
+
+def overlaps(a: dict, b: dict) -> bool:
+    """Whether two bounding boxes share any area."""
+    return (
+        a["x"] < b["x"] + b["width"]
+        and b["x"] < a["x"] + a["width"]
+        and a["y"] < b["y"] + b["height"]
+        and b["y"] < a["y"] + a["height"]
+    )
+
+
+@pytest.mark.parametrize("presenter", [False, True])
+def test_the_card_stays_off_the_view_at_1280x720(projector_app, presenter):
+    """At a projector's 1280×720 the card sits beside the view, never over it; presenter: large."""
+    a = projector_app
+    if presenter:
+        a.click("Presenter")
+    a.click("Play")
+    notice(a, f"paused at step {LOST_AT}")
+    card = a.page.locator(".swarm-guide-prediction")
+    card.wait_for(timeout=10_000)
+    a.page.wait_for_timeout(300)  # (the view makes room for the card in presenter mode)
+    view = a.page.locator(".swarm-space canvas").bounding_box()
+    box = card.bounding_box()
+    assert not overlaps(view, box), (view, box)
+    assert box["x"] + box["width"] <= 1280 and box["y"] < 720
+    assert view["width"] >= 440  # still a usable view beside the card
+    size = card.locator(".swarm-guide-body").first.evaluate(
+        "(el) => parseFloat(getComputedStyle(el).fontSize)"
+    )
+    assert size >= (16 if presenter else 14)
