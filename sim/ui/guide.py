@@ -27,6 +27,7 @@ from sim.ui.state import PageState
 # card shows, the view makes room on its right and the card stands there in larger type (laid
 # over the view, it hid the legend and the mission's banner).
 OVERLAY_PX = 400
+GUIDED_LABEL = "guided: pause at the key moment and ask the class"  # the toggle's text
 OVERLAY_STYLE = f"""
 .swarm-presenting {{ position: relative; padding-right: {OVERLAY_PX + 12}px; }}
 .swarm-guide-overlay {{ position: absolute; top: 0; right: 0; z-index: 5; width: {OVERLAY_PX}px;
@@ -108,7 +109,7 @@ def GuideToggle(state: PageState):
     preset = PRESETS.get(state.session.preset)
     if preset is None or preset.guide is None:
         return
-    solara.Checkbox(label="guided: pause at the key moment and ask the class", value=g.on)
+    solara.Checkbox(label=GUIDED_LABEL, value=g.on)
 
 
 @solara.component

@@ -6,6 +6,8 @@ import re
 
 import pytest
 
+from sim.ui.guide import GUIDED_LABEL
+
 pytestmark = pytest.mark.timeout(180)
 
 LOST_AT = 300  # the default lesson's leader drops out here (its `leader_dropout_at`)
@@ -52,9 +54,9 @@ def test_guided_lesson_pauses_asks_and_reports(app):
 
 def test_guided_off_plays_through_the_moment(app):
     """With *guided* unticked, Play goes past the loss and no card appears."""
-    box = app.page.get_by_label("guided: pause at the key moment and ask the class")
+    box = app.page.get_by_label(GUIDED_LABEL)
     assert box.is_checked()  # on by default for a lesson with a guide
-    app.page.get_by_text("guided: pause at the key moment and ask the class", exact=True).click()
+    app.page.get_by_text(GUIDED_LABEL, exact=True).click()
     for _ in range(100):  # (the server answers the click)
         if not box.is_checked():
             break
