@@ -99,3 +99,18 @@ def test_a_wrong_pick_is_shown_as_wrong():
     text = guide_ui._result_html(g, p, state.session.model)
     assert "✗ The class picked A." in text
     assert p.guide.prediction.label(p.guide.prediction.answer) in text
+
+
+def test_a_lesson_with_a_step_count_pauses_when_its_steps_are_done(monkeypatch):
+    """A guided lesson that runs N steps pauses at N; its result card is due from then on."""
+    from dataclasses import replace
+
+    from sim.lessons.guide import finished
+
+    short = replace(PRESETS[DEFAULT_PRESET], steps=320)
+    monkeypatch.setitem(PRESETS, DEFAULT_PRESET, short)
+    state, g = lesson_page()
+    paused = stops(state)
+    assert list(paused) == [300, 320]
+    assert "steps are done" in paused[320]
+    assert finished(short, state.session.model)
