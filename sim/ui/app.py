@@ -177,7 +177,7 @@ def MainArea(state: PageState):
             Status(state)  # (hidden in presenter mode by PRESENTER_STYLE)
             Spaces(state)
             Guarded("timeline", TimelineBar, state)
-            Guarded("guide", GuideOverlay, state)  # (presenter mode: over the view)
+            Guarded("guide", GuideOverlay, state)  # (presenter mode: the card at its right)
         if presenter:
             pass
         elif compare:

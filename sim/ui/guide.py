@@ -114,7 +114,7 @@ def GuideToggle(state: PageState):
 
 @solara.component
 def GuideOverlay(state: PageState):
-    """The guide's card over the view, in presenter mode only (elsewhere: beside the view)."""
+    """The guide's card in presenter mode, at the view's right (elsewhere: in the side column)."""
     state.presenter.value  # noqa: B018
     if state.presenter.value:
         GuideCard(state, overlay=True)
