@@ -151,3 +151,16 @@ def test_the_instructors_guide_gives_each_prediction_and_its_answer():
         section = " ".join(section[: section.index("\n## ")].split())  # (lines wrap)
         assert f"**{p.question}**" in section, name
         assert f"**Expected: {p.label(p.answer)[0]}**" in section, name
+
+
+def test_succession_report_compares_with_the_voting_run():
+    """The succession card's vote figure is the recovery of the same run with lowest_id."""
+    preset = PRESETS["succession_handover"]
+    model = SwarmModel(preset="succession_handover")
+    run_lesson(model, preset)
+    voting = SwarmModel(preset="succession_handover", election="lowest_id")
+    run_lesson(voting, preset)
+    steps = voting.summary()["max_recovery_steps"]
+    assert f"With the lowest_id vote instead (same seed) it took {steps} steps." in (
+        preset.guide.report(model)
+    )

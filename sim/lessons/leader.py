@@ -11,7 +11,12 @@ from typing import Any
 import numpy as np
 
 from sim.lessons.base import Preset
-from sim.lessons.leader_guides import HANDOVER_GUIDE, LOSSY_VOTE_GUIDE, STRANDED_GUIDE
+from sim.lessons.leader_guides import (
+    HANDOVER_GUIDE,
+    LOSSY_VOTE_GUIDE,
+    STRANDED_GUIDE,
+    SUCCESSION_GUIDE,
+)
 
 # no_replacement: the mission fails this soon after the loss (seeds 0-11: 20-24 steps), with the
 # followers' mean speed below this share of the cruising speed (seeds 0-11: at most 0.12).
@@ -165,6 +170,7 @@ LEADER_PRESETS: dict[str, Preset] = {
         claim="agent 2 takes over, no election is started and no message but heartbeats is "
         "sent, and the mission completes",
         check=_succession_sends_nothing,
+        guide=SUCCESSION_GUIDE,
     ),
     "lossy_raft": Preset(
         title="Raft under heavy message loss",

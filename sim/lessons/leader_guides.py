@@ -22,6 +22,11 @@ FEW_STEPS = 10
 # no_replacement: followers "brake to a halt" when their mean speed is below this share of the
 # cruising speed (seed 1: 0.02 when the mission is declared failed).
 HALT_FRACTION = 0.25
+# succession_handover: recoveries within this many steps of the voting twin's count as "about
+# as long" (seed 1: 16 steps against lowest_id's 30).
+SAME_STEPS = 3
+VOTING_CACHE = 16  # runs whose voting twin's recovery is kept (keyed by parameters and seed)
+_VOTING: dict[tuple, int | None] = {}
 
 
 def leader_lost(model) -> tuple[int, str, int, str] | None:
@@ -198,4 +203,71 @@ LOSSY_VOTE_GUIDE = Guide(
     ),
     outcome=lossy_vote_outcome,
     report=lossy_vote_report,
+)
+
+
+# ---------------------------------------------------------------- succession_handover
+def recovery_steps(model) -> int | None:
+    """Steps from the leader's loss to the whole group following a new leader (None: not yet)."""
+    lost = leader_lost(model)
+    recovered = first(model, "recovered", lost[0]) if lost else None
+    return recovered[0] - lost[0] if recovered else None
+
+
+def voting_recovery(model) -> int | None:
+    """Recovery steps of the same run with the lowest_id vote instead (its twin runs once)."""
+    key = (repr(sorted(model.params.as_dict().items())), model.seed)
+    if key not in _VOTING or model.seed is None:
+        twin = model.twin(election="lowest_id")
+        while recovery_steps(twin) is None and not twin.mission_over:
+            twin.step()
+        if len(_VOTING) > VOTING_CACHE:
+            _VOTING.clear()
+        _VOTING[key] = recovery_steps(twin)
+    return _VOTING[key]
+
+
+def succession_outcome(model) -> int | None:
+    """0: longer than the vote, 1: about as long, 2: shorter, 3: nobody takes over."""
+    steps = recovery_steps(model)
+    if steps is None:
+        return 3 if model.mission_over and leader_lost(model) else None
+    voting = voting_recovery(model)
+    if voting is None or steps < voting - SAME_STEPS:
+        return 2
+    return 0 if steps > voting + SAME_STEPS else 1
+
+
+def succession_report(model) -> str:
+    """`story`, and the same run's recovery with a vote instead."""
+    said = story(model)
+    voting = voting_recovery(model) if recovery_steps(model) is not None else None
+    if voting is not None:
+        at = len(said) - 1 if model.outcome else len(said)
+        said.insert(
+            at, f"With the lowest_id vote instead (same seed) it took {count(voting, 'step')}."
+        )
+    return " ".join(said)
+
+
+SUCCESSION_GUIDE = Guide(
+    moment="dropout",
+    moment_detail="leader",
+    moment_text="The leader has just dropped out; agent 2 is next in the order agreed before the "
+    "mission.",
+    prediction=Prediction(
+        question="Compared with a vote (lowest_id, lesson 1), how long until the group follows "
+        "a new leader?",
+        choices=(
+            "Longer: the others must first confirm agent 2 in a vote",
+            f"About as long (within {SAME_STEPS} steps): noticing the loss is what takes time",
+            "Shorter: agent 2 takes over as soon as it notices the silence, with no vote",
+            "Never: agent 2 waits for the lost leader to hand over",
+        ),
+        answer=2,
+        why="The order was agreed in advance, so no message is needed: each agent knows who is "
+        "next. The price: if agent 2 is cut off, nobody else steps in until its turn passes.",
+    ),
+    outcome=succession_outcome,
+    report=succession_report,
 )
