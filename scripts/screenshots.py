@@ -8,12 +8,17 @@ ghost of its leader), docs/screenshot-timeline-1280x720.png (played to step 360,
 the leader-lost mark of the timeline under the view: step 300, the new leader's marks still
 ahead) and docs/screenshot-seeds-1280x720.png (the Many seeds card: the lesson vs 50 % message
 loss on 20 seeds; it takes a few minutes), docs/screenshot-branch-1280x720.png (branched at
-step 200, B with 60 % message loss, played on past the leader's dropout at 300).
-``scripts/screenshots.py messages`` (or ``branch``) takes only that one.
+step 200, B with 60 % message loss, played on past the leader's dropout at 300),
+docs/screenshot-guided-1280x720.png and docs/screenshot-guided-result-1280x720.png (guided mode:
+the prediction card at the leader's loss with the class's pick, the result card at the mission's
+end; the same in presenter mode as docs/screenshot-guided-presenter-*).
+``scripts/screenshots.py messages`` (or ``branch``, or ``guided``) takes only those. Run it from
+the checkout with ``PYTHONPATH=.`` so that it serves and writes there.
 """
 
 from __future__ import annotations
 
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -24,6 +29,7 @@ STOP_AT = 330  # the lesson's leader drops out at 300; its successor is elected 
 ELECTION_AT = 318  # ... and in between its followers campaign and vote (lowest_id rounds)
 SELECTED = 6  # the agent whose beliefs the messages screenshot shows
 BRANCH_AT, BRANCH_END = 200, 340  # the branch screenshot: fork here, play on to there
+GUIDE_PAUSE = re.compile("Make a prediction|the answer is known")  # the guided lesson's pauses
 
 
 def _open(browser, url: str, width: int, height: int):
@@ -61,6 +67,7 @@ def shoot(
     if presenter:
         page.get_by_role("button", name="Presenter", exact=True).click()
     page.get_by_role("button", name="Play", exact=True).click()
+    _play_through_guide(page, stop_at)
     page.wait_for_function(
         f"document.querySelector('.swarm-space').dataset.t === '{stop_at}'", timeout=60_000
     )
@@ -75,6 +82,57 @@ def shoot(
         page.mouse.move(0, 0)
         page.wait_for_timeout(800)
     _save(page, out)
+
+
+def _play_through_guide(page, stop_at: int) -> None:
+    """Press Play again whenever the guided lesson pauses (sim/ui/guide.py) before `stop_at`."""
+    guided = page.locator(".swarm-notice", has_text=GUIDE_PAUSE)
+    at = f"document.querySelector('.swarm-space').dataset.t === '{stop_at}'"
+    for _ in range(2000):
+        if page.evaluate(at):
+            return
+        if (
+            guided.is_visible()
+            and int(page.locator(".swarm-space").get_attribute("data-t")) < stop_at
+        ):
+            page.get_by_role("button", name="Play", exact=True).click()
+            guided.wait_for(state="detached")
+        page.wait_for_timeout(50)
+
+
+def shoot_guided(browser, url: str, width: int, height: int, out: Path, presenter: bool) -> None:
+    """The default lesson, guided: the prediction card at the loss, then the result card.
+
+    The class picks C at the loss (`out`); the mission's end goes beside it as ``-result``.
+    """
+    page = _open(browser, url, width, height)
+    if presenter:
+        page.get_by_role("button", name="Presenter", exact=True).click()
+    play = page.get_by_role("button", name="Play", exact=True)
+    play.click()
+    card = page.locator(".swarm-guide-prediction")
+    card.wait_for(timeout=60_000)
+    page.locator(".swarm-notice", has_text="Make a prediction").wait_for(timeout=30_000)
+    card.locator(".swarm-guide-choice").nth(2).click()
+    page.locator(".swarm-guide-prediction", has_text="The class picked C").wait_for()
+    page.mouse.move(0, 0)
+    page.wait_for_timeout(800)  # the charts and log catch up after the pause
+    page.screenshot(path=str(out))
+    print(f"wrote {out}")
+    play.click()
+    page.locator(".swarm-notice", has_text="the answer is known").wait_for(timeout=60_000)
+    play.click()
+    page.locator(".swarm-guide-result").wait_for(timeout=120_000)
+    page.mouse.move(0, 0)
+    page.wait_for_timeout(800)
+    _save(page, out.with_name(out.stem.replace("-1280", "-result-1280") + out.suffix))
+
+
+def shoot_guided_pairs(browser, url: str, docs: Path, presenter_only: bool = False) -> None:
+    """Guided mode's cards at 1280×720, with the sidebar and in presenter mode."""
+    if not presenter_only:
+        shoot_guided(browser, url, 1280, 720, docs / "screenshot-guided-1280x720.png", False)
+    shoot_guided(browser, url, 1280, 720, docs / "screenshot-guided-presenter-1280x720.png", True)
 
 
 def shoot_seeds(browser, url: str, out: Path) -> None:
@@ -136,6 +194,7 @@ def shoot_branch(browser, url: str, out: Path) -> None:
         box.fill(str(step))
         box.press("Enter")
         page.get_by_role("button", name="Play", exact=True).click()
+        _play_through_guide(page, step)
         page.wait_for_function(
             f"document.querySelector('.swarm-space').dataset.t === '{step}'", timeout=60_000
         )
@@ -170,6 +229,10 @@ def main() -> int:
                 shoot_branch(browser, url, docs / "screenshot-branch-1280x720.png")
                 browser.close()
                 return 0
+            if sys.argv[1:2] == ["guided"]:
+                shoot_guided_pairs(browser, url, docs, presenter_only=sys.argv[2:] == ["presenter"])
+                browser.close()
+                return 0
             shoot_messages(browser, url, docs / "screenshot-messages-1280x720.png")
             if sys.argv[1:] == ["messages"]:
                 browser.close()
@@ -180,6 +243,7 @@ def main() -> int:
             out = docs / "screenshot-timeline-1280x720.png"
             shoot(browser, url, 1280, 720, out, False, stop_at=360, rewind=True)
             shoot_branch(browser, url, docs / "screenshot-branch-1280x720.png")
+            shoot_guided_pairs(browser, url, docs)
             shoot_seeds(browser, url, docs / "screenshot-seeds-1280x720.png")
             browser.close()
     finally:

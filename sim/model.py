@@ -230,6 +230,14 @@ class SwarmModel(mesa.Model):
         """Run-level outcome (README, "Summary fields")."""
         return self.measurement.summary(self)
 
+    def twin(self, **changes: Any) -> SwarmModel:
+        """A new plain model (not run) with this one's parameters and seed and `changes` applied.
+
+        Lessons compare a run with such a twin; it is a `SwarmModel` whatever subclass this is
+        (the UI's live swarm needs a session to build).
+        """
+        return SwarmModel(**{**self.params.as_dict(), **changes}, rng=self.seed)
+
     @property
     def leader(self) -> int:
         """Row of the main leader (highest term, then lowest id; -1 when there is none)."""

@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 from sim.params import specs
+from sim.ui.guide import GUIDED_LABEL
 from sim.ui.params_ui import label_of
 from sim.ui.serve import CHROMIUM, CHROMIUM_ARGS, ROOT, free_port, spawn, stop
 
@@ -61,6 +62,8 @@ def canvas_rate(browser, url: str, n: int, seconds: float) -> tuple[float, bool]
     box.press("Enter")
     page.get_by_role("button", name="Reset", exact=True).click()
     page.wait_for_function(f"document.querySelector('.swarm-status').innerText.includes('/{n} ')")
+    # a speed measurement, not a class: no guided pause at the leader's loss (step 300)
+    page.get_by_text(GUIDED_LABEL, exact=True).click()
     page.evaluate(RECORD_PAINTS)
     page.get_by_role("button", name="Play", exact=True).click()
     time.sleep(WARMUP)

@@ -6,6 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from sim.lessons.guide import Guide
+
 
 @dataclass(frozen=True)
 class Preset:
@@ -20,6 +22,7 @@ class Preset:
     claim: str
     check: Callable[[Any], bool] = field(repr=False)
     steps: int | None = None  # run length for the check (None: until the mission ends)
+    guide: Guide | None = None  # guided mode: pause at the key moment, ask, report (None: none)
 
     @property
     def lesson(self) -> str:

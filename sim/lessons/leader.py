@@ -11,6 +11,12 @@ from typing import Any
 import numpy as np
 
 from sim.lessons.base import Preset
+from sim.lessons.leader_guides import (
+    HANDOVER_GUIDE,
+    LOSSY_VOTE_GUIDE,
+    STRANDED_GUIDE,
+    SUCCESSION_GUIDE,
+)
 
 # no_replacement: the mission fails this soon after the loss (seeds 0-11: 20-24 steps), with the
 # followers' mean speed below this share of the cruising speed (seeds 0-11: at most 0.12).
@@ -94,7 +100,7 @@ def _flock_flies_on(model) -> bool:
     summary = _summary(model)
     lost = FLOCK_DROPOUT_AT
     window = slice(lost, lost + FLOCK_WINDOW)
-    wedge = type(model)(**{**model.params.as_dict(), "coordination": "formation"}, rng=model.seed)
+    wedge = model.twin(coordination="formation")
     wedge.run(lost + FLOCK_WINDOW)
     return (
         summary["mission_success"]
@@ -107,7 +113,7 @@ def _flock_flies_on(model) -> bool:
 
 def _slower_than_lossless(model) -> bool:
     """The run recovered more slowly than its twin without message loss (same seed)."""
-    twin = type(model)(**{**model.params.as_dict(), "message_loss": 0.0}, rng=model.seed)
+    twin = model.twin(message_loss=0.0)
     lossless = twin.run()["max_recovery_steps"]
     return _summary(model)["max_recovery_steps"] > lossless
 
@@ -124,6 +130,7 @@ LEADER_PRESETS: dict[str, Preset] = {
         question="what would happen if nobody were allowed to take the leader's place?",
         claim="the mission completes with exactly one leader change",
         check=lambda m: _summary(m)["mission_success"] and _summary(m)["leader_changes"] == 1,
+        guide=HANDOVER_GUIDE,
     ),
     "no_replacement": Preset(
         title="Nobody takes over: the mission fails",
@@ -139,6 +146,7 @@ LEADER_PRESETS: dict[str, Preset] = {
         claim="with election=none nobody takes over: the followers stop and the mission is "
         "declared failed within 50 steps of the leader's loss",
         check=_no_replacement_stops,
+        guide=STRANDED_GUIDE,
     ),
     "raft_handover": Preset(
         title="Raft: a vote decides who leads",
@@ -162,6 +170,7 @@ LEADER_PRESETS: dict[str, Preset] = {
         claim="agent 2 takes over, no election is started and no message but heartbeats is "
         "sent, and the mission completes",
         check=_succession_sends_nothing,
+        guide=SUCCESSION_GUIDE,
     ),
     "lossy_raft": Preset(
         title="Raft under heavy message loss",
@@ -177,6 +186,7 @@ LEADER_PRESETS: dict[str, Preset] = {
         claim="under 60 % message loss raft still replaces the leader and the mission completes, "
         "but recovery takes longer than on the same seed without loss",
         check=lambda m: _summary(m)["mission_success"] and _slower_than_lossless(m),
+        guide=LOSSY_VOTE_GUIDE,
     ),
     "blackout_split_brain": Preset(
         title="Blackout: everyone thinks it is alone",

@@ -34,6 +34,7 @@ from sim.ui.controls import (  # noqa: E402
     LessonPicker,
     RunSettings,
 )
+from sim.ui.guide import GuideCard, GuideOverlay  # noqa: E402
 from sim.ui.params_ui import ParamPanels  # noqa: E402
 from sim.ui.seeds import ManySeeds  # noqa: E402
 from sim.ui.space import NarrowProbe  # noqa: E402
@@ -181,16 +182,19 @@ def MainArea(state: PageState):
             Status(state)  # (hidden in presenter mode by PRESENTER_STYLE)
             Spaces(state)
             Guarded("timeline", TimelineBar, state)
+            Guarded("guide", GuideOverlay, state)  # (presenter mode: the card at its right)
         if presenter:
             pass
         elif compare:
             with solara.Column(gap="6px", style=side):
                 Charts(state)
             with solara.Column(gap="6px", style=side):
+                Guarded("guide", GuideCard, state)
                 LessonText(state)
                 Log(state)
         else:
             with solara.Column(gap="6px", style=side):
+                Guarded("guide", GuideCard, state)
                 LessonText(state)
                 Charts(state)
                 Log(state)

@@ -12,6 +12,7 @@ import solara
 import solara.lab
 
 from sim.presets import PRESETS
+from sim.ui.guide import GuideToggle
 from sim.ui.session import compare_fields
 from sim.ui.state import SPEEDS, PageState
 
@@ -154,6 +155,7 @@ def LessonPicker(state: PageState):
                     classes=["swarm-lesson-item"],
                     style={**WRAPPED, "min-height": "32px"},
                 )
+    GuideToggle(state)
 
 
 @solara.component

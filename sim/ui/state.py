@@ -87,6 +87,7 @@ class PageState:
     presenter: solara.Reactive = field(default_factory=lambda: solara.reactive(False))
     messages: solara.Reactive = field(default_factory=lambda: solara.reactive(True))  # pulses
     selected: solara.Reactive = field(default_factory=lambda: solara.reactive(None))  # an id
+    guide: object = None  # guided lessons' page state: sim/ui/guide.py (None: not on this page)
     keyboard: bool = False  # the page's shortcuts (our page: on; Mesa's SolaraViz has its own)
     pacer: Pacer = field(default_factory=Pacer)
     widgets: dict = field(default_factory=dict)  # name -> live widget (see views.use_live)
@@ -226,8 +227,10 @@ class PageState:
         self.refresh()
 
     def _should_stop(self, t_before: float, events_before: int) -> str:
-        """Why Play stops after this step ('' to go on): step N reached or a new event."""
+        """Why Play stops after this step ('' to go on): a guide, step N or a new event."""
         m = self.session.model
+        if self.guide is not None and (why := self.guide.should_stop(m, t_before)):
+            return why
         at = self.pause_at.value
         if at is not None and t_before < at <= m.time:
             return f"paused at step {int(m.time)}"

@@ -11,6 +11,7 @@ with its own server-side session.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import time
 from pathlib import Path
@@ -21,6 +22,7 @@ from sim.ui.serve import CHROMIUM, CHROMIUM_ARGS
 
 ROOT = Path(__file__).resolve().parents[2]
 APP_TIMEOUT = 30_000  # ms for the app to appear after navigation
+GUIDE_PAUSE = re.compile("Make a prediction|the answer is known")  # a guided lesson's pauses
 
 
 def pytest_collection_modifyitems(items):
@@ -93,9 +95,24 @@ class AppPage:
         box.fill(str(step))
         box.press("Enter")
         self.click("Play")
-        notice = self.page.locator(".swarm-notice", has_text=f"paused at step {step}")
-        notice.wait_for(timeout=30_000)
+        at = re.compile(rf"paused at step {step}(\D|$)")
+        notice = self.page.locator(".swarm-notice", has_text=at)
+        end = time.monotonic() + 30
+        while not notice.is_visible():  # (a guided lesson pauses by itself: Play on through it)
+            if self.continue_guided():
+                continue
+            assert time.monotonic() < end, f"Play never paused at step {step}"
+            time.sleep(0.05)
         self.wait_t(lambda t: t == step)
+
+    def continue_guided(self) -> bool:
+        """If a guided lesson paused Play (sim/ui/guide.py), press Play again; True if so."""
+        guided = self.page.locator(".swarm-notice", has_text=GUIDE_PAUSE)
+        if not guided.is_visible():
+            return False
+        self.click("Play")
+        guided.wait_for(state="detached")
+        return True
 
     def click(self, name: str) -> None:
         """Click the button with this exact text."""

@@ -470,6 +470,7 @@ def test_presenter_mode_fills_the_page_and_tells_the_story(projector_app):
     seen = set()
     end = time.monotonic() + 60
     while a.painted_t() < 330 and time.monotonic() < end:
+        a.continue_guided()  # (the lesson's guided pause at the loss)
         seen.add(a.page.locator(".swarm-space").get_attribute("data-banners") or "")
         time.sleep(0.02)
     seen.add(a.page.locator(".swarm-space").get_attribute("data-banners") or "")  # at 330
