@@ -198,6 +198,15 @@ def markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def figure_title(metric: str, table: pd.DataFrame) -> str:
+    """The bar chart's title; a second line says so when seed noise leaves the indices unresolved."""
+    title = f"Sensitivity of {metric} (95 % intervals)"
+    if noise_warning(table):
+        total = float(table["ST"].sum())
+        title += f"\nunresolved: the ST add up to {total:.1f}, mostly seed noise (see analysis.md)"
+    return title
+
+
 def bar_figure(metric: str, table: pd.DataFrame, path: Path) -> Path:
     """A bar chart of one metric's indices with their intervals, saved to `path`."""
     import matplotlib  # deferred: slow to import, and only the figures need it
@@ -219,7 +228,7 @@ def bar_figure(metric: str, table: pd.DataFrame, path: Path) -> Path:
     ax.set_xticks(x, list(table.index), rotation=20, ha="right")
     ax.axhline(0, color="0.3", linewidth=0.8)
     ax.set_ylabel("Sobol' index" if sobol else f"μ*, σ ({metric} per full range)")
-    ax.set_title(f"Sensitivity of {metric} (95 % intervals)")
+    ax.set_title(figure_title(metric, table))
     ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))  # clear of the bars
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120)

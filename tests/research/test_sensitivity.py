@@ -221,3 +221,23 @@ def test_the_bar_chart_legend_sits_clear_of_the_bars(tmp_path, monkeypatch):
     ax = fig.axes[0]
     assert ax.get_legend().get_window_extent(renderer).x0 >= ax.get_window_extent(renderer).x1
     assert (tmp_path / "f.png").stat().st_size > 5000
+
+
+def test_the_bar_chart_says_when_seed_noise_leaves_the_indices_unresolved(tmp_path, monkeypatch):
+    """A noisy table's figure carries the caution in its title; a clean one does not."""
+    import matplotlib.pyplot as plt
+
+    from sim.research.analyze import bar_figure
+
+    kept = []
+    monkeypatch.setattr(plt, "close", kept.append)
+    clean = pd.DataFrame(
+        {"S1": [0.1, 0.7], "S1_conf": [0.1, 0.1], "ST": [0.2, 0.8], "ST_conf": [0.1, 0.1]},
+        index=["a", "b"],
+    )
+    noisy = clean.assign(ST=[1.4, 1.3])
+    bar_figure("m", clean, tmp_path / "clean.png")
+    bar_figure("m", noisy, tmp_path / "noisy.png")
+    titles = [fig.axes[0].get_title() for fig in kept]
+    assert "unresolved" not in titles[0]
+    assert "unresolved: the ST add up to 2.7" in titles[1]
