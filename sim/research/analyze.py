@@ -199,7 +199,7 @@ def markdown(report: dict[str, Any]) -> str:
 
 
 def figure_title(metric: str, table: pd.DataFrame) -> str:
-    """The bar chart's title; a second line says so when seed noise leaves the indices unresolved."""
+    """The bar chart's title, with a second line when seed noise leaves the indices unresolved."""
     title = f"Sensitivity of {metric} (95 % intervals)"
     if noise_warning(table):
         total = float(table["ST"].sum())
