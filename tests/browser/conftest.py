@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from sim.ui.guide import GUIDED_LABEL
 from sim.ui.serve import CHROMIUM, CHROMIUM_ARGS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -104,6 +105,17 @@ class AppPage:
             assert time.monotonic() < end, f"Play never paused at step {step}"
             time.sleep(0.05)
         self.wait_t(lambda t: t == step)
+
+    def unguided(self) -> None:
+        """Untick *guided* (sim/ui/guide.py): Play no longer pauses for the lesson's guide."""
+        box = self.page.get_by_label(GUIDED_LABEL)
+        assert box.is_checked()  # on by default for a lesson with a guide
+        self.page.get_by_text(GUIDED_LABEL, exact=True).click()
+        for _ in range(100):  # (the server answers the click)
+            if not box.is_checked():
+                return
+            self.page.wait_for_timeout(50)
+        raise AssertionError("guided mode stayed on")
 
     def continue_guided(self) -> bool:
         """If a guided lesson paused Play (sim/ui/guide.py), press Play again; True if so."""

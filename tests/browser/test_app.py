@@ -233,6 +233,7 @@ def wait_log(app, text: str, timeout: float = 10.0) -> None:
 
 def test_drop_leader_elects_new_leader(app):
     """'Drop leader' logs the dropout; Play leads to a new leader in the log and the view."""
+    app.unguided()  # (guided, Play would pause by itself once the new leader is known)
     app.click("Play")  # run past the first heartbeats, so the followers can notice the loss
     app.wait_t(lambda t: t >= 10)
     app.click("Pause")

@@ -6,8 +6,6 @@ import re
 
 import pytest
 
-from sim.ui.guide import GUIDED_LABEL
-
 pytestmark = pytest.mark.timeout(180)
 
 LOST_AT = 300  # the default lesson's leader drops out here (its `leader_dropout_at`)
@@ -54,14 +52,7 @@ def test_guided_lesson_pauses_asks_and_reports(app):
 
 def test_guided_off_plays_through_the_moment(app):
     """With *guided* unticked, Play goes past the loss and no card appears."""
-    box = app.page.get_by_label(GUIDED_LABEL)
-    assert box.is_checked()  # on by default for a lesson with a guide
-    app.page.get_by_text(GUIDED_LABEL, exact=True).click()
-    for _ in range(100):  # (the server answers the click)
-        if not box.is_checked():
-            break
-        app.page.wait_for_timeout(50)
-    assert not box.is_checked()
+    app.unguided()
     app.play_to(LOST_AT + 20)
     assert app.page.locator(".swarm-guide").count() == 0
 
