@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from sim.model import SwarmModel
-from sim.research.executors import check_workers
+from sim.research.executors import check_executor, check_workers
 from sim.research.experiment import Experiment, Run, load_experiment
 from sim.research.results import SUMMARY_FILE
 
@@ -139,6 +139,7 @@ def dry_run_command(args) -> int:
     """Print the plan of ``swarm-sim sweep FILE`` and its estimated time; write nothing."""
     exp = load_experiment(args.file)
     workers = check_workers(args.workers)
+    check_executor(args.executor, args.scheduler)  # the same options a real sweep refuses
     out = args.out or str(Path("results") / exp.name)
     plan = estimate(exp, workers, finished_ids(Path(out)))
     cal = plan["calibration"]

@@ -49,11 +49,15 @@ def test_workers_outside_the_allowed_range_are_refused(workers, small_file, tmp_
     assert not out.exists()
 
 
-def test_scheduler_without_dask_is_refused(small_file, tmp_path, capsys):
-    """--scheduler with the local executor would be ignored: it is an error naming both options."""
+@pytest.mark.parametrize("dry", [[], ["--dry-run"]])
+def test_scheduler_without_dask_is_refused(small_file, tmp_path, capsys, dry):
+    """--scheduler with the local executor would be ignored: it is an error naming both options.
+
+    The plan (--dry-run) refuses it too, rather than planning a sweep that would not start.
+    """
     out = tmp_path / "o"
     argv = ["sweep", str(small_file), "--out", str(out), "--scheduler", "tcp://127.0.0.1:8786"]
-    assert main(argv) == 2
+    assert main(argv + dry) == 2
     assert "--scheduler needs --executor dask" in one_error_line(capsys)
     assert not out.exists()
 
