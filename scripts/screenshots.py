@@ -93,7 +93,7 @@ def _play_through_guide(page, stop_at: int) -> None:
             return
         if (
             guided.is_visible()
-            and int(page.locator(".swarm-space").get_attribute("data-t")) < stop_at
+            and int(page.locator(".swarm-space").first.get_attribute("data-t")) < stop_at
         ):
             page.get_by_role("button", name="Play", exact=True).click()
             guided.wait_for(state="detached")
@@ -166,6 +166,7 @@ def shoot_messages(browser, url: str, out: Path) -> None:
     box.fill(str(ELECTION_AT))
     box.press("Enter")
     page.get_by_role("button", name="Play", exact=True).click()
+    _play_through_guide(page, ELECTION_AT)
     page.wait_for_function(
         f"document.querySelector('.swarm-space').dataset.t === '{ELECTION_AT}'", timeout=60_000
     )

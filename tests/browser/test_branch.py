@@ -14,6 +14,17 @@ pytestmark = pytest.mark.timeout(180)
 K = 40  # the branch step
 END = 70
 SLIDER = "Timeline: the step shown (drag back to an earlier step)"
+LEGEND_BELOW_TEXT = """(i) => {
+  // px between the bottom of view i's label line(s) on the canvas and the top of its legend
+  const el = document.querySelectorAll('.swarm-space')[i], vm = el.swarm, v = vm.v;
+  const lines = el.querySelector('canvas').getContext('2d');
+  lines.font = v.font + 'px sans-serif';
+  const info = 't = ' + vm.current.t + '   leader: agent 99';
+  const two = lines.measureText(vm.label + '   ' + info).width > v.W - 16 * v.dpr;
+  const textBottom = ((two ? 2.6 : 1.3) + 0.3) * v.font / v.dpr;
+  const legend = el.querySelector('.swarm-legend').getBoundingClientRect();
+  return legend.top - el.getBoundingClientRect().top - textBottom;
+}"""
 
 
 def wait_for(check, what: str, timeout: float = 20.0):
@@ -106,4 +117,8 @@ def test_an_out_of_range_value_is_refused_inline_naming_the_parameter(app):
     assert app.page.locator(".swarm-space").nth(1).get_attribute("data-label") == (
         "B: branched at t=1, message loss 0.6"
     )
+    # each view's legend sits below its label line (it hid the end of B's long label)
+    for i in (0, 1):
+        below = app.page.evaluate(LEGEND_BELOW_TEXT, i)
+        assert below >= 0, (i, below)
     assert app.errors == []
