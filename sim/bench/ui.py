@@ -64,6 +64,8 @@ def canvas_rate(browser, url: str, n: int, seconds: float) -> tuple[float, bool]
     page.wait_for_function(f"document.querySelector('.swarm-status').innerText.includes('/{n} ')")
     # a speed measurement, not a class: no guided pause at the leader's loss (step 300)
     page.get_by_text(GUIDED_LABEL, exact=True).click()
+    if not page.get_by_label("messages", exact=True).is_checked():  # the default view's pulses
+        raise RuntimeError("the message pulses are off: the targets hold with them on")
     page.evaluate(RECORD_PAINTS)
     page.get_by_role("button", name="Play", exact=True).click()
     time.sleep(WARMUP)
@@ -167,6 +169,7 @@ def attempt(measure, *args):
 
 def report(results: dict, sizes: list[int]) -> None:
     """Print medians, the ratio, and whether every step was painted."""
+    print("canvas view as a class sees it: message pulses and trails on, every step drawn")
     print(
         f"{'N':>6} {'canvas steps/s':>15} {'target':>7} {'mesa mpl steps/s':>17} {'ratio':>7}"
         "  every step painted"
