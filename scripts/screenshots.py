@@ -61,16 +61,9 @@ def shoot(
     With `rewind`, first click the timeline's leader-lost mark (back to the leader's dropout).
     """
     page = _open(browser, url, width, height)
-    box = page.get_by_label("pause at step")
-    box.fill(str(stop_at))
-    box.press("Enter")
     if presenter:
         page.get_by_role("button", name="Presenter", exact=True).click()
-    page.get_by_role("button", name="Play", exact=True).click()
-    _play_through_guide(page, stop_at)
-    page.wait_for_function(
-        f"document.querySelector('.swarm-space').dataset.t === '{stop_at}'", timeout=60_000
-    )
+    _play_to(page, stop_at)
     shows = "(t) => document.querySelector('.swarm-status').innerText.startsWith('t=' + t + ' ')"
     page.wait_for_function(shows, arg=stop_at, timeout=30_000)
     page.locator(".swarm-notice").wait_for(timeout=30_000)  # "paused at step N"
@@ -82,6 +75,18 @@ def shoot(
         page.mouse.move(0, 0)
         page.wait_for_timeout(800)
     _save(page, out)
+
+
+def _play_to(page, step: int) -> None:
+    """Set *pause at step*, press Play (on through guided pauses) until `step` is painted."""
+    box = page.get_by_label("pause at step")
+    box.fill(str(step))
+    box.press("Enter")
+    page.get_by_role("button", name="Play", exact=True).click()
+    _play_through_guide(page, step)
+    page.wait_for_function(
+        f"document.querySelector('.swarm-space').dataset.t === '{step}'", timeout=60_000
+    )
 
 
 def _play_through_guide(page, stop_at: int) -> None:
@@ -162,14 +167,7 @@ def shoot_seeds(browser, url: str, out: Path) -> None:
 def shoot_messages(browser, url: str, out: Path) -> None:
     """The default lesson paused mid-election, one agent selected (shift-click), 1280×720."""
     page = _open(browser, url, 1280, 720)
-    box = page.get_by_label("pause at step")
-    box.fill(str(ELECTION_AT))
-    box.press("Enter")
-    page.get_by_role("button", name="Play", exact=True).click()
-    _play_through_guide(page, ELECTION_AT)
-    page.wait_for_function(
-        f"document.querySelector('.swarm-space').dataset.t === '{ELECTION_AT}'", timeout=60_000
-    )
+    _play_to(page, ELECTION_AT)
     page.wait_for_timeout(800)
     x, y = page.evaluate(
         f"""(() => {{
@@ -190,15 +188,8 @@ def shoot_messages(browser, url: str, out: Path) -> None:
 def shoot_branch(browser, url: str, out: Path) -> None:
     """The default lesson branched at step 200 (B: message loss 0.6), played on to 340."""
     page = _open(browser, url, 1280, 720)
-    box = page.get_by_label("pause at step")
     for step in (BRANCH_AT, BRANCH_END):
-        box.fill(str(step))
-        box.press("Enter")
-        page.get_by_role("button", name="Play", exact=True).click()
-        _play_through_guide(page, step)
-        page.wait_for_function(
-            f"document.querySelector('.swarm-space').dataset.t === '{step}'", timeout=60_000
-        )
+        _play_to(page, step)
         page.locator(".swarm-notice").wait_for(timeout=30_000)  # "paused at step N"
         if step == BRANCH_AT:
             page.locator(".v-select", has_text="B gets").click()

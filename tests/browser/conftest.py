@@ -75,6 +75,17 @@ class AppPage:
         self.errors = errors
         self.failed = failed  # URLs the server answered with an error (e.g. a missing asset)
 
+    @staticmethod
+    def wait_for(check, what: str, timeout: float = 20.0):
+        """Wait until check() is truthy; return it."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            got = check()
+            if got:
+                return got
+            time.sleep(0.05)
+        raise AssertionError(f"{what} never happened")
+
     def painted_t(self, index: int = 0) -> int:
         """The step last painted by the index-th space canvas."""
         el = self.page.locator(".swarm-space").nth(index)

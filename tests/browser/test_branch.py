@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import re
-import time
 
 import pandas as pd
 import pytest
@@ -27,17 +26,6 @@ LEGEND_BELOW_TEXT = """(i) => {
 }"""
 
 
-def wait_for(check, what: str, timeout: float = 20.0):
-    """Wait until check() is truthy; return it."""
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        got = check()
-        if got:
-            return got
-        time.sleep(0.05)
-    raise AssertionError(f"{what} never happened")
-
-
 def status_lines(app) -> list[str]:
     """The status lines of swarms A and B, without their 'A: ' / 'B: ' prefix."""
     lines = app.page.locator(".swarm-status").inner_text().splitlines()
@@ -53,7 +41,7 @@ def both_at(app, step: int) -> list[str]:
         lines = status_lines(app)
         return lines if len(lines) == 2 and all(x.startswith(f"t={step} ") for x in lines) else 0
 
-    return wait_for(check, f"both status lines at t={step}")
+    return app.wait_for(check, f"both status lines at t={step}")
 
 
 def test_branch_drops_the_leader_in_b_only_and_the_runs_differ_only_after(app):

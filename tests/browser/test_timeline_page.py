@@ -16,21 +16,10 @@ def status_line(app) -> str:
     return app.page.locator(".swarm-status").inner_text().splitlines()[0]
 
 
-def wait_for(check, what: str, timeout: float = 15.0):
-    """Wait until check() is truthy; return it."""
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        got = check()
-        if got:
-            return got
-        time.sleep(0.05)
-    raise AssertionError(f"{what} never happened")
-
-
 def play_until(app, step: int) -> None:
     """Play and let 'pause at step' stop it at `step`, the status line there too."""
     app.play_to(step)
-    wait_for(lambda: status_line(app).startswith(f"t={step} "), f"status at {step}")
+    app.wait_for(lambda: status_line(app).startswith(f"t={step} "), f"status at {step}")
 
 
 def shown(app) -> dict:
@@ -54,7 +43,7 @@ def settled(app, step: int) -> dict:
         ok = s["t"] == step and s["status"].startswith(f"t={step} ") and s["charts"] == str(step)
         return s if ok and line == str(step) else None
 
-    return wait_for(check, f"the page showing step {step}")
+    return app.wait_for(check, f"the page showing step {step}")
 
 
 def thumb_x(app, step: int) -> tuple[float, float]:
@@ -83,7 +72,7 @@ def test_drag_back_then_play_on_reaches_the_same_later_state(app):
     """
     play_until(app, 12)
     app.click("Drop leader")
-    wait_for(lambda: "leader none" in status_line(app), "the leader dropping out")
+    app.wait_for(lambda: "leader none" in status_line(app), "the leader dropping out")
     at_12 = settled(app, 12)
     play_until(app, 60)
     at_60 = settled(app, 60)
@@ -113,7 +102,7 @@ def test_keyboard_moves_the_timeline_and_marks_are_buttons(app):
     """The slider is named and takes Home / End / arrows; a mark is reached with Tab + Enter."""
     play_until(app, 12)
     app.click("Drop leader")
-    wait_for(lambda: "leader none" in status_line(app), "the leader dropping out")
+    app.wait_for(lambda: "leader none" in status_line(app), "the leader dropping out")
     play_until(app, 45)
     slider = app.page.get_by_role("slider", name=SLIDER)
     slider.focus()
@@ -158,5 +147,5 @@ def test_compare_mode_moves_both_swarms(app):
     slider.press("ArrowLeft")
     app.wait_t(lambda t: t == 2, index=0)
     app.wait_t(lambda t: t == 2, index=1)
-    wait_for(lambda: "B: t=2 " in app.page.locator(".swarm-status").inner_text(), "B at 2")
+    app.wait_for(lambda: "B: t=2 " in app.page.locator(".swarm-status").inner_text(), "B at 2")
     assert app.errors == []
