@@ -16,15 +16,20 @@ is written.
 from __future__ import annotations
 
 import csv
+import json
+import math
 import time
+import tomllib
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from sim.model import SwarmModel
+from sim.research.adaptive import recorded_values, run_rounds
 from sim.research.executors import check_executor, check_workers
-from sim.research.experiment import Experiment, Run, load_experiment
+from sim.research.experiment import Experiment, Run, load_experiment, parse_experiment
+from sim.research.provenance import PROVENANCE_FILE
 from sim.research.results import SUMMARY_FILE
 
 CALIBRATION_STEPS = 20  # steps of each calibration run (fewer when the experiment has fewer)
@@ -85,6 +90,45 @@ def finished_ids(out: Path) -> set[str]:
             return set()
         where = header.index("run_id")
         return {row[where] for row in reader if len(row) > where}
+
+
+def missing_runs(folder: str | Path) -> tuple[int, int, bool]:
+    """(missing, planned, exact) runs of the sweep in `folder`, by the experiment it recorded.
+
+    The plan is rebuilt from the experiment file's text in ``provenance.json``, so grids,
+    sampled designs and repeated settings count as the sweep counts them. With adaptive seeds
+    the rounds are replayed on the recorded results up to the first one with runs missing:
+    those are counted, and `exact` is False (later rounds depend on their results).
+    (0, 0, True) when the folder records no experiment (or, without the file's text, a design
+    or adaptive seeds).
+    """
+    folder = Path(folder)
+    path = folder / PROVENANCE_FILE
+    prov = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    text = prov.get("experiment_text")
+    if not text:  # built in Python, not from a file: a grid's count from the recorded plan
+        exp = prov.get("experiment", {})
+        if "seeds" not in exp or "design" in exp or "adaptive_seeds" in exp:
+            return (0, 0, True)
+        grid = math.prod(len(v) for v in (exp.get("sweep") or {}).values())
+        planned = len(exp["seeds"]) * grid
+        return (max(planned - len(finished_ids(folder)), 0), planned, True)
+    exp = parse_experiment(tomllib.loads(text), text=text)
+    if exp.adaptive is None:
+        planned = {run.run_id for run in distinct_runs(exp)}
+        return (len(planned - finished_ids(folder)), len(planned), True)
+    values, missing = recorded_values(folder, exp.adaptive.metric), []
+
+    def execute(runs: list[Run]) -> None:
+        if runs:
+            missing.extend(runs)
+            raise StopIteration  # this round cannot be decided: its runs are missing
+
+    try:
+        outcomes = run_rounds(exp, dict(values), execute)
+    except StopIteration:
+        return (len(missing), len(missing) + len(values), False)
+    return (0, sum(o.seeds for o in outcomes), True)
 
 
 def estimate(exp: Experiment, workers: int, done: set[str] = frozenset()) -> dict[str, Any]:

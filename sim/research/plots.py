@@ -14,7 +14,6 @@ table all come from one aggregation, `sim.research.stats.summarise`, so they nev
 from __future__ import annotations
 
 import json
-import math
 import sys
 import tomllib
 from pathlib import Path
@@ -27,6 +26,7 @@ from sim.research import plotspec
 from sim.research.design_figures import design_figure
 from sim.research.figures import heat_axes, heatmap_figure, line_figure, pyplot, roles
 from sim.research.figures import swept_columns as _guess_swept
+from sim.research.plan import missing_runs
 from sim.research.plotspec import PlotPlan
 from sim.research.provenance import EXPERIMENT_FILE, PROVENANCE_FILE
 from sim.research.results import STATUS_COLUMNS, SUMMARY_FILE, summary_fields
@@ -264,19 +264,6 @@ def _save(plt, fig, path: Path) -> Path:
     return path
 
 
-def missing_runs(folder: str | Path) -> tuple[int, int]:
-    """(missing, planned) runs of a sweep, by its plan in ``provenance.json`` ((0, 0): none)."""
-    folder = Path(folder)
-    prov_path = folder / PROVENANCE_FILE
-    exp = json.loads(prov_path.read_text(encoding="utf-8")) if prov_path.exists() else {}
-    exp = exp.get("experiment", {})
-    if "seeds" not in exp:
-        return (0, 0)
-    planned = len(exp["seeds"]) * math.prod(len(v) for v in (exp.get("sweep") or {}).values())
-    done = pd.read_csv(folder / SUMMARY_FILE, usecols=["run_id"])["run_id"].nunique()
-    return (max(planned - done, 0), planned)
-
-
 def plot_command(args) -> int:
     """``swarm-sim plot DIR``: a few figures in DIR/figures and a table in DIR/table.md.
 
@@ -286,10 +273,11 @@ def plot_command(args) -> int:
     folder = Path(args.dir)
     if not (folder / SUMMARY_FILE).exists():
         raise FileNotFoundError(f"{folder / SUMMARY_FILE} not found; run `swarm-sim sweep` first")
-    missing, planned = missing_runs(folder)
+    missing, planned, exact = missing_runs(folder)
     if missing:
+        count = f"{missing} of {planned}" if exact else f"at least {missing} (adaptive seeds)"
         print(
-            f"warning: incomplete sweep: {missing} of {planned} runs missing; figures and table"
+            f"warning: incomplete sweep: {count} runs missing; figures and table"
             " show the finished ones (`swarm-sim sweep FILE --resume` completes it)",
             file=sys.stderr,
         )

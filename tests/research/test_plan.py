@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import re
+import tomllib
 
 import pytest
 
 from sim.cli import main
 from sim.research import plan
 from sim.research.experiment import load_experiment, parse_experiment
+from sim.research.plots import plot_command
 from sim.research.sweep import run_sweep
 
 DESIGN_FILE = """
@@ -122,3 +124,55 @@ def test_dry_run_counts_the_runs_already_done_in_the_results_folder(tmp_path, ca
     said = capsys.readouterr().out
     assert f"already in {out}: 5 of these runs; `--resume` runs the other 7" in said
     assert (out / "summary.csv").read_bytes() == before  # read only: the torn line stays
+
+
+ADAPTIVE_FILE = """
+name = "adaptive"
+steps = 30
+seeds = { until_ci = 0.01, metric = "leaderless_steps", min = 2, max = 4, batch = 2 }
+[params]
+n_agents = 4
+leader_dropout_at = 5
+[sweep]
+election = ["lowest_id", "none"]
+"""
+
+
+def _swept(tmp_path, text: str):
+    """Run the experiment in `text` (parsed with its text, as from a file) into tmp_path/out."""
+    exp = parse_experiment(tomllib.loads(text), text=text)
+    out = tmp_path / "out"
+    run_sweep(exp, out, workers=1, progress=False)
+    return out
+
+
+def _drop_rows(out, k: int) -> None:
+    lines = (out / "summary.csv").read_text().splitlines(keepends=True)
+    (out / "summary.csv").write_text("".join(lines[:-k]))
+
+
+def test_missing_runs_counts_a_sampled_design_by_its_points(tmp_path):
+    """5 LHS points × 3 seeds = 15 runs; with 4 rows gone, 4 of 15 are missing.
+
+    (Counted from the recorded seeds and grid alone, a design looked like 3 planned runs,
+    all done: `plot` never warned on an incomplete design.)
+    """
+    out = _swept(tmp_path, DESIGN_FILE.replace("steps = 200", "steps = 20"))
+    assert plan.missing_runs(out) == (0, 15, True)
+    _drop_rows(out, 4)
+    assert plan.missing_runs(out) == (4, 15, True)
+
+
+def test_missing_runs_of_adaptive_seeds_replays_the_rounds(tmp_path, capsys):
+    """A finished adaptive sweep misses nothing; with rows gone, the round that lacks them says
+    how many it needs, as a lower bound, and `plot` warns so.
+    """
+    out = _swept(tmp_path, ADAPTIVE_FILE)
+    missing, planned, exact = plan.missing_runs(out)
+    rows = len((out / "summary.csv").read_text().splitlines()) - 1
+    assert (missing, planned, exact) == (0, rows, True) and rows in (4, 6, 8)
+    _drop_rows(out, 1)
+    assert plan.missing_runs(out) == (1, rows, False)
+    args = type("Args", (), {"dir": str(out), "metric": ["leaderless_steps"]})()
+    plot_command(args)
+    assert "incomplete sweep: at least 1 (adaptive seeds) runs missing" in capsys.readouterr().err

@@ -167,7 +167,7 @@ def test_proportions_use_wilson_intervals_in_figures(raft_cut_off):
 
 def test_plot_warns_once_on_an_incomplete_sweep(results, tmp_path, monkeypatch, capsys):
     """`plot` on a sweep missing runs says on stderr, in one line, how many of how many."""
-    assert plots.missing_runs(results) == (0, 24)
+    assert plots.missing_runs(results) == (0, 24, True)
     part = tmp_path / "part"
     shutil.copytree(results, part)
     lines = (part / "summary.csv").read_text().splitlines(keepends=True)
