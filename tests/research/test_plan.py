@@ -164,8 +164,9 @@ def test_missing_runs_counts_a_sampled_design_by_its_points(tmp_path):
 
 
 def test_missing_runs_of_adaptive_seeds_replays_the_rounds(tmp_path, capsys):
-    """A finished adaptive sweep misses nothing; with rows gone, the round that lacks them says
-    how many it needs, as a lower bound, and `plot` warns so.
+    """A finished adaptive sweep misses nothing; a round with rows gone says how many it lacks.
+
+    That count is a lower bound (later rounds depend on the missing results); `plot` says so.
     """
     out = _swept(tmp_path, ADAPTIVE_FILE)
     missing, planned, exact = plan.missing_runs(out)
