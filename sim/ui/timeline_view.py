@@ -2,11 +2,11 @@
 
 A range slider from the run's first step to the latest one reached (keyboard: arrows, Home,
 End), with the run's events marked along it (leader lost ▼, new leader ●, recovered ◆,
-mission end ■; click one to jump to its step). Moving it pauses Play and shows that step in
-the view, the charts, the event log and the status (`sim.timeline.Timeline` rebuilds the
-state: a snapshot, re-simulated forward). Play goes on from there; a fault or a waypoint added
-there replaces what followed. In compare mode both swarms go to the step together; the marks
-are swarm A's.
+mission end ■, and in a branch the step B was forked ▲; click one to jump to its step).
+Moving it pauses Play and shows that step in the view, the charts, the event log and the
+status (`sim.timeline.Timeline` rebuilds the state: a snapshot, re-simulated forward). Play
+goes on from there; a fault or a waypoint added there replaces what followed. In compare mode
+both swarms go to the step together; the marks are swarm A's.
 """
 
 from __future__ import annotations
@@ -51,5 +51,9 @@ def TimelineBar(state: PageState):
         state.guarded(state.seek, int(step))
 
     solara.Style(STYLE)
-    el = TimelineSlider(line=frames.timeline_payload(state.session), event_seek=seek)
+    line = frames.timeline_payload(state.session)
+    fork = state.session.branch
+    if fork is not None:  # where B was forked off A (sim.ui.branch)
+        line["marks"] = [*line["marks"], [fork.step, "branch", f"branch: B gets {fork.change}"]]
+    el = TimelineSlider(line=line, event_seek=seek)
     use_live(state, "timeline", el)

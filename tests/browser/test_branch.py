@@ -82,6 +82,12 @@ def test_branch_drops_the_leader_in_b_only_and_the_runs_differ_only_after(app):
     assert a == b
     leaders = [app.page.locator(".swarm-space").nth(i).get_attribute("data-leader") for i in (0, 1)]
     assert leaders[0] == leaders[1]
+    # the timeline marks the branch point; clicking it shows both swarms there
+    mark = app.page.locator(".swarm-mark[data-kind=branch]")
+    assert mark.get_attribute("data-t") == str(K)
+    assert "branch: B gets leader (agent" in mark.get_attribute("title")
+    mark.click()
+    both_at(app, K)
     assert app.errors == []
 
 
