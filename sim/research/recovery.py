@@ -90,6 +90,48 @@ def windows(steps: list[dict[str, Any]], start: float) -> list[list[dict[str, An
     return out
 
 
+def scan(p, steps: list[dict[str, Any]], start: float, factor: float = FACTOR) -> dict[str, Any]:
+    """Hold every quiet window from step `start` on to the guarantee (`p`: the run's params).
+
+    Returns ``windows`` (how many), ``stuck`` (eligible parts unchanged beyond `factor` × the
+    bound that never settled within it), ``waits`` (steps each eligible part went unsettled),
+    ``ratios`` (each eligible window's length over its allowance), ``all_led`` (some step had
+    every eligible part of its window settled) and ``final_short`` (the last window ended with
+    an unsettled eligible part inside its allowance).
+    """
+    majority = p.n_agents // 2 + 1
+    raft = p.election == "raft"
+    rounds = RAFT_ROUNDS if raft else 1
+    out: dict[str, Any] = dict(stuck=[], waits=[0], ratios=[], all_led=False, final_short=False)
+    wins = windows(steps, start)
+    out["windows"] = len(wins)
+    for w, win in enumerate(wins):
+        first = win[0]
+        eligible = [i for i, r in enumerate(first["key"]) if not raft or len(r) >= majority]
+        for i in eligible:
+            hops = max(max(s["hops"][i] for s in win), 1)
+            bound = factor * liveness_bound(p, hops, first["reach"], rounds, first["backoff"])
+            length = win[-1]["t"] - first["t"] + 1
+            done = [s["t"] for s in win if s["settled"][i]]
+            wait = (done[0] if done else win[-1]["t"] + 1) - first["t"]
+            out["ratios"].append(length / bound)
+            out["waits"].append(wait)
+            if length > bound and wait >= bound:
+                rows = first["key"][i]
+                out["stuck"].append(dict(t=first["t"], rows=rows, steps=length, bound=bound))
+            if w == len(wins) - 1 and length <= bound and not win[-1]["settled"][i]:
+                out["final_short"] = True
+        led = any(all(s["settled"][i] for i in eligible) for s in win)
+        out["all_led"] |= bool(eligible) and led
+    return out
+
+
+def stuck_stretches(params: dict[str, Any], seed: int, factor: float = FACTOR) -> list[dict]:
+    """Every quiet window of a whole run in which an eligible part stayed unled (class b)."""
+    model, steps = trace(params, seed)
+    return scan(model.params, steps, 1, factor)["stuck"]
+
+
 def classify(params: dict[str, Any], seed: int, factor: float = FACTOR) -> dict[str, Any]:
     """The class (`CLASSES`) of a run's unrecovered leader loss, and the figures it rests on.
 
@@ -103,50 +145,28 @@ def classify(params: dict[str, Any], seed: int, factor: float = FACTOR) -> dict[
     lost = model.measurement.lost_at
     if lost is None:
         return dict(cls="recovered", lost_at=None)
-    majority = p.n_agents // 2 + 1
-    raft = p.election == "raft"
-    rounds = RAFT_ROUNDS if raft else 1
-    stuck: list[dict[str, Any]] = []
-    ratios: list[float] = []
-    waits = [0]
-    all_led = final_short = False
-    wins = windows(steps, lost)
-    for w, win in enumerate(wins):
-        first = win[0]
-        eligible = [i for i, r in enumerate(first["key"]) if not raft or len(r) >= majority]
-        for i in eligible:
-            hops = max(max(s["hops"][i] for s in win), 1)
-            bound = factor * liveness_bound(p, hops, first["reach"], rounds, first["backoff"])
-            length = win[-1]["t"] - first["t"] + 1
-            done = [s["t"] for s in win if s["settled"][i]]
-            wait = (done[0] if done else win[-1]["t"] + 1) - first["t"]
-            ratios.append(length / bound)
-            waits.append(wait)
-            if length > bound and wait >= bound:
-                stuck.append(dict(t=first["t"], rows=first["key"][i], steps=length, bound=bound))
-            if w == len(wins) - 1 and length <= bound and not win[-1]["settled"][i]:
-                final_short = True
-        all_led |= bool(eligible) and any(all(s["settled"][i] for i in eligible) for s in win)
+    got = scan(p, steps, lost, factor)
     after = next(s for s in steps if s["t"] >= lost)  # the step the leader dropped out in
     info = dict(
         lost_at=int(lost),
         alive_after_loss=sum(len(r) for r in after["key"]),
         alive_end=sum(len(r) for r in steps[-1]["key"]),
-        windows_after_loss=len(wins),
-        longest_unled=max(waits),
-        longest_over_bound=round(max(ratios), 3) if ratios else 0.0,
-        stuck=stuck,
+        windows_after_loss=got["windows"],
+        longest_unled=max(got["waits"]),
+        longest_over_bound=round(max(got["ratios"]), 3) if got["ratios"] else 0.0,
+        stuck=got["stuck"],
     )
-    if stuck:
+    if got["stuck"]:
         cls = "b_stuck"
-    elif not ratios:  # no step after the loss had a part the guarantee speaks of
-        if not raft:
+    elif not got["ratios"]:  # no step after the loss had a part the guarantee speaks of
+        if p.election != "raft":
             cls = "a_nobody_left"
         else:
-            cls = "a_no_majority" if info["alive_after_loss"] < majority else "a_majority_split"
-    elif all_led:
+            few = info["alive_after_loss"] < p.n_agents // 2 + 1
+            cls = "a_no_majority" if few else "a_majority_split"
+    elif got["all_led"]:
         cls = "d_parts_led"
-    elif final_short:
+    elif got["final_short"]:
         cls = "a_ended_in_bound"
     else:
         cls = "c_faults_too_fast"

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from sim.components.harness import chain, hop_diameter
-from sim.research.recovery import class_table, classify, main
+from sim.research.recovery import class_table, classify, main, scan, stuck_stretches, trace
 
 BASE = dict(n_agents=10, max_steps=500)
 
@@ -78,3 +78,21 @@ def test_a_folder_without_summary_is_one_clear_error(tmp_path, capsys):
 def test_hop_diameter_of_a_part(rows, expected):
     """The hop diameter counts only links inside the part."""
     assert hop_diameter(chain(5), np.array(rows)) == expected
+
+
+@pytest.mark.parametrize("election", ["raft", "lowest_id", "succession"])
+def test_moving_groups_under_random_dropouts_are_never_stuck(election):
+    """The liveness guarantee holds in the moving model: no eligible part stays unled too long."""
+    params = dict(n_agents=10, dropout_rate=0.001, message_loss=0.2, max_steps=1200)
+    changes = 0
+    for seed in (0, 1):
+        model, steps = trace(dict(params, election=election), seed)
+        changes += model.leadership.changes
+        assert scan(model.params, steps, 1)["stuck"] == [], (election, seed)
+    assert changes >= 1  # leaders were lost and replaced: the check had elections to judge
+
+
+def test_a_whole_run_without_elections_has_stuck_stretches():
+    """The whole-run check can fail: election = none leaves the group unled after a loss."""
+    stuck = stuck_stretches(dict(BASE, election="none", leader_dropout_at=50), 6)
+    assert [w["t"] for w in stuck] == [50]
