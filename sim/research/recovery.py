@@ -37,7 +37,7 @@ import numpy as np
 from sim.components.harness import hop_diameter, liveness_bound, part_settled
 from sim.components.timing import MAX_BACKOFF
 from sim.model import SwarmModel
-from sim.research.rerun import run_of
+from sim.research.rerun import differences, run_of
 
 RAFT_ROUNDS = 3  # split votes broken by chance: as tests/test_liveness.py allows raft
 FACTOR = 4  # the tests' allowance under message loss (LOSSY_FACTOR in tests/test_liveness.py)
@@ -135,12 +135,19 @@ def stuck_stretches(params: dict[str, Any], seed: int, factor: float = FACTOR) -
 def classify(params: dict[str, Any], seed: int, factor: float = FACTOR) -> dict[str, Any]:
     """The class (`CLASSES`) of a run's unrecovered leader loss, and the figures it rests on.
 
+    (`classify_traced` of the run's `trace`.)
+    """
+    return classify_traced(*trace(params, seed), factor)
+
+
+def classify_traced(model: SwarmModel, steps: list[dict[str, Any]], factor: float = FACTOR):
+    """The class of a traced run's unrecovered leader loss, and the figures it rests on.
+
     Besides ``cls``: ``lost_at`` (the step of that loss), ``alive_after_loss``, ``alive_end``,
     ``windows_after_loss``, ``longest_unled`` (most steps an unchanged eligible part went
     without settling), ``longest_over_bound`` (the longest eligible window over its allowance)
     and ``stuck`` (the windows of class b).
     """
-    model, steps = trace(params, seed)
     p = model.params
     lost = model.measurement.lost_at
     if lost is None:
@@ -181,12 +188,18 @@ def never_recovered(results: Path, elections: list[str]) -> list[dict[str, str]]
 
 
 def classify_rows(rows: list[dict[str, str]], factor: float = FACTOR) -> list[dict[str, Any]]:
-    """Re-run and classify each recorded row; one dict per row (its id, axes and `classify`)."""
+    """Re-run and classify each recorded row; one dict per row (its id, axes and `classify`).
+
+    ``identical`` says whether the re-run's summary equals the recorded one field for field.
+    """
     out = []
     for r in rows:
         run = run_of(r)
+        model, steps = trace(run.params, run.seed)
+        summary = {k: getattr(v, "item", lambda v=v: v)() for k, v in model.summary().items()}
+        same = not differences(r, {"summary": summary, "status": "ok"})
         axes = {k: r[k] for k in ("run_id", "election", "dropout_rate", "message_loss", "seed")}
-        out.append({**axes, **classify(run.params, run.seed, factor)})
+        out.append({**axes, "identical": same, **classify_traced(model, steps, factor)})
     return out
 
 
@@ -219,6 +232,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     classified = classify_rows(never_recovered(args.results, args.election), args.factor)
     print(class_table(classified, args.election))
+    changed = sum(not c["identical"] for c in classified)
+    print(f"{len(classified)} runs re-run, {changed} with a summary other than the recorded one")
     for name, text in CLASSES.items():
         print(f"  {name}: {text}")
     if args.csv:

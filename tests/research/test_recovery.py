@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import csv
+
 import numpy as np
 import pytest
 
 from sim.components.harness import chain, hop_diameter
+from sim.research.experiment import load_experiment
 from sim.research.recovery import class_table, classify, main, scan, stuck_stretches, trace
+from sim.research.sweep import run_sweep
 
 BASE = dict(n_agents=10, max_steps=500)
 
@@ -96,3 +100,31 @@ def test_a_whole_run_without_elections_has_stuck_stretches():
     """The whole-run check can fail: election = none leaves the group unled after a loss."""
     stuck = stuck_stretches(dict(BASE, election="none", leader_dropout_at=50), 6)
     assert [w["t"] for w in stuck] == [50]
+
+
+def test_a_results_folder_is_classified_and_checked_against_its_record(tmp_path, capsys):
+    """End to end: a tiny sweep's never-recovered runs are re-run, classed, checked identical."""
+    toml = tmp_path / "exp.toml"
+    toml.write_text(
+        'name = "lost-majority"\nsteps = 300\nseeds = 2\n[params]\nn_agents = 10\n'
+        "leader_dropout_at = 60\n"
+        "scheduled_dropouts = [[10, 2], [11, 3], [12, 4], [13, 5], [14, 6]]\n"
+        '[sweep]\nelection = ["raft", "lowest_id"]\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "results"
+    run_sweep(load_experiment(toml), out, workers=1, progress=False)
+    assert main([str(out), "--csv", str(tmp_path / "c.csv")]) == 0
+    text = capsys.readouterr().out
+    assert text.splitlines()[1].split() == ["raft", "2", "2"]  # a_no_majority, total
+    assert "2 runs re-run, 0 with a summary other than the recorded one" in text
+    summary = out / "summary.csv"
+    with open(summary, encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    next(r for r in rows if r["election"] == "raft")["leaderless_steps"] = "1"  # a stale record
+    with open(summary, "w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    assert main([str(out)]) == 0
+    assert "2 runs re-run, 1 with a summary other than the recorded one" in capsys.readouterr().out
