@@ -43,6 +43,39 @@ def complete(n: int) -> np.ndarray:
     return np.column_stack([i, j])
 
 
+def hop_diameter(pairs: np.ndarray, rows: np.ndarray) -> int:
+    """Largest hop distance between two of `rows` over the links `pairs` (0: fewer than two).
+
+    Links with an end outside `rows` are left out; distances between unlinked parts are too.
+    """
+    if len(rows) < 2:
+        return 0
+    inside = np.isin(pairs[:, 0], rows) & np.isin(pairs[:, 1], rows)
+    local = np.searchsorted(rows, pairs[inside]).reshape(-1, 2)
+    m = len(rows)
+    adj = coo_matrix((np.ones(len(local)), (local[:, 0], local[:, 1])), shape=(m, m)).tocsr()
+    d = shortest_path(adj, directed=False, unweighted=True)
+    return int(d[np.isfinite(d)].max())
+
+
+def part_settled(lead: Leadership, rows: np.ndarray) -> bool:
+    """Exactly one leader among `rows`, and every other one follows it in its term (empty: True)."""
+    if not len(rows):
+        return True
+    heads = rows[lead.role[rows] == LEADER]
+    if len(heads) != 1:
+        return False
+    head = int(heads[0])
+    term = lead.leaders[head].term
+    others = rows[rows != head]
+    belief = lead.belief[others]
+    return bool(
+        np.all(lead.role[others] == FOLLOWER)
+        & np.all(key_row(belief) == head)
+        & np.all(key_term(belief) == term)
+    )
+
+
 class _Recorder(Hooks):
     def __init__(self, lab: ProtocolHarness) -> None:
         self.lab = lab
@@ -120,14 +153,7 @@ class ProtocolHarness:
 
     def hop_diameter(self) -> int:
         """Largest hop distance between two live agents of one part."""
-        act = np.flatnonzero(self.leadership.active)
-        if len(act) < 2:
-            return 0
-        local = np.searchsorted(act, self.network.pairs)
-        m = len(act)
-        adj = coo_matrix((np.ones(len(local)), (local[:, 0], local[:, 1])), shape=(m, m)).tocsr()
-        d = shortest_path(adj, directed=False, unweighted=True)
-        return int(d[np.isfinite(d)].max())
+        return hop_diameter(self.network.pairs, np.flatnonzero(self.leadership.active))
 
     def leaders_of(self, rows: np.ndarray) -> np.ndarray:
         """Leaders among `rows`."""
@@ -135,21 +161,7 @@ class ProtocolHarness:
 
     def part_settled(self, rows: np.ndarray) -> bool:
         """Exactly one leader among `rows`, and every other one follows it in its term."""
-        lead = self.leadership
-        if not len(rows):
-            return True
-        heads = self.leaders_of(rows)
-        if len(heads) != 1:
-            return False
-        head = int(heads[0])
-        term = lead.leaders[head].term
-        others = rows[rows != head]
-        belief = lead.belief[others]
-        return bool(
-            np.all(lead.role[others] == FOLLOWER)
-            & np.all(key_row(belief) == head)
-            & np.all(key_term(belief) == term)
-        )
+        return part_settled(self.leadership, rows)
 
     def settled(self) -> bool:
         """Every connected part of live agents is settled (`part_settled`)."""

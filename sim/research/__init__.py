@@ -4,6 +4,7 @@
 ``sweep``       running the runs (``swarm-sim sweep``): `run_sweep`, `execute_run`, `drive`
 ``executors``   where runs execute: this process, local worker processes, a Dask cluster
 ``rerun``       re-running one row of a sweep and comparing it (``swarm-sim rerun``)
+``recovery``    why runs never recovered their leader: re-run, held to the liveness guarantee
 ``results``     the results folder: ``summary.csv`` written a line per run, resume, final order
 ``provenance``  ``provenance.json``: versions, git state, source hash, sessions
 ``tables``      per-step tables, written and read (``run --out``, UI CSV, ``[timeseries]``)
