@@ -317,7 +317,10 @@ class Leadership:
 
     def _detect(self, t: int) -> None:
         """Followers whose leader has been silent longer than their timeout suspect it is lost."""
-        quiet = self.following & self.timing.overdue(t)
+        quiet = self.timing.overdue(t)  # (rarely anyone: the follower mask only then)
+        if not np.count_nonzero(quiet):
+            return
+        quiet &= self.following
         if not np.count_nonzero(quiet):
             return
         rows = quiet.nonzero()[0]

@@ -30,6 +30,7 @@ class Formation(LeaderMode):
         self._members_key: tuple[int, int] | None = None  # (slot table, n active) cached below
         self._members: np.ndarray | slice = np.zeros(0, dtype=np.intp)
         self._member_offsets = np.zeros((0, 2))
+        self._member_lists: tuple[list, list] = ([], [])  # members and offsets as lists
         self._offset_list = self.offsets.tolist()  # for the plain-float path
 
     def assign(self, model, row: int, members: np.ndarray, old: np.ndarray) -> np.ndarray:
@@ -131,10 +132,19 @@ class Formation(LeaderMode):
             members = np.flatnonzero((slots >= 0) & model.active)
             self._member_offsets = self.offsets[slots[members]]
             self._members = _as_slice(members)
+            self._member_lists = members.tolist(), self._member_offsets.tolist()
             self._members_key = key
         if not len(self._member_offsets):
             return {"formation_error": math.nan}
-        world = formations.rotate(self._member_offsets, model.mission.flights[lead].frame_heading)
+        heading = model.mission.flights[lead].frame_heading
+        if len(self._member_offsets) <= PLAIN_FLOATS_MAX_N:  # a few: plain floats, same bits
+            pos = model.pos.tolist()
+            rows, offsets = self._member_lists
+            lx, ly = pos[lead]
+            slots = formations.place_few(offsets, heading, lx, ly)
+            error = metrics.formation_error_few([pos[r] for r in rows], slots)
+            return {"formation_error": error}
+        world = formations.rotate(self._member_offsets, heading)
         error = metrics.formation_error(model.pos[self._members], model.pos[lead] + world)
         return {"formation_error": error}
 
