@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from sim import formations, metrics
+from sim.components.leadership import FOLLOWER
 from sim.control import slot_velocity, slot_velocity_one, steer_flight_xy
 from sim.kinematics import steer_one
 from sim.modes.leader import LeaderMode
@@ -86,7 +87,7 @@ class Formation(LeaderMode):
         lead = model.leadership
         known = lead.knowledge
         src, slot = known.src.tolist(), known.slot.tolist()
-        following = lead.following.tolist()
+        role, active = lead.role.tolist(), lead.active.tolist()  # (following: active, FOLLOWER)
         estimate, vel = model.estimate.tolist(), model.vel.tolist()
         offsets = self._offset_list
         flights, routes = model.mission.flights, model.mission.routes
@@ -101,10 +102,11 @@ class Formation(LeaderMode):
                 dx, dy = steer_flight_xy(
                     flight, ex, ey, route, self.cruise_speed, max_accel, *turns
                 )
-            elif following[row] and slot[row] >= 0:
+            elif active[row] and role[row] == FOLLOWER and slot[row] >= 0:
                 serial = src[row]
                 if serial not in believed:
-                    believed[serial] = known.believed_leader(serial, now)
+                    x, y, lvx, lvy, frame = known.believed_leader(serial, now)
+                    believed[serial] = x, y, lvx, lvy, math.cos(frame), math.sin(frame)
                 ex, ey = estimate[row]
                 ox, oy = offsets[slot[row]]
                 dx, dy = slot_velocity_one(ex, ey, ox, oy, believed[serial], max_accel)
