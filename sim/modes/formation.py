@@ -92,7 +92,7 @@ class Formation(LeaderMode):
         offsets = self._offset_list
         flights, routes = model.mission.flights, model.mission.routes
         believed: dict[int, tuple] = {}  # one dead-reckoning per beacon, shared by its followers
-        out = []
+        out: list[float] = []  # vx, vy of each row in turn (a flat list converts faster)
         for row in act.tolist():
             if row in flights:
                 flight = flights[row]
@@ -113,8 +113,8 @@ class Formation(LeaderMode):
             else:  # has given up on its leader, or has no slot yet: holds its position
                 dx = dy = 0.0
             vx, vy = vel[row]
-            out.append(steer_one(vx, vy, dx, dy, max_speed, max_accel))
-        return np.array(out)
+            out += steer_one(vx, vy, dx, dy, max_speed, max_accel)
+        return np.array(out).reshape(-1, 2)
 
     def slot_of(self, model) -> np.ndarray:
         """Each agent's slot in the main leader's current table (-1: none)."""
