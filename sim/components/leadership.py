@@ -37,9 +37,8 @@ from sim.components.timing import Timing
 from sim.heartbeat import STILL, Knowledge, beacon_key, dominance, key_row, key_term, key_time
 from sim.wording import count
 
-FOLLOWER, SUSPECT, CANDIDATE, VOTED, LEADER = range(
-    5
-)  # (`settled` relies on FOLLOWER = 0, LEADER = 4)
+# (`settled` relies on FOLLOWER = 0 and LEADER = 4: the two with their low two bits clear)
+FOLLOWER, SUSPECT, CANDIDATE, VOTED, LEADER = range(5)
 ROLES = ("follower", "suspecting", "candidate", "voted", "leader")
 FORGET_EVERY = 200  # steps between clean-ups of beacons nobody believes any more
 
