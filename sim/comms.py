@@ -21,6 +21,7 @@ from collections import deque
 
 import numpy as np
 
+from sim.arrays import count_nonzero
 from sim.neighbours import both_directions, pair_vectors
 
 
@@ -67,12 +68,12 @@ class Channel:
             links: directed links (m, 2) as (source row, destination row), both directions.
             loss: loss probability per link (m,) or one number for all.
         """
-        if len(links) == 0 or not np.count_nonzero(senders):
+        if len(links) == 0 or not count_nonzero(senders):
             return
         if links is not self._links:  # link arrays are replaced, never modified, when links change
             self._links, self._src, self._dst = links, links[:, 0].copy(), links[:, 1].copy()
         use = senders[self._src]
-        if np.count_nonzero(use) == len(use):
+        if count_nonzero(use) == len(use):
             src, dst = self._src, self._dst
         else:
             use = use.nonzero()[0]
@@ -117,7 +118,7 @@ class Channel:
             keys = np.concatenate([p[3] for p in parts])
         if alive is not None and len(dst):
             ok = alive[dst]
-            if np.count_nonzero(ok) < len(ok):
+            if count_nonzero(ok) < len(ok):
                 src, dst, keys = src[ok], dst[ok], keys[ok]
         self.delivered += len(dst)
         if len(dst) == 0:
@@ -157,7 +158,7 @@ class Unicast:
             ok = np.ones(k, dtype=bool)
         else:
             ok = self.rng.random(k) >= loss
-        self.delivered += int(np.count_nonzero(ok))
+        self.delivered += int(count_nonzero(ok))
         return ok
 
 

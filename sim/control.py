@@ -99,16 +99,16 @@ def slot_velocity_one(
     ey: float,
     ox: float,
     oy: float,
-    leader: tuple[float, float, float, float, float],
+    leader: tuple[float, float, float, float, float, float],
     max_accel: float,
 ) -> tuple[float, float]:
     """`slot_velocity` for one follower in plain floats.
 
     (ex, ey) is its position estimate, (ox, oy) its slot offset, `leader` the believed leader's
-    (x, y, vx, vy, frame heading).
+    (x, y, vx, vy, cos, sin of its frame heading): the cosine and sine once per leader, not
+    once per follower.
     """
-    lx, ly, lvx, lvy, frame = leader
-    c, s = math.cos(frame), math.sin(frame)
+    lx, ly, lvx, lvy, c, s = leader
     tx = (ox * c - oy * s) + lx
     ty = (ox * s + oy * c) + ly
     cx, cy = kinematics.arrival_one(tx - ex, ty - ey, FOLLOW_GAIN, max_accel)

@@ -70,6 +70,15 @@ def rotate(offsets: np.ndarray, heading: float) -> np.ndarray:
     return out
 
 
+def place_few(offsets: list, heading: float, x: float, y: float) -> list:
+    """`rotate` then shift to the leader at (x, y), in plain floats (rows as [x, y] lists).
+
+    The same products and sums as the numpy path, so the same bits.
+    """
+    c, s = math.cos(heading), math.sin(heading)
+    return [[(ox * c - oy * s) + x, (ox * s + oy * c) + y] for ox, oy in offsets]
+
+
 def formation_radius(offsets: np.ndarray) -> float:
     """Distance from the leader to the farthest slot (m); 0 for no slots."""
     return float(np.max(np.hypot(offsets[:, 0], offsets[:, 1]))) if len(offsets) else 0.0

@@ -25,6 +25,8 @@ import math
 
 import numpy as np
 
+from sim.sizes import PLAIN_FLOATS_MAX_N
+
 ROW_BITS, LOW_BITS = 14, 26
 ROW_MASK = (1 << ROW_BITS) - 1  # rows up to 16,383 (n_agents ≤ 10,000)
 LOW_MASK = (1 << LOW_BITS) - 1  # times up to 67 million steps; hop counts likewise
@@ -162,7 +164,7 @@ class Knowledge:
         """Rows adopt the beacons named by `keys` (a key no longer on record is ignored)."""
         if not len(rows):
             return
-        if len(keys) == 1 or np.minimum.reduce(keys) == np.maximum.reduce(keys):
+        if len(keys) == 1 or _all_equal(keys):
             serial = self._serial.get(int(keys[0]), -1)
             if serial < 0:
                 return
@@ -247,3 +249,10 @@ def _unit_rows(angle: np.ndarray) -> np.ndarray:
     np.cos(angle, out=out[:, 0])
     np.sin(angle, out=out[:, 1])
     return out
+
+
+def _all_equal(keys: np.ndarray) -> bool:
+    """Whether every key is the same (a set of a few Python ints beats two numpy reductions)."""
+    if len(keys) <= PLAIN_FLOATS_MAX_N:
+        return len(set(keys.tolist())) == 1
+    return bool(np.minimum.reduce(keys) == np.maximum.reduce(keys))

@@ -95,6 +95,23 @@ def closing_limit_one(dist: float, margin: float, max_accel: float) -> float:
     return 2.0 * max_accel * (math.sqrt(1.0 + room / max_accel) - 1.0)
 
 
+def spread_within(xs: list, ys: list, limit: float) -> bool:
+    """Whether 2 × the velocities' largest deviation from their mean is at most `limit`.
+
+    Velocities (xs[i], ys[i]) in plain floats; no two of them close faster than that bound.
+    The verdict is that of ``2·√max((x − x̄)**2 + (y − ȳ)**2) <= limit`` with C's pow for the
+    squares, bit for bit: x·x (twice as fast) differs from x ** 2 at most in the last bit, so
+    only a near tie is decided with pow.
+    """
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    top = max([(x - mx) * (x - mx) + (y - my) * (y - my) for x, y in zip(xs, ys, strict=True)])
+    bound = 2.0 * math.sqrt(top)
+    if abs(bound - limit) <= 1e-12 * limit:
+        top = max([(x - mx) ** 2 + (y - my) ** 2 for x, y in zip(xs, ys, strict=True)])
+        bound = 2.0 * math.sqrt(top)
+    return bound <= limit
+
+
 def braking_push(
     pos: np.ndarray,
     vel: np.ndarray,

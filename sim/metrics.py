@@ -70,6 +70,42 @@ def formation_error(pos: np.ndarray, slots: np.ndarray) -> float:
     return float(np.add.reduce(np.hypot(d[:, 0], d[:, 1])) / len(d))
 
 
+def formation_error_few(pos: list, slots: list) -> float:
+    """`formation_error` of a few followers in plain floats (rows as [x, y] lists), bit for bit.
+
+    numpy's hypot is C's, as `abs(complex)` is (`math.hypot` rounds its own way), and numpy sums
+    pairwise (`numpy_sum`).
+    """
+    if not pos:
+        return math.nan
+    dist = [abs(complex(px - sx, py - sy)) for (px, py), (sx, sy) in zip(pos, slots, strict=True)]
+    return numpy_sum(dist) / len(dist)
+
+
+def numpy_sum(values: list) -> float:
+    """Sum of up to 128 floats in the order `np.add.reduce` adds a contiguous array.
+
+    One by one below 8 values; else eight running sums, combined pairwise, then the rest one
+    by one (numpy's pairwise summation within one block).
+    """
+    n = len(values)
+    if n < 8:
+        total = 0.0
+        for v in values:
+            total += v
+        return total
+    r = values[:8]
+    i = 8
+    while i < n - n % 8:
+        for j in range(8):
+            r[j] += values[i + j]
+        i += 8
+    total = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+    for v in values[i:]:
+        total += v
+    return total
+
+
 def dense_components(adj: np.ndarray) -> tuple[int, np.ndarray]:
     """Components of a small graph from its boolean adjacency matrix, by min-label propagation.
 

@@ -10,7 +10,7 @@ import pytest
 from sim import SwarmModel
 from sim.comms import Channel, directed_links, link_loss
 from sim.components.leadership import FOLLOWER, SUSPECT
-from sim.heartbeat import beacon_key, dominance, key_row, key_term, key_time
+from sim.heartbeat import STILL, Knowledge, beacon_key, dominance, key_row, key_term, key_time
 
 
 def complete_links(n):
@@ -143,3 +143,21 @@ def test_oracle_knows_instantly():
     model.run()
     assert model.summary()["max_recovery_steps"] <= 1
     assert model.elections[0][0] == 100
+
+
+@pytest.mark.parametrize("n", [5, 60])
+def test_knowledge_learn_gives_each_row_the_beacon_it_adopts(n):
+    """Rows adopting one beacon, or several different ones, record each its own (few or many)."""
+    know = Knowledge(n)
+    slots = {0: np.arange(n), 1: np.arange(n)[::-1].copy()}
+    keys = [beacon_key(1, 0, t) for t in range(3)]
+    for t, key in enumerate(keys):
+        know.add(key, t, STILL, t % 2, 0)
+    rows = np.arange(n)
+    know.learn(rows, np.full(n, keys[1]), slots)  # everyone the same beacon
+    assert (know.src == 1).all() and (know.slot == slots[1]).all()
+    mixed = np.array([keys[k % 3] for k in range(n)])
+    mixed[-1] = keys[0]  # the last differs from its neighbour whatever n is
+    know.learn(rows, mixed, slots)
+    assert know.src.tolist() == [keys.index(k) for k in mixed.tolist()]
+    assert know.slot.tolist() == [slots[keys.index(k) % 2][r] for r, k in enumerate(mixed.tolist())]

@@ -145,7 +145,9 @@ def test_slot_velocity_and_slot_velocity_one_agree(rows, max_accel):
     lead = np.array([leader for *_, leader in rows])
     vector = slot_velocity(est, slots, offsets, lead[:, :2], lead[:, 2:4], lead[:, 4], max_accel)
     for k, (x, y, s, leader) in enumerate(rows):
-        one = slot_velocity_one(x, y, *offsets[s], leader, max_accel)
+        lx, ly, lvx, lvy, frame = leader
+        believed = lx, ly, lvx, lvy, math.cos(frame), math.sin(frame)
+        one = slot_velocity_one(x, y, *offsets[s], believed, max_accel)
         np.testing.assert_allclose(one, vector[k], rtol=1e-9, atol=1e-9)
 
 

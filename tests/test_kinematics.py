@@ -14,6 +14,7 @@ from sim.kinematics import (
     arrival_velocity,
     braking_push,
     closing_limit,
+    spread_within,
     steer,
     steer_one,
 )
@@ -139,3 +140,35 @@ def test_arrival_closes_a_gap_without_passing_the_target():
         pos = pos + vel
         xs.append(pos[0, 0])
     assert max(xs) <= 30.0 and xs[-1] == pytest.approx(30.0, abs=1e-3)
+
+
+def test_spread_within_gives_the_verdict_of_pow_squares_even_at_a_tie():
+    """spread_within decides as 2·√max((x − x̄)**2 + …) <= limit does, at and next to a tie."""
+    rng = np.random.default_rng(5)
+    cases = []
+    for _ in range(2000):  # random groups
+        n = int(rng.integers(1, 25))
+        cases.append(
+            ((rng.normal(size=n) * 0.3 + 0.5).tolist(), (rng.normal(size=n) * 0.3).tolist())
+        )
+    # pairs ±(a, b) around a zero mean where x·x + y·y and x**2 + y**2 give different bounds
+    a, b = (rng.normal(size=(2, 200_000)) * 0.5).tolist()
+    odd = [
+        (x, y)
+        for x, y in zip(a, b, strict=True)
+        if math.sqrt(x * x + y * y) != math.sqrt(x**2 + y**2)
+    ]
+    assert odd
+    cases += [([x, -x], [y, -y]) for x, y in odd]
+    for xs, ys in cases:
+        mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+        pairs = zip(xs, ys, strict=True)
+        tie = 2.0 * math.sqrt(max((x - mx) ** 2 + (y - my) ** 2 for x, y in pairs))
+        for limit in (
+            tie,
+            math.nextafter(tie, 0.0),
+            math.nextafter(tie, 9.0),
+            tie * 0.9,
+            tie * 1.1,
+        ):
+            assert spread_within(xs, ys, limit) == (tie <= limit)

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim import metrics
+from sim import formations, metrics
 
 
 def path(n):
@@ -88,6 +88,30 @@ def test_order_and_cohesion_for_a_few_agents_match_the_array_versions(n, seed, r
         return
     assert order == pytest.approx(metrics.order(vel), abs=1e-12)
     assert cohesion == pytest.approx(metrics.cohesion(pos), rel=1e-12)
+
+
+def test_formation_error_for_a_few_agents_is_the_array_version_bit_for_bit():
+    """The plain-float formation error (and its slot placement) equal the numpy path exactly."""
+    rng = np.random.default_rng(11)
+    for _ in range(3000):  # (math.hypot instead of C's hypot differs in ~1 case in 200)
+        n, scale = int(rng.integers(0, 41)), 10 ** rng.uniform(-3, 3)
+        pos, offsets = rng.normal(size=(n, 2)) * scale, rng.normal(size=(n, 2)) * scale
+        heading, (x, y) = rng.uniform(-4.0, 4.0), rng.normal(size=2) * scale
+        world = np.array([x, y]) + formations.rotate(offsets, heading)
+        slots = formations.place_few(offsets.tolist(), heading, x, y)
+        assert np.array_equal(np.array(slots).reshape(-1, 2), world)
+        few = metrics.formation_error_few(pos.tolist(), slots)
+        if n == 0:
+            assert math.isnan(few) and math.isnan(metrics.formation_error(pos, world))
+        else:
+            assert few == metrics.formation_error(pos, world)  # exactly: golden runs rely on it
+
+
+@settings(max_examples=200, deadline=None)
+@given(values=st.lists(st.floats(-1e6, 1e6), max_size=128))
+def test_numpy_sum_adds_in_numpys_order(values):
+    """numpy_sum gives np.add.reduce's bits (pairwise from 8 values on), not a plain sum's."""
+    assert metrics.numpy_sum(values) == float(np.add.reduce(np.array(values, dtype=float)))
 
 
 @settings(max_examples=30, deadline=None)

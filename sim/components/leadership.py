@@ -32,10 +32,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim import election
+from sim.arrays import count_nonzero
 from sim.components.timing import Timing
 from sim.heartbeat import STILL, Knowledge, beacon_key, dominance, key_row, key_term, key_time
 from sim.wording import count
 
+# (`settled` relies on FOLLOWER = 0 and LEADER = 4: the two with their low two bits clear)
 FOLLOWER, SUSPECT, CANDIDATE, VOTED, LEADER = range(5)
 ROLES = ("follower", "suspecting", "candidate", "voted", "leader")
 FORGET_EVERY = 200  # steps between clean-ups of beacons nobody believes any more
@@ -156,8 +158,8 @@ class Leadership:
     @property
     def settled(self) -> bool:
         """No active agent suspects, campaigns or has voted (all follow or lead)."""
-        role = self.role
-        return not np.count_nonzero((role != FOLLOWER) & (role != LEADER) & self.active)
+        # FOLLOWER (0) and LEADER (4) are the roles whose two low bits are clear
+        return not count_nonzero((self.role & 3) * self.active)
 
     @property
     def is_leader(self) -> np.ndarray:
@@ -276,12 +278,12 @@ class Leadership:
             return
         terms = key_term(keys)
         fresh = (keys > self.belief[rows]) & (terms >= self.term[rows])
-        if np.count_nonzero(fresh) < len(fresh):
+        if count_nonzero(fresh) < len(fresh):
             rows, keys, terms = rows[fresh], keys[fresh], terms[fresh]
         if not len(rows):
             return
         leading = self.role[rows] == LEADER  # only a dominant leader's beacon is fresher
-        if np.count_nonzero(leading):
+        if count_nonzero(leading):
             for row, key in zip(rows[leading].tolist(), keys[leading].tolist(), strict=True):
                 winner = int(key_row(key))
                 self.step_down(row, f"yields to agent {winner + 1} (term {int(key_term(key))})", t)
@@ -317,8 +319,11 @@ class Leadership:
 
     def _detect(self, t: int) -> None:
         """Followers whose leader has been silent longer than their timeout suspect it is lost."""
-        quiet = self.following & self.timing.overdue(t)
-        if not np.count_nonzero(quiet):
+        quiet = self.timing.overdue(t)  # (rarely anyone: the follower mask only then)
+        if not count_nonzero(quiet):
+            return
+        quiet &= self.following
+        if not count_nonzero(quiet):
             return
         rows = quiet.nonzero()[0]
         silence = t - self.timer[rows]
@@ -346,7 +351,7 @@ class Leadership:
     # ------------------------------------------------------------------ slots
     def _notice_dropouts(self, row: int, lead: LeaderTerm) -> None:
         """A leader notices members whose acknowledgements stopped election_timeout_min ago."""
-        checked = (lead.slot_version, int(np.count_nonzero(self.active)))
+        checked = (lead.slot_version, int(count_nonzero(self.active)))
         if self._checked.get(row) == checked or lead.slot_version < 0:
             return  # no member of this slot table has dropped out (same table, same dropouts)
         slots = self.slot_maps[lead.slot_version]
@@ -371,7 +376,7 @@ class Leadership:
         version = max(self.slot_maps, default=-1) + 1
         self.slot_maps[version] = new
         lead.slot_version = version
-        moved = int(np.count_nonzero(new[rows] != old[rows]))
+        moved = int(count_nonzero(new[rows] != old[rows]))
         detail = f"{moved} moved, {count(len(rows), 'member')} ({self.params.slot_assignment})"
         self.hooks.log("slot_reassigned", row, detail)
 

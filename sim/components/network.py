@@ -35,7 +35,7 @@ KNN_SAMPLE = 64  # agents sampled to see whether the link cap binds before listi
 
 @dataclass
 class Proximity:
-    """One neighbour query: which active rows, where they were, and the pairs found.
+    """One neighbour query: which active rows, where they were (as bytes), and the pairs found.
 
     Small groups (≤ `Network.dense_max`) keep the full squared-distance matrix `d2`; larger ones
     keep `pairs` (indices into `rows`, i < j) within `Network.reach` and their distances `dist`
@@ -43,7 +43,7 @@ class Proximity:
     """
 
     rows: np.ndarray
-    pos: np.ndarray
+    where: bytes  # their positions' bytes: the query stands while these are unchanged
     d2: np.ndarray | None = None
     pairs: np.ndarray | None = None
     dist: np.ndarray | None = None
@@ -117,10 +117,10 @@ class Network:
         self.active = active
         prox = self.prox
         here = pos if len(rows) == self.n else pos[rows]
-        if prox is not None and _same(prox.rows, rows):
-            if prox.pos.shape == here.shape and prox.pos.tobytes() == here.tobytes():
-                return False  # (bytes: far cheaper than array_equal for the small groups)
-        self._query(pos, rows, here)
+        where = here.tobytes()  # (bytes: far cheaper than array_equal for the small groups)
+        if prox is not None and prox.where == where and _same(prox.rows, rows):
+            return False
+        self._query(pos, rows, here, where)
         return True
 
     def prox_for(self, rows: np.ndarray) -> Proximity | None:
@@ -142,24 +142,24 @@ class Network:
         self.prox = None
         self._set(np.sort(pairs, axis=1), None)
 
-    def _query(self, pos: np.ndarray, rows: np.ndarray, here: np.ndarray) -> None:
+    def _query(self, pos: np.ndarray, rows: np.ndarray, here: np.ndarray, where: bytes) -> None:
         k = len(rows)
         self._pos = pos
         if k <= self.dense_max:
-            self._query_dense(rows, here)
+            self._query_dense(rows, here, where)
         else:
-            self._query_tree(rows, here)
+            self._query_tree(rows, here, where)
         if self.distance_loss > 0:
             self.link_loss = comms.link_loss(
                 pos, self.directed, self.message_loss, self.distance_loss, self.comm_range, self.box
             )
 
-    def _query_dense(self, rows: np.ndarray, here: np.ndarray) -> None:
+    def _query_dense(self, rows: np.ndarray, here: np.ndarray, where: bytes) -> None:
         d2 = dense_d2(here, self.box)
         adj = d2 < _off_diagonal(len(rows), self.comm_range**2)  # no agent links to itself
         if len(rows) > self.max_links + 1 and adj.sum(axis=1).max() > self.max_links:
             adj = _cap_dense(adj, d2, self.max_links)
-        self.prox = Proximity(rows, here.copy(), d2=d2)
+        self.prox = Proximity(rows, where, d2=d2)
         old = self.adj
         if old is not None and _same(self._adj_rows, rows) and old.tobytes() == adj.tobytes():
             return  # same links as before: keep the arrays (channels cache their columns)
@@ -167,7 +167,7 @@ class Network:
         self._set(np.column_stack([rows[i], rows[j]]), None)
         self.adj, self._adj_rows = adj, rows
 
-    def _query_tree(self, rows: np.ndarray, here: np.ndarray) -> None:
+    def _query_tree(self, rows: np.ndarray, here: np.ndarray, where: bytes) -> None:
         k, cap, box = len(rows), self.max_links, self.box
         tree = cKDTree(wrap(here, box) if box is not None else here, boxsize=box)
         if self._crowded and k > cap + 1:
@@ -175,13 +175,13 @@ class Network:
             # (counting, with return_length, is 2-3x cheaper than asking for cap + 1 nearest)
             count = tree.query_ball_point(sample, self.comm_range, return_length=True)
             if int(count.max()) > cap:  # someone (itself counted) has `cap` or more neighbours
-                self.prox = Proximity(rows, here.copy())
+                self.prox = Proximity(rows, where)
                 self._set(_nearest_links(tree, rows, cap, self.comm_range), None)
                 return
         pairs = tree.query_pairs(self.reach, output_type="ndarray")
         d = pair_vectors(here, pairs, box)
         dist = np.abs(d.view(np.complex128)[:, 0])  # |dx + i·dy|: ~10x faster than np.hypot
-        self.prox = Proximity(rows, here.copy(), pairs=pairs, dist=dist)
+        self.prox = Proximity(rows, where, pairs=pairs, dist=dist)
         local, ldist = pairs, dist
         if self.reach > self.comm_range:
             near = dist < self.comm_range

@@ -61,10 +61,10 @@ class Timing:
         """
         lead = self.lead
         p = lead.params
-        silence = t - lead.timer
+        # silence t − timer > min (+ 2ℓ), as timer (+ 2ℓ) < t − min: whole steps, one op fewer
         if p.timeout_scaling == "fixed":
-            return silence > p.election_timeout_min
-        return silence > p.election_timeout_min + 2 * lead.latency
+            return lead.timer < t - p.election_timeout_min
+        return lead.timer + 2 * lead.latency < t - p.election_timeout_min
 
     def round_window(self, rows) -> tuple[np.ndarray, np.ndarray]:
         """How long each row waits in an election round before it starts over (lo, hi)."""

@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from sim import formations, metrics
+from sim.components.leadership import FOLLOWER
 from sim.control import slot_velocity, slot_velocity_one, steer_flight_xy
 from sim.kinematics import steer_one
 from sim.modes.leader import LeaderMode
@@ -30,6 +31,7 @@ class Formation(LeaderMode):
         self._members_key: tuple[int, int] | None = None  # (slot table, n active) cached below
         self._members: np.ndarray | slice = np.zeros(0, dtype=np.intp)
         self._member_offsets = np.zeros((0, 2))
+        self._member_lists: tuple[list, list] = ([], [])  # members and offsets as lists
         self._offset_list = self.offsets.tolist()  # for the plain-float path
 
     def assign(self, model, row: int, members: np.ndarray, old: np.ndarray) -> np.ndarray:
@@ -85,12 +87,12 @@ class Formation(LeaderMode):
         lead = model.leadership
         known = lead.knowledge
         src, slot = known.src.tolist(), known.slot.tolist()
-        following = lead.following.tolist()
+        role, active = lead.role.tolist(), lead.active.tolist()  # (following: active, FOLLOWER)
         estimate, vel = model.estimate.tolist(), model.vel.tolist()
         offsets = self._offset_list
         flights, routes = model.mission.flights, model.mission.routes
         believed: dict[int, tuple] = {}  # one dead-reckoning per beacon, shared by its followers
-        out = []
+        out: list[float] = []  # vx, vy of each row in turn (a flat list converts faster)
         for row in act.tolist():
             if row in flights:
                 flight = flights[row]
@@ -100,18 +102,19 @@ class Formation(LeaderMode):
                 dx, dy = steer_flight_xy(
                     flight, ex, ey, route, self.cruise_speed, max_accel, *turns
                 )
-            elif following[row] and slot[row] >= 0:
+            elif active[row] and role[row] == FOLLOWER and slot[row] >= 0:
                 serial = src[row]
                 if serial not in believed:
-                    believed[serial] = known.believed_leader(serial, now)
+                    x, y, lvx, lvy, frame = known.believed_leader(serial, now)
+                    believed[serial] = x, y, lvx, lvy, math.cos(frame), math.sin(frame)
                 ex, ey = estimate[row]
                 ox, oy = offsets[slot[row]]
                 dx, dy = slot_velocity_one(ex, ey, ox, oy, believed[serial], max_accel)
             else:  # has given up on its leader, or has no slot yet: holds its position
                 dx = dy = 0.0
             vx, vy = vel[row]
-            out.append(steer_one(vx, vy, dx, dy, max_speed, max_accel))
-        return np.array(out)
+            out += steer_one(vx, vy, dx, dy, max_speed, max_accel)
+        return np.array(out).reshape(-1, 2)
 
     def slot_of(self, model) -> np.ndarray:
         """Each agent's slot in the main leader's current table (-1: none)."""
@@ -131,10 +134,19 @@ class Formation(LeaderMode):
             members = np.flatnonzero((slots >= 0) & model.active)
             self._member_offsets = self.offsets[slots[members]]
             self._members = _as_slice(members)
+            self._member_lists = members.tolist(), self._member_offsets.tolist()
             self._members_key = key
         if not len(self._member_offsets):
             return {"formation_error": math.nan}
-        world = formations.rotate(self._member_offsets, model.mission.flights[lead].frame_heading)
+        heading = model.mission.flights[lead].frame_heading
+        if len(self._member_offsets) <= PLAIN_FLOATS_MAX_N:  # a few: plain floats, same bits
+            pos = model.pos.tolist()
+            rows, offsets = self._member_lists
+            lx, ly = pos[lead]
+            slots = formations.place_few(offsets, heading, lx, ly)
+            error = metrics.formation_error_few([pos[r] for r in rows], slots)
+            return {"formation_error": error}
+        world = formations.rotate(self._member_offsets, heading)
         error = metrics.formation_error(model.pos[self._members], model.pos[lead] + world)
         return {"formation_error": error}
 

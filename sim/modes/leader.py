@@ -211,16 +211,14 @@ class LeaderMode(Mode):
         p = self.params
         margin = STOP_FRACTION * p.spacing
         vel = model.vel if len(act) == len(model.vel) else model.vel[act]
-        if len(act) <= PLAIN_FLOATS_MAX_N:  # a few agents: plain floats, same arithmetic
-            xs, ys = vel.T.tolist()
-            mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
-            top = max([(x - mx) ** 2 + (y - my) ** 2 for x, y in zip(xs, ys, strict=True)])
+        limit = kinematics.closing_limit_one(model.min_separation, margin, p.max_accel)
+        if len(act) <= PLAIN_FLOATS_MAX_N:  # a few agents: plain floats
+            if kinematics.spread_within(*vel.T.tolist(), limit):
+                return 0.0, False
         else:
             dev = vel - np.add.reduce(vel, axis=0) / len(vel)
             top = float(np.maximum.reduce(dev[:, 0] ** 2 + dev[:, 1] ** 2))
-        if 2.0 * math.sqrt(top) <= kinematics.closing_limit_one(
-            model.min_separation, margin, p.max_accel
-        ):
-            return 0.0, False
+            if 2.0 * math.sqrt(top) <= limit:
+                return 0.0, False
         pairs, dist = self.pairs_within(model, act, self.look_ahead(), with_dist=True)
         return kinematics.braking_push(model.pos[act], vel, pairs, dist, margin, p.max_accel)
