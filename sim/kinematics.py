@@ -89,6 +89,17 @@ def closing_limit(dist: np.ndarray, margin: float, max_accel: float) -> np.ndarr
     return 2.0 * max_accel * (np.sqrt(1.0 + room / max_accel) - 1.0)
 
 
+def stopping_distance(closing: float, margin: float, max_accel: float) -> float:
+    """The distance (m) at which `closing_limit` reaches `closing` (its inverse, plain floats).
+
+    Pairs at least this far apart can close at `closing` and still stop in time. `closing` is
+    padded (by a millionth, and a billionth of max_accel) far beyond the limit's rounding, so
+    that rounding cannot put the limit just under `closing` there.
+    """
+    c = closing * (1.0 + 1e-6) + 1e-9 * max_accel
+    return margin + c + c * c / (4.0 * max_accel)
+
+
 def closing_limit_one(dist: float, margin: float, max_accel: float) -> float:
     """`closing_limit` for one distance, in plain floats."""
     room = max(dist - margin, 0.0)

@@ -17,6 +17,7 @@ from sim.kinematics import (
     spread_within,
     steer,
     steer_one,
+    stopping_distance,
 )
 
 SPEED = st.floats(-5, 5)
@@ -41,6 +42,17 @@ def test_closing_limit_stops_the_pair_margin_apart(dist, margin, max_accel):
         assert c == 0
     else:
         assert stopping_gap(c, max_accel) == pytest.approx(dist - margin, rel=1e-9, abs=1e-9)
+
+
+@settings(max_examples=200)
+@given(st.floats(0, 20), st.floats(0, 10), ACCEL, st.floats(0, 1))
+def test_no_pair_beyond_the_stopping_distance_needs_braking(closing, margin, max_accel, more):
+    """From `stopping_distance(c)` on, the closing limit is at least c (and only just above)."""
+    reach = stopping_distance(closing, margin, max_accel)
+    dist = np.array([reach, reach * (1 + more), reach + 100 * more])
+    assert np.all(closing_limit(dist, margin, max_accel) >= closing)
+    near = stopping_gap(closing, max_accel) + margin
+    assert near == pytest.approx(reach, rel=1e-5, abs=1e-8 * (max_accel + closing))
 
 
 @settings(max_examples=100)

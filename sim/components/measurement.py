@@ -233,8 +233,13 @@ class Measurement:
         if net.adj is not None:
             largest, lam2, n_comp = metrics.graph_metrics(net.adj)
         else:
-            local = net.pairs if n == model.n else np.searchsorted(act, net.pairs)
-            n_comp, labels = metrics.components(n, local)
+            whole = n == model.n  # nobody dropped out: the network's labels serve (cached)
+            local = net.pairs if whole else np.searchsorted(act, net.pairs)
+            if whole:  # (`with_group` asks for the same labels in this step)
+                labels = net.labels()
+                n_comp = int(np.maximum.reduce(labels)) + 1
+            else:
+                n_comp, labels = metrics.components(n, local)
             largest = float(np.bincount(labels).max() / n) if n else math.nan
             lam2 = metrics.algebraic_connectivity(n, local, n_comp)
         self.values["largest_component"], self.values["algebraic_connectivity"] = largest, lam2
@@ -260,7 +265,7 @@ class Measurement:
         reach = max(p.collision_radius, model.mode.contact_distance())
         if prox is not None and prox.pairs is not None and reach <= model.network.reach:
             near = prox.dist < reach
-            close, dist = np.compress(near, prox.pairs, axis=0), prox.dist[near]
+            close, dist = np.compress(near, prox.pairs, axis=0), np.compress(near, prox.dist)
         else:
             close, dist = pairs_with_distances(pos, reach, box)
         # Pairs within one spacing give the collisions and, when there are any, the closest

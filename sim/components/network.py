@@ -179,8 +179,7 @@ class Network:
                 self._set(_nearest_links(tree, rows, cap, self.comm_range), None)
                 return
         pairs = tree.query_pairs(self.reach, output_type="ndarray")
-        d = pair_vectors(here, pairs, box)
-        dist = np.abs(d.view(np.complex128)[:, 0])  # |dx + i·dy|: ~10x faster than np.hypot
+        dist = _pair_distances(here, pairs, box)
         self.prox = Proximity(rows, where, pairs=pairs, dist=dist)
         local, ldist = pairs, dist
         if self.reach > self.comm_range:
@@ -311,6 +310,19 @@ class Network:
         want = np.minimum(src, dst).astype(np.int64) * self.n + np.maximum(src, dst)
         at = np.searchsorted(codes, want)
         return (at < len(codes)) & (codes[np.minimum(at, len(codes) - 1)] == want)
+
+
+def _pair_distances(pos: np.ndarray, pairs: np.ndarray, box: float | None) -> np.ndarray:
+    """Distances (m,) of the pairs, as `|dx + i·dy|` (~10x faster than np.hypot).
+
+    In open space the positions are read as complex numbers and gathered by contiguous index
+    columns: one gather of 16 bytes per agent, about twice as fast as `pair_vectors`' and the
+    same differences, so the same distances bit for bit.
+    """
+    if box is not None or not pos.flags.c_contiguous:
+        return np.abs(pair_vectors(pos, pairs, box).view(np.complex128)[:, 0])
+    z = pos.view(np.complex128)[:, 0]
+    return np.abs(z.take(pairs[:, 1].copy()) - z.take(pairs[:, 0].copy()))
 
 
 def _cap_pairs(pairs: np.ndarray, dist: np.ndarray, cap: int) -> np.ndarray:

@@ -191,7 +191,7 @@ class LeaderMode(Mode):
         if prox is not None and prox.pairs is not None and radius <= model.network.reach:
             keep = prox.dist < radius
             near = np.compress(keep, prox.pairs, axis=0)  # much faster than pairs[keep]
-            return (near, prox.dist[keep]) if with_dist else near
+            return (near, np.compress(keep, prox.dist)) if with_dist else near
         if prox is not None and prox.d2 is not None:
             i, j = np.nonzero(prox.d2 < radius * radius)
             upper = i < j
@@ -206,12 +206,14 @@ class LeaderMode(Mode):
 
         No pair can close faster than twice the largest deviation from the mean velocity, nor
         is any pair nearer than the last measured closest pair: when that bound is within the
-        closing limit (a formation in steady flight), the pairs need not be looked at.
+        closing limit (a formation in steady flight), the pairs need not be looked at; else
+        only those nearer than the distance at which the limit reaches the bound.
         """
         p = self.params
         margin = STOP_FRACTION * p.spacing
         vel = model.vel if len(act) == len(model.vel) else model.vel[act]
         limit = kinematics.closing_limit_one(model.min_separation, margin, p.max_accel)
+        reach = self.look_ahead()
         if len(act) <= PLAIN_FLOATS_MAX_N:  # a few agents: plain floats
             if kinematics.spread_within(*vel.T.tolist(), limit):
                 return 0.0, False
@@ -220,5 +222,9 @@ class LeaderMode(Mode):
             top = float(np.maximum.reduce(dev[:, 0] ** 2 + dev[:, 1] ** 2))
             if 2.0 * math.sqrt(top) <= limit:
                 return 0.0, False
-        pairs, dist = self.pairs_within(model, act, self.look_ahead(), with_dist=True)
+            # Nor can a pair further apart than the distance that bound allows need braking:
+            # only the pairs within it are looked at (the same pushes, far fewer pairs).
+            bound = kinematics.stopping_distance(2.0 * math.sqrt(top), margin, p.max_accel)
+            reach = min(reach, bound)
+        pairs, dist = self.pairs_within(model, act, reach, with_dist=True)
         return kinematics.braking_push(model.pos[act], vel, pairs, dist, margin, p.max_accel)
