@@ -106,6 +106,24 @@ def test_a_dense_group_is_capped_without_listing_all_pairs():
     assert net.prox.pairs is None  # only each agent's nearest were listed
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_the_cap_check_after_the_query_links_as_the_check_before_it(seed):
+    """A group that packs together: the counts taken from the full query switch as the sample."""
+    rng = np.random.default_rng(seed)
+    n, cap = 400, 16
+    spread = rng.uniform(0, 200, (n, 2))
+    everyone = np.ones(n, dtype=bool)
+    for shrink in np.linspace(1.0, 0.2, 9):  # from a sparse group to a crowded one
+        pos = spread * shrink
+        after = network(n, comm_range=10.0, max_links=cap)  # crowded, not capped: ...
+        after._capped = False  # ... the sample's counts come from the full query
+        before = network(n, comm_range=10.0, max_links=cap)  # counted before the query
+        after.update(pos, everyone)
+        before.update(pos, everyone)
+        assert np.array_equal(after.pairs, before.pairs)
+        assert (after.prox.pairs is None) == (before.prox.pairs is None)
+
+
 PEAK = """
 import resource, sys
 from sim import SwarmModel

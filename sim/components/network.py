@@ -101,7 +101,8 @@ class Network:
         self.channels: dict[str, comms.Channel] = {}
         self.unicasts: dict[str, comms.Unicast] = {}
         self._pos = np.zeros((n, 2))
-        self._crowded = True  # check whether the cap binds before the next full query
+        self._crowded = True  # check whether the cap binds at the next full query ...
+        self._capped = True  # ... and before listing all pairs (it bound at the last one)
         self._labels: tuple[int, np.ndarray] | None = None
         self._codes: tuple[int, np.ndarray] | None = None
         self.traffic: Traffic | None = None  # this step's messages, while traced (`trace`)
@@ -170,29 +171,42 @@ class Network:
     def _query_tree(self, rows: np.ndarray, here: np.ndarray, where: bytes) -> None:
         k, cap, box = len(rows), self.max_links, self.box
         tree = cKDTree(wrap(here, box) if box is not None else here, boxsize=box)
-        if self._crowded and k > cap + 1:
-            sample = tree.data[:: max(1, k // KNN_SAMPLE)]
+        check = self._crowded and k > cap + 1
+        step = max(1, k // KNN_SAMPLE)
+        # The sampled agents are counted before listing all pairs while the cap was binding
+        # (or the query reaches beyond comm_range); otherwise the full query's own degrees
+        # give the same counts (the tree's same ≤ comm_range test), at no extra cost.
+        if check and (self._capped or self.reach > self.comm_range):
+            check = False
             # (counting, with return_length, is 2-3x cheaper than asking for cap + 1 nearest)
-            count = tree.query_ball_point(sample, self.comm_range, return_length=True)
+            count = tree.query_ball_point(tree.data[::step], self.comm_range, return_length=True)
             if int(count.max()) > cap:  # someone (itself counted) has `cap` or more neighbours
-                self.prox = Proximity(rows, where)
-                self._set(_nearest_links(tree, rows, cap, self.comm_range), None)
+                self._set_nearest(tree, rows, where)
                 return
         pairs = tree.query_pairs(self.reach, output_type="ndarray")
         dist = _pair_distances(here, pairs, box)
-        self.prox = Proximity(rows, where, pairs=pairs, dist=dist)
         local, ldist = pairs, dist
         if self.reach > self.comm_range:
             near = dist < self.comm_range
             local, ldist = np.compress(near, pairs, axis=0), dist[near]
         degree = np.bincount(local.ravel(), minlength=k)
+        if check and int(np.maximum.reduce(degree[::step])) >= cap:
+            self._set_nearest(tree, rows, where)  # (as the count before the query would have)
+            return
+        self.prox = Proximity(rows, where, pairs=pairs, dist=dist)
         top = int(degree.max()) if len(degree) else 0
-        self._crowded = top >= cap // 2
+        self._crowded, self._capped = top >= cap // 2, top > cap
         if top > cap:
             local = np.compress(_cap_pairs(local, ldist, cap), local, axis=0)
         whole = k == self.n  # nobody dropped out: indices into `rows` are the rows themselves
         both = both_directions(local) if whole else None
         self._set(local if whole else rows.take(local), both)
+
+    def _set_nearest(self, tree: cKDTree, rows: np.ndarray, where: bytes) -> None:
+        """Links to each agent's `max_links` nearest (a crowded group: no pair list is kept)."""
+        self.prox = Proximity(rows, where)
+        self._capped = True
+        self._set(_nearest_links(tree, rows, self.max_links, self.comm_range), None)
 
     def _set(self, pairs: np.ndarray, both: np.ndarray | None) -> None:
         self.pairs = pairs
