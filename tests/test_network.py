@@ -124,6 +124,21 @@ def test_the_cap_check_after_the_query_links_as_the_check_before_it(seed):
         assert (after.prox.pairs is None) == (before.prox.pairs is None)
 
 
+def test_pairs_within_a_radius_are_those_of_all_pairs_in_the_same_order():
+    """`Proximity.within` from a cached subset equals filtering all pairs (order, distances)."""
+    rng = np.random.default_rng(3)
+    n = 600
+    pos = rng.uniform(0, 150, (n, 2))
+    net = network(n, reach=20.0, dense_max=0)
+    net.update(pos, np.ones(n, dtype=bool))
+    prox = net.prox
+    for radius in (12.0, 4.0, 7.0, 3.0, 12.0, 20.0):
+        pairs, dist = prox.within(radius)
+        keep = prox.dist < radius
+        assert np.array_equal(pairs, prox.pairs[keep]) and np.array_equal(dist, prox.dist[keep])
+    assert len(prox.within(3.0)[0]) < len(prox.within(12.0)[0]) < len(prox.pairs)
+
+
 PEAK = """
 import resource, sys
 from sim import SwarmModel

@@ -264,8 +264,7 @@ class Measurement:
             return
         reach = max(p.collision_radius, model.mode.contact_distance())
         if prox is not None and prox.pairs is not None and reach <= model.network.reach:
-            near = prox.dist < reach
-            close, dist = np.compress(near, prox.pairs, axis=0), np.compress(near, prox.dist)
+            close, dist = prox.within(reach)  # (kept: the next step's braking starts from them)
         else:
             close, dist = pairs_with_distances(pos, reach, box)
         # Pairs within one spacing give the collisions and, when there are any, the closest

@@ -189,9 +189,8 @@ class LeaderMode(Mode):
         """
         prox = model.network.prox_for(act)
         if prox is not None and prox.pairs is not None and radius <= model.network.reach:
-            keep = prox.dist < radius
-            near = np.compress(keep, prox.pairs, axis=0)  # much faster than pairs[keep]
-            return (near, np.compress(keep, prox.dist)) if with_dist else near
+            near, dist = prox.within(radius)
+            return (near, dist) if with_dist else near
         if prox is not None and prox.d2 is not None:
             i, j = np.nonzero(prox.d2 < radius * radius)
             upper = i < j
