@@ -26,7 +26,7 @@ from scipy.sparse.csgraph import shortest_path
 from scipy.spatial import cKDTree
 
 from sim import comms, metrics
-from sim.neighbours import both_directions, dense_d2, pair_distances, pair_vectors, wrap
+from sim.neighbours import both_directions, dense_d2, pair_vectors, wrap
 from sim.sizes import DENSE_DISTANCES_MAX_N
 from sim.traffic import CHANNEL_KINDS, Traffic
 
@@ -189,9 +189,8 @@ class Network:
         tree = cKDTree(wrap(here, box) if box is not None else here, boxsize=box)
         check = self._crowded and k > cap + 1
         step = max(1, k // KNN_SAMPLE)
-        # The sampled agents are counted before listing all pairs while the cap was binding
-        # (or the query reaches beyond comm_range); otherwise the full query's own degrees
-        # give the same counts (the tree's same ≤ comm_range test), at no extra cost.
+        # Sampled agents are counted before listing all pairs while the cap binds (or the query
+        # reaches further); else the full query's degrees give the same counts (the same test).
         if check and (self._capped or self.reach > self.comm_range):
             check = False
             # (counting, with return_length, is 2-3x cheaper than asking for cap + 1 nearest)
@@ -200,7 +199,8 @@ class Network:
                 self._set_nearest(tree, rows, where)
                 return
         pairs = tree.query_pairs(self.reach, output_type="ndarray")
-        dist = pair_distances(here, pairs, box)
+        d = pair_vectors(here, pairs, box)
+        dist = np.abs(d.view(np.complex128)[:, 0])  # |dx + i·dy|: ~10x faster than np.hypot
         local, ldist = pairs, dist
         if self.reach > self.comm_range:
             near = dist < self.comm_range
