@@ -18,7 +18,7 @@ step (`prox`), so motion and measurement reuse the one neighbour query.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.sparse import coo_matrix
@@ -47,15 +47,15 @@ class Proximity:
     d2: np.ndarray | None = None
     pairs: np.ndarray | None = None
     dist: np.ndarray | None = None
-    subsets: list = field(default_factory=list)  # (radius, pairs, dist) that `within` found
+    subsets: list | None = None  # (radius, pairs, dist) that `within` found
 
     def within(self, radius: float) -> tuple[np.ndarray, np.ndarray]:
-        """The pairs closer than `radius` (at most the reach) and their distances, in order.
+        """Pairs closer than `radius` (≤ reach) and their distances, in the order of all pairs.
 
-        Taken from the smallest subset found so far that holds them (measurement's contacts
-        serve the next step's braking): the same pairs in the same order as from all pairs.
+        From the smallest subset found so far that holds them (the contacts serve the braking).
         """
         pairs, dist = self.pairs, self.dist
+        self.subsets = self.subsets or []
         for r, p, d in self.subsets:
             if radius <= r and len(p) < len(pairs):
                 pairs, dist = p, d

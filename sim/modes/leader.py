@@ -212,10 +212,10 @@ class LeaderMode(Mode):
         margin = STOP_FRACTION * p.spacing
         vel = model.vel if len(act) == len(model.vel) else model.vel[act]
         limit = kinematics.closing_limit_one(model.min_separation, margin, p.max_accel)
-        reach = self.look_ahead()
         if len(act) <= PLAIN_FLOATS_MAX_N:  # a few agents: plain floats
             if kinematics.spread_within(*vel.T.tolist(), limit):
                 return 0.0, False
+            reach = self.look_ahead()
         else:
             dev = vel - np.add.reduce(vel, axis=0) / len(vel)
             top = float(np.maximum.reduce(dev[:, 0] ** 2 + dev[:, 1] ** 2))
@@ -224,6 +224,6 @@ class LeaderMode(Mode):
             # Nor can a pair further apart than the distance that bound allows need braking:
             # only the pairs within it are looked at (the same pushes, far fewer pairs).
             bound = kinematics.stopping_distance(2.0 * math.sqrt(top), margin, p.max_accel)
-            reach = min(reach, bound)
+            reach = min(self.look_ahead(), bound)
         pairs, dist = self.pairs_within(model, act, reach, with_dist=True)
         return kinematics.braking_push(model.pos[act], vel, pairs, dist, margin, p.max_accel)
