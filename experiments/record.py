@@ -40,6 +40,7 @@ def record(folder: Path) -> dict:
         "dirty": (prov.get("git") or {}).get("dirty"),
         "source": sources[0],
         "version": prov.get("sim_version"),
+        "numpy_simd": prov.get("numpy_simd"),  # the SIMD code numpy ran (`sim.simd`)
         "runs": len(rows),
         "ok": len(ok),
         "finished": all(s.get("finished") for s in prov.get("sessions", [])),

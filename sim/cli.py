@@ -97,6 +97,8 @@ def cmd_rerun(args: argparse.Namespace) -> int:
     if diff:
         listed = ", ".join(f"{k} (recorded {a!r}, re-run {b!r})" for k, (a, b) in diff.items())
         print(f"run {args.run_id}: differs from the recorded row: {listed}", file=sys.stderr)
+        if report["advice"]:
+            print(f"run {args.run_id}: {report['advice']}", file=sys.stderr)
         return 1
     print(f"run {args.run_id}: identical to the recorded row", file=sys.stderr)
     return 0

@@ -8,13 +8,18 @@ regenerates the file::
     python tests/test_golden.py --update
 
 Bit-identical runs need the same numerical libraries: the file records the numpy and scipy
-versions it was made with, and the test is skipped under others (e.g. `make test-latest`).
+versions it was made with, and the test is skipped under others (e.g. `make test-latest`). It
+also records the SIMD code numpy ran (`sim.simd`): a machine with wider SIMD (AVX-512 where the
+file was made with AVX2) computes the hashes in a subprocess told to run the recorded code;
+one without the recorded code skips the test.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -22,7 +27,7 @@ import numpy as np
 import pytest
 import scipy
 
-from sim import PRESETS, SwarmModel
+from sim import PRESETS, SwarmModel, simd
 
 GOLDEN = Path(__file__).with_name("golden.json")
 STEPS = 600
@@ -105,14 +110,31 @@ def load() -> dict:
     return json.loads(GOLDEN.read_text())
 
 
-@pytest.mark.parametrize("name", list(cases()))
-def test_run_is_unchanged(name):
-    """The run's positions, events and reporters hash exactly as recorded."""
+@pytest.fixture(scope="module")
+def fingerprints():
+    """fingerprint(name) for this machine, running the SIMD code the golden file was made with."""
     golden = load()
     if golden["versions"] != versions():
         pytest.skip(f"golden runs recorded with {golden['versions']}, running {versions()}")
+    flag = simd.disable_for(golden["numpy_simd"])
+    if flag is None:
+        pytest.skip(f"golden runs recorded with SIMD {golden['numpy_simd']}, here {simd.targets()}")
+    if flag == "":
+        return lambda name: fingerprint(cases()[name])
+    env = {**os.environ, simd.ENV: flag}  # numpy reads it once, at import: a new process
+    out = subprocess.run(
+        [sys.executable, __file__, "--print"], env=env, capture_output=True, text=True, check=True
+    )
+    runs = json.loads(out.stdout)
+    return runs.__getitem__
+
+
+@pytest.mark.parametrize("name", list(cases()))
+def test_run_is_unchanged(name, fingerprints):
+    """The run's positions, events and reporters hash exactly as recorded."""
+    golden = load()
     assert name in golden["runs"], f"{name} has no golden record: run --update"
-    assert fingerprint(cases()[name]) == golden["runs"][name]
+    assert fingerprints(name) == golden["runs"][name]
 
 
 def test_every_case_is_recorded():
@@ -120,9 +142,25 @@ def test_every_case_is_recorded():
     assert set(load()["runs"]) == set(cases())
 
 
+def test_a_wider_machine_runs_the_recorded_simd_code():
+    """Told to disable what the recorded machine lacked, numpy runs exactly the recorded code."""
+    recorded = load()["numpy_simd"]
+    flag = simd.disable_for(recorded)
+    if not flag:
+        pytest.skip(f"this machine runs {simd.targets()}: nothing to disable for {recorded}")
+    code = "import json; from sim import simd; print(json.dumps(simd.targets()))"
+    env = {**os.environ, simd.ENV: flag}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert json.loads(out.stdout) == recorded
+
+
 if __name__ == "__main__":
+    if "--print" in sys.argv:  # this machine's hashes, for the test run in a subprocess
+        print(json.dumps({name: fingerprint(kwargs) for name, kwargs in cases().items()}))
+        sys.exit()
     if "--update" not in sys.argv:
         sys.exit("usage: python tests/test_golden.py --update")
     runs = {name: fingerprint(kwargs) for name, kwargs in cases().items()}
-    GOLDEN.write_text(json.dumps({"versions": versions(), "runs": runs}, indent=1) + "\n")
+    record = {"versions": versions(), "numpy_simd": list(simd.targets()), "runs": runs}
+    GOLDEN.write_text(json.dumps(record, indent=1) + "\n")
     print(f"wrote {len(runs)} golden runs to {GOLDEN}")

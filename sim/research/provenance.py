@@ -1,7 +1,8 @@
 """Provenance: what produced a sweep's results, recorded in ``provenance.json`` beside them.
 
 The experiment as run (its parsed form and its file's text, also copied to
-``experiment.toml``), the package version, Python, the platform, the versions of the packages
+``experiment.toml``), the package version, Python, the platform and the SIMD code numpy runs
+(`sim.simd`), the versions of the packages
 results depend on, the git commit of the source tree and whether it had uncommitted changes,
 the columns of the summary table, and one entry per session (start, workers, executor, resume,
 command line, a hash of the `sim` sources, its end and whether it finished): a resumed sweep
@@ -23,6 +24,7 @@ from typing import Any
 import pandas as pd
 
 import sim
+from sim import simd
 from sim.params import field_names
 from sim.research.experiment import Experiment, settings_run_id
 from sim.research.results import summary_fields
@@ -62,6 +64,7 @@ def provenance(exp: Experiment, source: str) -> dict[str, Any]:
         "sim_version": sim.__version__,
         "python": platform.python_version(),
         "platform": platform.platform(),
+        "numpy_simd": list(simd.targets()),  # runs agree bit for bit only under the same code
         "packages": packages,
         "git": git_state(),
         "columns": {"params": list(field_names()), "summary": summary_fields()},

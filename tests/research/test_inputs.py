@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from sim import simd
 from sim.cli import main
 from sim.research import executors
 from sim.research.experiment import SEED_LIMIT, settings_run_id
@@ -166,6 +167,28 @@ def test_rerun_reports_identical_then_different(small_file, tmp_path, capsys):
         }
     }
     assert "differs from the recorded row: collisions" in captured.err
+
+
+def test_rerun_says_how_to_run_the_recorded_simd_code(small_file, tmp_path, capsys, monkeypatch):
+    """A row that differs, recorded where numpy ran narrower SIMD code: the fix is named."""
+    out = tmp_path / "o"
+    table = sweep_small(small_file, out, capsys)
+    prov = json.loads((out / "provenance.json").read_text())
+    assert prov["numpy_simd"] == list(simd.targets())
+    prov["numpy_simd"] = ["X86_V3", "baseline(X86_V2)"]
+    (out / "provenance.json").write_text(json.dumps(prov))
+    monkeypatch.setattr(simd, "targets", lambda: ("X86_V3", "X86_V4", "baseline(X86_V2)"))
+    rid = table[0]["run_id"]
+    assert main(["rerun", str(out), rid]) == 0  # identical: nothing to say
+    assert "NPY_DISABLE" not in capsys.readouterr().err
+    table[0]["collisions"] = str(int(table[0]["collisions"]) + 1)
+    with open(out / "summary.csv", "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(table[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(table)
+    assert main(["rerun", str(out), rid]) == 1
+    err = capsys.readouterr().err
+    assert "prefix the command with NPY_DISABLE_CPU_FEATURES='X86_V4'" in err
 
 
 @pytest.mark.parametrize(

@@ -15,13 +15,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from sim import simd
 from sim.params import SwarmParams, field_names
 from sim.research.experiment import Run, load_experiment, settings_run_id
 from sim.research.provenance import experiment_dict, short_hash
@@ -114,16 +117,36 @@ def test_readme_says_which_code_its_numbers_came_from(path):
         )
 
 
-@pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
-def test_recorded_rows_rerun_identically_on_todays_code(path):
-    for row in _recorded(path)["samples"]:
+def _rerun(rows: list[dict]) -> list[dict]:
+    """Each recorded row's differences from its re-run with today's code."""
+    found = []
+    for row in rows:
         # A parameter added since keeps its default, which must reproduce the recorded run.
         params = SwarmParams.build(**{k: row[k] for k in field_names() if k in row}).as_dict()
         seed = int(row["seed"])
-        result = execute_run(Run(-1, params, seed, settings_run_id(params, seed)))
-        assert differences(row, result) == {}, (
-            f"{path.name}: run {row['run_id']} gives other results today; re-run the experiment "
-            "and rewrite its findings (see experiments/README.md)"
+        found.append(
+            differences(row, execute_run(Run(-1, params, seed, settings_run_id(params, seed))))
+        )
+    return found
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
+def test_recorded_rows_rerun_identically_on_todays_code(path):
+    rec = _recorded(path)
+    flag = simd.disable_for(rec["numpy_simd"]) if rec.get("numpy_simd") else ""
+    if flag is None:
+        pytest.skip(f"recorded where numpy ran {rec['numpy_simd']}; here {simd.targets()}")
+    if flag:  # a wider machine: re-run in a process told to run the recorded SIMD code
+        env = {**os.environ, simd.ENV: flag}
+        cmd = [sys.executable, __file__, str(path)]
+        done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
+        found = json.loads(done.stdout)
+    else:
+        found = _rerun(rec["samples"])
+    for row, diff in zip(rec["samples"], found, strict=True):
+        assert diff == {}, (
+            f"{path.name}: run {row['run_id']} gives other results today ({diff}); re-run the "
+            "experiment and rewrite its findings (see experiments/README.md)"
         )
 
 
@@ -146,3 +169,7 @@ def test_record_source_is_the_hash_of_its_commit(path):
         ).stdout
         digest.update(name.removeprefix("sim/").encode() + b"\0" + blob)
     assert digest.hexdigest()[:12] == rec["source"]
+
+
+if __name__ == "__main__":  # the re-run differences of one record's rows, for the test above
+    print(json.dumps(_rerun(_recorded(Path(sys.argv[1]))["samples"])))
