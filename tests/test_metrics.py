@@ -128,3 +128,37 @@ def test_dense_graph_reporters_equal_the_sparse_ones(n, radius, seed):
     assert n_comp == metrics.components(n, pairs)[0]
     assert largest == pytest.approx(metrics.largest_component(n, pairs))
     assert lam2 == pytest.approx(metrics.algebraic_connectivity(n, pairs), abs=1e-9)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    n=st.integers(1, 400),
+    density=st.floats(0.0, 3.0),
+    seed=st.integers(0, 2**31),
+    chain=st.booleans(),
+)
+def test_components_label_like_scipy(n, density, seed, chain):
+    """Components by pointer jumping: scipy's count and labels, on sparse graphs and long paths."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    rng = np.random.default_rng(seed)
+    if chain:  # a path through the nodes in random order: the most rounds of hooking
+        order = rng.permutation(n)
+        pairs = np.column_stack([order[:-1], order[1:]])
+        pairs = pairs[rng.random(len(pairs)) < min(1.0, density)]  # cut into several paths
+    else:
+        pairs = rng.integers(0, n, (int(density * n), 2))
+        pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+    pairs = np.sort(pairs, axis=1).astype(np.intp)
+    graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
+    want_count, want_labels = connected_components(graph, directed=False)
+    count, labels = metrics.components(n, pairs)
+    assert count == want_count
+    np.testing.assert_array_equal(labels, want_labels)
+
+
+def test_components_of_no_nodes_and_no_links():
+    assert metrics.components(0, np.zeros((0, 2), dtype=np.intp))[0] == 0
+    count, labels = metrics.components(3, np.zeros((0, 2), dtype=np.intp))
+    assert count == 3 and labels.tolist() == [0, 1, 2]
