@@ -124,6 +124,32 @@ def test_the_cap_check_after_the_query_links_as_the_check_before_it(seed):
         assert (after.prox.pairs is None) == (before.prox.pairs is None)
 
 
+@pytest.mark.parametrize("dense_max", [0, 1000])
+def test_links_found_again_keep_their_arrays_until_someone_drops_out(dense_max):
+    """The same links from moved positions keep their arrays; a lone agent dropping out does not.
+
+    Its dropout changes no link, yet the labels must see it gone (tree and matrix paths alike).
+    """
+    rng = np.random.default_rng(5)
+    n = 12  # one k-d tree leaf: pairs in the same order with or without the lone agent
+    pos = np.column_stack([np.arange(n) * 10.0, np.zeros(n)])  # a line, 10 m apart
+    pos[-1] = (5000.0, 5000.0)  # one agent far from everyone
+    net = network(n, dense_max=dense_max)
+    active = np.ones(n, dtype=bool)
+    net.update(pos, active)
+    pairs, directed, version = net.pairs, net.directed, net.version
+    labels = net.labels().copy()
+    net.update(pos + rng.uniform(-9, 9, 2), active)  # all moved alike: the same links
+    assert net.pairs is pairs and net.directed is directed and net.version == version
+    assert np.array_equal(net.labels(), labels)
+    gone = active.copy()
+    gone[-1] = False  # the lone agent drops out: no link changes
+    net.update(pos, gone)
+    assert set(map(tuple, net.pairs.tolist())) == set(map(tuple, pairs.tolist()))
+    assert net.version > version
+    assert net.labels()[-1] == -1 and np.array_equal(net.labels()[:-1], labels[:-1])
+
+
 def test_pairs_within_a_radius_are_those_of_all_pairs_in_the_same_order():
     """`Proximity.within` from a cached subset equals filtering all pairs (order, distances)."""
     rng = np.random.default_rng(3)
