@@ -71,7 +71,9 @@ class Channel:
         if len(links) == 0 or not count_nonzero(senders):
             return
         if links is not self._links:  # link arrays are replaced, never modified, when links change
-            self._links, self._src, self._dst = links, links[:, 0].copy(), links[:, 1].copy()
+            # (contiguous columns: views of `both_directions`' column-major links, else copies)
+            src, dst = np.ascontiguousarray(links[:, 0]), np.ascontiguousarray(links[:, 1])
+            self._links, self._src, self._dst = links, src, dst
         use = senders[self._src]
         if count_nonzero(use) == len(use):
             src, dst = self._src, self._dst

@@ -115,9 +115,12 @@ def pairs_with_distances(
 
 
 def both_directions(pairs: np.ndarray) -> np.ndarray:
-    """Directed pairs (2m, 2): each (i, j) of `pairs` (m, 2), then each (j, i)."""
+    """Directed pairs (2m, 2): each (i, j) of `pairs` (m, 2), then each (j, i).
+
+    Column-major: each column (senders, receivers) is contiguous, as channels read them.
+    """
     m = len(pairs)
-    out = np.empty((2 * m, 2), dtype=pairs.dtype)
+    out = np.empty((2 * m, 2), dtype=pairs.dtype, order="F")
     out[:m] = pairs
     out[m:, 0] = pairs[:, 1]
     out[m:, 1] = pairs[:, 0]
