@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 import struct
 
 import numpy as np
@@ -284,4 +285,28 @@ def test_compare_mode_video_shows_both_swarms_side_by_side(app):
     left, right = img.crop((0, 0, 400, img.size[1])), img.crop((408, 0, 808, img.size[1]))
     assert has_colour(left, ORANGE) and has_colour(right, ORANGE)
     assert has_colour(left, BLUE) and has_colour(right, BLUE)
+    assert app.errors == []
+
+
+def test_compare_video_pairs_the_same_steps_when_b_has_ended(app):
+    """B's run ends at step 3 while A goes on to 6: the video is steps 0-3 of both swarms.
+
+    (It paired the last steps of each: A's 3-6 beside B's 0-3, under A's step numbers.)
+    """
+    app.page.locator(".v-select", has_text="setting").click()
+    app.page.get_by_role("option", name=re.compile(r"· max_steps$")).click()
+    field = app.page.get_by_label("value in swarm B")
+    field.fill("3")
+    field.press("Enter")
+    app.click("Compare")
+    app.page.locator(".swarm-space").nth(1).wait_for()
+    app.wait_t(lambda t: t == 0, index=1)
+    for _ in range(6):
+        app.click("Step")
+    app.wait_t(lambda t: t == 6, index=0)
+    app.wait_t(lambda t: t == 3, index=1)
+    with app.page.expect_download(timeout=60_000) as info:
+        app.click("Video")
+    assert "_steps0-3." in info.value.suggested_filename
+    assert len(mp4_frames(open(info.value.path(), "rb").read())) == 4
     assert app.errors == []
