@@ -310,3 +310,33 @@ def test_compare_video_pairs_the_same_steps_when_b_has_ended(app):
     assert "_steps0-3." in info.value.suggested_filename
     assert len(mp4_frames(open(info.value.path(), "rb").read())) == 4
     assert app.errors == []
+
+
+def test_compare_gif_pairs_the_same_steps_when_b_has_ended(app):
+    """B ends at step 3, A goes on to 6: each GIF frame shows one step of both swarms.
+
+    Same seed and settings but B's time limit, so at one step the two halves are the same
+    picture under their labels. (The GIF paired A's steps 4 and 6 with B's 1 and 3.)
+    """
+    app.page.locator(".v-select", has_text="setting").click()
+    app.page.get_by_role("option", name=re.compile(r"· max_steps$")).click()
+    field = app.page.get_by_label("value in swarm B")
+    field.fill("3")
+    field.press("Enter")
+    app.click("Compare")
+    app.page.locator(".swarm-space").nth(1).wait_for()
+    for _ in range(6):
+        app.click("Step")
+    app.wait_t(lambda t: t == 6, index=0)
+    app.wait_t(lambda t: t == 3, index=1)
+    with app.page.expect_download(timeout=60_000) as info:
+        app.click("GIF")
+    gif = Image.open(io.BytesIO(open(info.value.path(), "rb").read()))
+    assert gif.n_frames == 2  # steps 1 and 3, every second step ending with B's last
+    for i in range(gif.n_frames):
+        gif.seek(i)
+        px = np.asarray(gif.convert("RGB"), dtype=int)
+        half = (px.shape[1] - 8) // 2
+        left, right = px[24:, :half], px[24:, half + 8 : 2 * half + 8]  # (below the labels)
+        assert np.mean(np.any(left != right, axis=-1)) < 0.001, f"frame {i}: other steps"
+    assert app.errors == []
