@@ -267,13 +267,18 @@ def test_without_webcodecs_the_recorder_records_in_real_time(app):
     assert app.errors == []
 
 
-def test_compare_mode_video_shows_both_swarms_side_by_side(app):
-    """Two swarms: one video, A left and B right (400 px each, 8 apart), a frame per step."""
+def compare_and_step(app, steps: int) -> None:
+    """Start compare mode (swarm B as set in its controls) and press Step `steps` times."""
     app.click("Compare")
     app.page.locator(".swarm-space").nth(1).wait_for()
     app.wait_t(lambda t: t == 0, index=1)
-    for _ in range(5):
+    for _ in range(steps):
         app.click("Step")
+
+
+def test_compare_mode_video_shows_both_swarms_side_by_side(app):
+    """Two swarms: one video, A left and B right (400 px each, 8 apart), a frame per step."""
+    compare_and_step(app, 5)
     app.wait_t(lambda t: t == 5, index=1)
     with app.page.expect_download(timeout=60_000) as info:
         app.click("Video")
@@ -288,23 +293,24 @@ def test_compare_mode_video_shows_both_swarms_side_by_side(app):
     assert app.errors == []
 
 
-def test_compare_video_pairs_the_same_steps_when_b_has_ended(app):
-    """B's run ends at step 3 while A goes on to 6: the video is steps 0-3 of both swarms.
-
-    (It paired the last steps of each: A's 3-6 beside B's 0-3, under A's step numbers.)
-    """
+def b_ends_at_3_while_a_goes_on_to_6(app) -> None:
+    """Compare mode with B's time limit 3 steps, then 6 steps: A at 6, B stopped at 3."""
     app.page.locator(".v-select", has_text="setting").click()
     app.page.get_by_role("option", name=re.compile(r"· max_steps$")).click()
     field = app.page.get_by_label("value in swarm B")
     field.fill("3")
     field.press("Enter")
-    app.click("Compare")
-    app.page.locator(".swarm-space").nth(1).wait_for()
-    app.wait_t(lambda t: t == 0, index=1)
-    for _ in range(6):
-        app.click("Step")
+    compare_and_step(app, 6)
     app.wait_t(lambda t: t == 6, index=0)
     app.wait_t(lambda t: t == 3, index=1)
+
+
+def test_compare_video_pairs_the_same_steps_when_b_has_ended(app):
+    """B's run ends at step 3 while A goes on to 6: the video is steps 0-3 of both swarms.
+
+    (It paired the last steps of each: A's 3-6 beside B's 0-3, under A's step numbers.)
+    """
+    b_ends_at_3_while_a_goes_on_to_6(app)
     with app.page.expect_download(timeout=60_000) as info:
         app.click("Video")
     assert "_steps0-3." in info.value.suggested_filename
@@ -318,17 +324,7 @@ def test_compare_gif_pairs_the_same_steps_when_b_has_ended(app):
     Same seed and settings but B's time limit, so at one step the two halves are the same
     picture under their labels. (The GIF paired A's steps 4 and 6 with B's 1 and 3.)
     """
-    app.page.locator(".v-select", has_text="setting").click()
-    app.page.get_by_role("option", name=re.compile(r"· max_steps$")).click()
-    field = app.page.get_by_label("value in swarm B")
-    field.fill("3")
-    field.press("Enter")
-    app.click("Compare")
-    app.page.locator(".swarm-space").nth(1).wait_for()
-    for _ in range(6):
-        app.click("Step")
-    app.wait_t(lambda t: t == 6, index=0)
-    app.wait_t(lambda t: t == 3, index=1)
+    b_ends_at_3_while_a_goes_on_to_6(app)
     with app.page.expect_download(timeout=60_000) as info:
         app.click("GIF")
     gif = Image.open(io.BytesIO(open(info.value.path(), "rb").read()))

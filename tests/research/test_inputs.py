@@ -143,6 +143,15 @@ def test_run_id_of_run_is_the_sweep_id(small_file, tmp_path, capsys):
     assert run_json(capsys, *argv, "--seed", row["seed"])["run_id"] == row["run_id"]
 
 
+def one_more_collision(out, table: list[dict], row: int) -> None:
+    """Record one collision more in row `row` of out/summary.csv (a row that no longer holds)."""
+    table[row]["collisions"] = str(int(table[row]["collisions"]) + 1)
+    with open(out / "summary.csv", "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(table[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(table)
+
+
 def test_rerun_reports_identical_then_different(small_file, tmp_path, capsys):
     """`rerun` exits 0 for an untouched row, 1 naming the field when the recorded value differs."""
     out = tmp_path / "o"
@@ -153,11 +162,7 @@ def test_rerun_reports_identical_then_different(small_file, tmp_path, capsys):
     report = json.loads(captured.out)
     assert report["identical"] is True and report["run_id"] == rid and report["steps"] == 10
     assert "identical to the recorded row" in captured.err
-    table[1]["collisions"] = str(int(table[1]["collisions"]) + 1)
-    with open(out / "summary.csv", "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(table[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(table)
+    one_more_collision(out, table, 1)
     assert main(["rerun", str(out), rid]) == 1
     captured = capsys.readouterr()
     assert json.loads(captured.out)["differences"] == {
@@ -181,11 +186,7 @@ def test_rerun_says_how_to_run_the_recorded_simd_code(small_file, tmp_path, caps
     rid = table[0]["run_id"]
     assert main(["rerun", str(out), rid]) == 0  # identical: nothing to say
     assert "NPY_DISABLE" not in capsys.readouterr().err
-    table[0]["collisions"] = str(int(table[0]["collisions"]) + 1)
-    with open(out / "summary.csv", "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(table[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(table)
+    one_more_collision(out, table, 0)
     assert main(["rerun", str(out), rid]) == 1
     err = capsys.readouterr().err
     assert "prefix the command with NPY_DISABLE_CPU_FEATURES='X86_V4'" in err
