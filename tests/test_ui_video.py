@@ -9,7 +9,7 @@ pytest.importorskip("solara")
 import ipyvue  # noqa: E402
 import solara  # noqa: E402
 
-from sim.ui import frames, video  # noqa: E402
+from sim.ui import export, frames, video  # noqa: E402
 from sim.ui.session import Session  # noqa: E402
 from sim.ui.state import _new_state  # noqa: E402
 
@@ -173,3 +173,13 @@ def test_the_gif_fallback_is_encoded_at_the_rate_asked(tmp_path):
     gif = Image.open(io.BytesIO(base64.b64decode(w.gif_ready["data"])))
     assert w.gif_ready["name"] == "swarm_x_steps0-2.gif"
     assert gif.n_frames == 3 and gif.info["duration"] == 200
+
+
+def test_exports_are_named_after_the_run_and_the_steps():
+    """PNG, GIF, CSV and video names share the run's part: lesson, seed, comparison."""
+    s = Session()
+    lesson = s.preset.replace("_", "-")
+    assert export.run_name(s) == f"swarm_{lesson}_seed{s.seed}"
+    s.set_compare("message_loss", 0.4)
+    assert export.run_name(s) == f"swarm_{lesson}_seed{s.seed}_vs-message-loss-0.4"
+    assert video.video_name(s, 0, 9, "mp4") == export.run_name(s) + "_steps0-9.mp4"

@@ -76,11 +76,13 @@ def Message(state: PageState):
 def Exports(state: PageState):
     """Save a PNG of the view, a GIF or video of the recent steps (as drawn on screen), CSV."""
     s = state.session
+    state.tick.value  # noqa: B018  (a reset, lesson or comparison renames the files)
+    prefix = export.run_name(s)
     with solara.Row(gap="6px", style={"flex-wrap": "wrap"}):
-        export.ExportButtons(on_error=state.message.set)
+        export.ExportButtons(on_error=state.message.set, prefix=prefix)
         solara.FileDownload(  # compare mode: both swarms, a `swarm` column tells them apart
             lambda: export.csv_bytes(s.models, frames.compare_labels(s), branch.csv_starts(s)),
-            "swarm.csv",
+            f"{prefix}.csv",
             label="CSV",
         )
     video.VideoExport(state)

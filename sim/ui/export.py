@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import io
 import logging
+import re
 from collections.abc import Callable
 
 import pandas as pd
@@ -55,14 +56,44 @@ def gif_bytes(pictures: list[str], ms_per_frame: int = 80) -> bytes:
     return buf.getvalue()
 
 
+def _slug(text) -> str:
+    return re.sub(r"[^A-Za-z0-9.]+", "-", str(text)).strip("-.")[:40] or "x"
+
+
+def run_name(session) -> str:
+    """What a file exported from this run starts with: lesson, seed, comparison.
+
+    E.g. ``swarm_leader-dropout_seed7``; compare mode adds the setting swarm B changes
+    (``_vs-message_loss-0.4``). A run with a random seed names the seed it drew.
+    """
+    seed = session.seed if session.seed is not None else getattr(session.model, "seed", None)
+    parts = ["swarm"]
+    if session.preset:
+        parts.append(_slug(session.preset))
+    parts.append(f"seed{seed}" if isinstance(seed, int) else "seed-random")
+    if session.compare is not None:
+        field, value = session.compare
+        parts.append(f"vs-{_slug(field)}-{_slug(value)}")
+    return "_".join(parts)
+
+
 @solara.component_vue("exports.vue")
-def ExportCanvas(ready: dict, event_encode: Callable[[dict], None] | None = None):
-    """PNG and GIF buttons that export the page's space view(s) as drawn (module docstring)."""
+def ExportCanvas(
+    ready: dict, prefix: str = "swarm", event_encode: Callable[[dict], None] | None = None
+):
+    """PNG and GIF buttons that export the page's space view(s) as drawn (module docstring).
+
+    A PNG is saved as ``PREFIX_stepT.png`` (T: the step shown), a GIF under the name the
+    server gives it.
+    """
 
 
 @solara.component
-def ExportButtons(on_error: Callable[[str], None] | None = None):
-    """The PNG and GIF buttons; a GIF the server cannot make is reported through `on_error`."""
+def ExportButtons(on_error: Callable[[str], None] | None = None, prefix: str = "swarm"):
+    """The PNG and GIF buttons; a GIF the server cannot make is reported through `on_error`.
+
+    Files are named `prefix` (e.g. `run_name`), then ``_stepT.png`` or ``_stepsA-B.gif``.
+    """
     ready = solara.use_reactive({})
 
     def encode(data):
@@ -75,9 +106,14 @@ def ExportButtons(on_error: Callable[[str], None] | None = None):
             ready.set({"name": "", "data": "", "n": ready.value.get("n", 0) + 1})
             return
         text = base64.b64encode(gif).decode("ascii")
-        ready.set({"name": "swarm.gif", "data": text, "n": ready.value.get("n", 0) + 1})
+        try:
+            steps = f"_steps{int(data['first'])}-{int(data['last'])}"
+        except (KeyError, TypeError, ValueError):
+            steps = ""
+        name = f"{prefix}{steps}.gif"
+        ready.set({"name": name, "data": text, "n": ready.value.get("n", 0) + 1})
 
-    ExportCanvas(ready=ready.value, event_encode=encode)
+    ExportCanvas(ready=ready.value, prefix=prefix, event_encode=encode)
 
 
 def csv_bytes(models, labels=(), starts=()) -> bytes:

@@ -17,13 +17,12 @@ from __future__ import annotations
 
 import base64
 import logging
-import re
 from collections.abc import Callable
 
 import solara
 
 from sim.ui import frames
-from sim.ui.export import gif_bytes
+from sim.ui.export import gif_bytes, run_name
 from sim.ui.session import Session
 from sim.ui.state import PageState
 
@@ -71,10 +70,6 @@ def check_range(session: Session, first, last) -> tuple[int, int]:
     return a, b
 
 
-def _slug(text) -> str:
-    return re.sub(r"[^A-Za-z0-9.]+", "-", str(text)).strip("-.")[:40] or "x"
-
-
 def video_name(session: Session, first: int, last: int, ext: str) -> str:
     """A file name that says what the video shows: lesson, seed, comparison, steps, format.
 
@@ -83,16 +78,7 @@ def video_name(session: Session, first: int, last: int, ext: str) -> str:
     """
     if ext not in ("mp4", "webm", "gif"):
         raise ValueError(f"video format must be one of mp4, webm, gif; got {ext!r}")
-    seed = session.seed if session.seed is not None else getattr(session.model, "seed", None)
-    parts = ["swarm"]
-    if session.preset:
-        parts.append(_slug(session.preset))
-    parts.append(f"seed{seed}" if isinstance(seed, int) else "seed-random")
-    if session.compare is not None:
-        field, value = session.compare
-        parts.append(f"vs-{_slug(field)}-{_slug(value)}")
-    parts.append(f"steps{int(first)}-{int(last)}")
-    return "_".join(parts) + "." + ext
+    return f"{run_name(session)}_steps{int(first)}-{int(last)}.{ext}"
 
 
 def range_frames(state: PageState, first: int, last: int) -> dict[str, list[dict]]:

@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 
 from sim.bench.ui import RECORD_PAINTS  # records every step the canvas paints
+from sim.presets import DEFAULT_PRESET, PRESETS
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -414,6 +415,8 @@ def test_exports_are_drawn_by_the_screen_renderer(app):
     )
     with app.page.expect_download() as info:
         app.click("PNG")
+    run = f"swarm_{DEFAULT_PRESET.replace('_', '-')}_seed{PRESETS[DEFAULT_PRESET].seed}"
+    assert info.value.suggested_filename == f"{run}_step6.png"  # (it was swarm.png)
     png = Image.open(io.BytesIO(open(info.value.path(), "rb").read()))
     assert png.format == "PNG" and list(png.size) == size
     assert has_colour(png, (232, 89, 12), 10) and has_colour(png, (47, 109, 181), 10)
@@ -424,6 +427,7 @@ def test_exports_are_drawn_by_the_screen_renderer(app):
     assert list(png.convert("RGBA").tobytes()) == shown  # exactly what the screen shows
     with app.page.expect_download() as info:
         app.click("GIF")
+    assert info.value.suggested_filename == f"{run}_steps0-6.gif"
     gif = Image.open(io.BytesIO(open(info.value.path(), "rb").read()))
     assert gif.format == "GIF" and gif.n_frames == 4  # steps 0-6, every second one, ending at 6
     gif.seek(gif.n_frames - 1)
@@ -440,6 +444,7 @@ def test_exports_are_drawn_by_the_screen_renderer(app):
     assert both.size[0] == sum(widths) + 8  # both swarms, side by side
     with app.page.expect_download() as info:
         app.click("CSV")
+    assert info.value.suggested_filename == f"{run}_vs-election-none.csv"
     lines = open(info.value.path()).read().splitlines()
     assert lines[0].startswith("swarm,Step,")
     assert app.errors == []
