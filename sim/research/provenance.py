@@ -167,6 +167,25 @@ def check_sources(found: set[str], current: str, allow_mixed: bool, where: str) 
     return f"--allow-mixed: {said}; mixing them"
 
 
+def simd_notice(out: Path) -> str | None:
+    """A notice when the results in `out` began where numpy ran other SIMD code (else None).
+
+    Their rows and this session's agree statistically, but each re-runs bit for bit only
+    under its own code (`sim.simd`).
+    """
+    try:
+        recorded = json.loads((out / PROVENANCE_FILE).read_text(encoding="utf-8"))["numpy_simd"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # new results, or made before the SIMD code was recorded
+    if list(recorded) == list(simd.targets()):
+        return None
+    return (
+        f"{out} was begun where numpy ran SIMD code {', '.join(recorded)}; this session runs "
+        f"{', '.join(simd.targets())}: rows agree statistically, each re-runs exactly only "
+        "under its own (swarm-sim rerun names the NPY_DISABLE_CPU_FEATURES prefix)"
+    )
+
+
 def add_session(out: Path, exp: Experiment, source: str, session: dict[str, Any]) -> None:
     """Append a session to ``out/provenance.json``, creating it (and experiment.toml) first.
 

@@ -26,7 +26,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from sim import __version__
+from sim import __version__, simd
 from sim.model import SwarmModel
 from sim.research.adaptive import (
     CELLS_FILE,
@@ -45,6 +45,7 @@ from sim.research.provenance import (
     check_sources,
     end_session,
     short_hash,
+    simd_notice,
     source_hash,
 )
 from sim.research.results import ERRORS_FILE, SUMMARY_FILE, UNKNOWN, Results, columns
@@ -172,8 +173,10 @@ def _sweep(
         "executor": executor,
         "argv": sys.argv,
         "source_sha256": source_hash(),
+        "numpy_simd": list(simd.targets()),
         "allow_mixed": allow_mixed,
     }
+    _notice(simd_notice(out))
     add_session(out, exp, source, session)
     order = {run.run_id: run.index for run in exp.runs()}  # adaptive: round 0 until the end
     done_before = set(results.done)

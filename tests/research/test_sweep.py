@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 import sim
+from sim import simd
 from sim.research import results, sweep
 from sim.research.experiment import parse_experiment
 from sim.research.sweep import execute_run, run_sweep
@@ -173,7 +174,21 @@ def test_provenance_records_experiment_versions_and_sessions(tmp_path):
     assert prov["sim_version"] == sim.__version__ and prov["packages"]["mesa"]
     assert len(prov["sessions"]) == 2 and prov["sessions"][1]["resume"] is True
     assert len(prov["sessions"][0]["source_sha256"]) == 64
+    assert prov["numpy_simd"] == prov["sessions"][1]["numpy_simd"] == list(simd.targets())
     assert "git" in prov and (tmp_path / "experiment.toml").exists()
+
+
+def test_resuming_under_other_simd_code_says_so(tmp_path, capsys, monkeypatch):
+    """Results begun under other numpy SIMD code: the resumed sweep runs, with a notice."""
+    e = small(seeds=1)
+    run_sweep(e, tmp_path, workers=1, progress=False)
+    assert "SIMD" not in capsys.readouterr().err
+    monkeypatch.setattr(simd, "targets", lambda: ("X86_V3", "X86_V4", "baseline(X86_V2)"))
+    run_sweep(e, tmp_path, workers=1, resume=True, progress=False)
+    err = capsys.readouterr().err
+    assert "was begun where numpy ran SIMD code" in err and "NPY_DISABLE_CPU_FEATURES" in err
+    prov = json.loads((tmp_path / "provenance.json").read_text())
+    assert prov["sessions"][1]["numpy_simd"] == ["X86_V3", "X86_V4", "baseline(X86_V2)"]
 
 
 def test_process_pool_gives_the_same_table_as_one_worker(tmp_path):
