@@ -123,8 +123,9 @@ def fingerprints():
         return lambda name: fingerprint(cases()[name])
     env = {**os.environ, simd.ENV: flag}  # numpy reads it once, at import: a new process
     out = subprocess.run(
-        [sys.executable, __file__, "--print"], env=env, capture_output=True, text=True, check=True
+        [sys.executable, __file__, "--print"], env=env, capture_output=True, text=True
     )
+    assert out.returncode == 0, f"{simd.ENV}='{flag}' python {__file__} --print:\n{out.stderr}"
     runs = json.loads(out.stdout)
     return runs.__getitem__
 

@@ -139,7 +139,8 @@ def test_recorded_rows_rerun_identically_on_todays_code(path):
     if flag:  # a wider machine: re-run in a process told to run the recorded SIMD code
         env = {**os.environ, simd.ENV: flag}
         cmd = [sys.executable, __file__, str(path)]
-        done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
+        done = subprocess.run(cmd, env=env, capture_output=True, text=True)
+        assert done.returncode == 0, f"{simd.ENV}='{flag}' {' '.join(cmd)}:\n{done.stderr}"
         found = json.loads(done.stdout)
     else:
         found = _rerun(rec["samples"])
