@@ -152,6 +152,7 @@ def test_a_wider_machine_runs_the_recorded_simd_code():
     code = "import json; from sim import simd; print(json.dumps(simd.targets()))"
     env = {**os.environ, simd.ENV: flag}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout) == recorded
 
 
