@@ -119,15 +119,14 @@ class Network:
         self.link_loss: np.ndarray | float = message_loss  # per directed link, or one number
         self.version = 0  # changes whenever the links change
         self.prox: Proximity | None = None
-        self.adj: np.ndarray | None = None  # dense path: adjacency among prox.rows ...
-        self._adj_rows = np.zeros(0, dtype=np.intp)  # ... and the rows it covers
+        self.adj: np.ndarray | None = None  # dense path: adjacency among prox.rows
+        self._queried: np.ndarray | None = None  # the rows whose query made the links (if one did)
         self.blackout_until = -1
         self.channels: dict[str, comms.Channel] = {}
         self.unicasts: dict[str, comms.Unicast] = {}
         self._pos = np.zeros((n, 2))
         self._crowded = True  # check whether the cap binds at the next full query ...
         self._capped = True  # ... and before listing all pairs (it bound at the last one)
-        self._tree_rows: np.ndarray | None = None
         self._labels: tuple[int, np.ndarray] | None = None
         self._codes: tuple[int, np.ndarray] | None = None
         self.traffic: Traffic | None = None  # this step's messages, while traced (`trace`)
@@ -186,12 +185,11 @@ class Network:
         if len(rows) > self.max_links + 1 and adj.sum(axis=1).max() > self.max_links:
             adj = cap_dense(adj, d2, self.max_links)
         self.prox = Proximity(rows, where, d2=d2)
-        old = self.adj
-        if old is not None and _same(self._adj_rows, rows) and old.tobytes() == adj.tobytes():
-            return  # same links as before: keep the arrays (channels cache their columns)
+        if self.adj is not None and self._found_again(rows) and _equal(self.adj, adj):
+            return
         i, j = np.nonzero(np.triu(adj))
         self._set(np.column_stack([rows[i], rows[j]]), None)
-        self.adj, self._adj_rows = adj, rows
+        self.adj, self._queried = adj, rows
 
     def _query_tree(self, rows: np.ndarray, here: np.ndarray, where: bytes) -> None:
         k, cap, box = len(rows), self.max_links, self.box
@@ -225,11 +223,10 @@ class Network:
             local = np.compress(cap_pairs(local, ldist, cap), local, axis=0)
         whole = k == self.n  # nobody dropped out: indices into `rows` are the rows themselves
         links = local if whole else rows.take(local)
-        last = self._tree_rows
-        if last is not None and _same(last, rows) and _equal(self.pairs, links):
-            return  # the same links as before: keep the arrays (channels cache their columns)
+        if self._found_again(rows) and _equal(self.pairs, links):
+            return
         self._set(links, both_directions(local) if whole else None)
-        self._tree_rows = rows
+        self._queried = rows
 
     def _set_nearest(self, tree: cKDTree, rows: np.ndarray, where: bytes) -> None:
         """Links to each agent's `max_links` nearest (a crowded group: no pair list is kept)."""
@@ -243,7 +240,15 @@ class Network:
         self.link_loss = self.message_loss
         self.version += 1
         self.adj = None
-        self._tree_rows = None  # the rows of the tree query that made these links (if one did)
+        self._queried = None
+
+    def _found_again(self, rows: np.ndarray) -> bool:
+        """Whether the current links came from a query of these same rows.
+
+        If a new query of them finds those links again, the arrays are kept: channels keep
+        their columns, and `version` stays, so the graph metrics stand.
+        """
+        return self._queried is not None and _same(self._queried, rows)
 
     # ------------------------------------------------------------------ messages
     def trace(self, on: bool) -> None:
