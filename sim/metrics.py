@@ -105,23 +105,6 @@ def numpy_sum(values: list) -> float:
     return total
 
 
-def dense_components(adj: np.ndarray) -> tuple[int, np.ndarray]:
-    """Components of a small graph from its boolean adjacency matrix, by min-label propagation.
-
-    Cheaper than a sparse-graph routine for a few dozen nodes; O(n² · diameter).
-    """
-    n = len(adj)
-    labels = np.arange(n)
-    reach = adj | np.eye(n, dtype=bool)
-    while True:
-        new = np.where(reach, labels[None, :], n).min(axis=1)
-        if np.array_equal(new, labels):
-            break
-        labels = new
-    uniq, labels = np.unique(labels, return_inverse=True)
-    return len(uniq), labels
-
-
 def graph_metrics(adj: np.ndarray) -> tuple[float, float, int]:
     """(largest_component, algebraic_connectivity, number of components) of a dense graph.
 
@@ -141,7 +124,7 @@ def graph_metrics(adj: np.ndarray) -> tuple[float, float, int]:
         lam2 = float(np.linalg.eigvalsh(lap)[1])
     if lam2 > CONNECTED_TOL:  # connected: no need to label components
         return 1.0, lam2, 1
-    n_comp, labels = dense_components(adj)
+    n_comp, labels = components(n, np.argwhere(np.triu(adj)))  # (its links, i < j)
     if n_comp == 1:
         return 1.0, max(lam2, 0.0), 1
     return float(np.bincount(labels).max() / n), 0.0, n_comp
