@@ -33,11 +33,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from sim.components.harness import hop_diameter, liveness_bound, part_settled
 from sim.components.timing import MAX_BACKOFF
 from sim.model import SwarmModel
 from sim.research.rerun import differences, run_of
+from sim.research.tables import write_table
 
 RAFT_ROUNDS = 3  # split votes broken by chance: as tests/test_liveness.py allows raft
 FACTOR = 4  # the tests' allowance under message loss (LOSSY_FACTOR in tests/test_liveness.py)
@@ -236,12 +238,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(classified)} runs re-run, {changed} with a summary other than the recorded one")
     for name, text in CLASSES.items():
         print(f"  {name}: {text}")
-    if args.csv:
-        fields = list(dict.fromkeys(k for c in classified for k in c))
-        with open(args.csv, "w", encoding="utf-8", newline="") as f:
-            w = csv.DictWriter(f, fieldnames=fields)
-            w.writeheader()
-            w.writerows(classified)
+    if args.csv:  # (CSV or Parquet by the suffix, as every table the package writes)
+        write_table(pd.DataFrame(classified), args.csv)
     return 0
 
 

@@ -11,6 +11,7 @@ from sim.components.harness import chain, hop_diameter
 from sim.research.experiment import load_experiment
 from sim.research.recovery import class_table, classify, main, scan, stuck_stretches, trace
 from sim.research.sweep import run_sweep
+from sim.research.tables import read_table
 
 BASE = dict(n_agents=10, max_steps=500)
 
@@ -118,6 +119,8 @@ def test_a_results_folder_is_classified_and_checked_against_its_record(tmp_path,
     text = capsys.readouterr().out
     assert text.splitlines()[1].split() == ["raft", "2", "2"]  # a_no_majority, total
     assert "2 runs re-run, 0 with a summary other than the recorded one" in text
+    table = read_table(tmp_path / "c.csv")
+    assert len(table) == 2 and set(table["election"]) == {"raft"} and table["identical"].all()
     summary = out / "summary.csv"
     with open(summary, encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
