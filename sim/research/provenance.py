@@ -167,17 +167,23 @@ def check_sources(found: set[str], current: str, allow_mixed: bool, where: str) 
     return f"--allow-mixed: {said}; mixing them"
 
 
+def recorded_simd(out: Path) -> list[str]:
+    """The SIMD code numpy ran for the results in `out` ([]: none yet, or not recorded)."""
+    try:
+        found = json.loads((out / PROVENANCE_FILE).read_text(encoding="utf-8"))["numpy_simd"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+    return list(found) if isinstance(found, list) else []
+
+
 def simd_notice(out: Path) -> str | None:
     """A notice when the results in `out` began where numpy ran other SIMD code (else None).
 
     Their rows and this session's agree statistically, but each re-runs bit for bit only
     under its own code (`sim.simd`).
     """
-    try:
-        recorded = json.loads((out / PROVENANCE_FILE).read_text(encoding="utf-8"))["numpy_simd"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return None  # new results, or made before the SIMD code was recorded
-    if list(recorded) == list(simd.targets()):
+    recorded = recorded_simd(out)
+    if not recorded or recorded == list(simd.targets()):
         return None
     return (
         f"{out} was begun where numpy ran SIMD code {', '.join(recorded)}; this session runs "

@@ -8,14 +8,13 @@ compared field by field with the recorded row, as ``summary.csv`` spells values.
 from __future__ import annotations
 
 import csv
-import json
 from pathlib import Path
 from typing import Any
 
 from sim import __version__, simd
 from sim.params import SwarmParams, field_names
 from sim.research.experiment import Run, settings_run_id
-from sim.research.provenance import PROVENANCE_FILE
+from sim.research.provenance import recorded_simd
 from sim.research.results import SUMMARY_FILE, summary_fields
 from sim.research.sweep import execute_run
 
@@ -80,7 +79,7 @@ def rerun(out: Path, rid: str) -> tuple[dict[str, Any], dict[str, tuple[str, str
     diff = differences(row, result)
     if run.run_id != rid:  # the same recorded values resolve differently in this code
         diff["run_id"] = (rid, run.run_id)
-    recorded_simd = _recorded_simd(out)
+    simd_there = recorded_simd(out)
     report = {
         "run_id": rid,
         "seed": run.seed,
@@ -93,15 +92,7 @@ def rerun(out: Path, rid: str) -> tuple[dict[str, Any], dict[str, tuple[str, str
         "identical": not diff,
         "differences": {k: {"recorded": a, "rerun": b} for k, (a, b) in diff.items()},
         "numpy_simd": list(simd.targets()),
-        "recorded_numpy_simd": recorded_simd,
-        "advice": simd.advice(recorded_simd) if diff and recorded_simd else "",
+        "recorded_numpy_simd": simd_there,
+        "advice": simd.advice(simd_there) if diff and simd_there else "",
     }
     return report, diff
-
-
-def _recorded_simd(out: Path) -> list[str]:
-    """The SIMD code numpy ran for these results (provenance.json; [] if not recorded)."""
-    try:
-        return list(json.loads((out / PROVENANCE_FILE).read_text()).get("numpy_simd", []))
-    except (OSError, ValueError, AttributeError):
-        return []
